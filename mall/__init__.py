@@ -1,0 +1,1 @@
+"""mall: a real-time async backend for WeChat mini-program shops."""

@@ -1,0 +1,1 @@
+"""The customer's own profile and delivery addresses."""

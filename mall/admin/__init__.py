@@ -1,0 +1,1 @@
+"""Staff accounts, roles and permissions, customers' administration and the audit log."""

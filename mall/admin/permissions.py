@@ -1,0 +1,56 @@
+"""The permission catalogue; every admin route names the one it needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    ADMINS_READ = "admins.read"
+    ADMINS_WRITE = "admins.write"
+    ROLES_READ = "roles.read"
+    ROLES_WRITE = "roles.write"
+    USERS_READ = "users.read"
+    USERS_BAN = "users.ban"
+    LOGS_READ = "logs.read"
+    CATALOG_READ = "catalog.read"
+    CATALOG_WRITE = "catalog.write"
+    STOCK_WRITE = "stock.write"
+    UPLOADS_WRITE = "uploads.write"
+    ORDERS_READ = "orders.read"
+    ORDERS_WRITE = "orders.write"
+    REFUNDS_WRITE = "refunds.write"
+    COUPONS_READ = "coupons.read"
+    COUPONS_WRITE = "coupons.write"
+    SETTINGS_READ = "settings.read"
+    SETTINGS_WRITE = "settings.write"
+    STATS_READ = "stats.read"
+
+
+ALL_PERMISSIONS = frozenset(p.value for p in Permission)
+
+# Roles the seed creates; shops edit them or add their own through /api/admin/roles.
+DEFAULT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
+    "operator": (
+        "Runs the shop day to day: catalog, stock, orders, coupons",
+        frozenset(
+            {
+                Permission.CATALOG_READ,
+                Permission.CATALOG_WRITE,
+                Permission.STOCK_WRITE,
+                Permission.UPLOADS_WRITE,
+                Permission.ORDERS_READ,
+                Permission.ORDERS_WRITE,
+                Permission.REFUNDS_WRITE,
+                Permission.COUPONS_READ,
+                Permission.COUPONS_WRITE,
+                Permission.USERS_READ,
+                Permission.STATS_READ,
+            }
+        ),
+    ),
+    "viewer": (
+        "Reads everything, changes nothing",
+        frozenset(p.value for p in Permission if p.value.endswith(".read")),
+    ),
+}

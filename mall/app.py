@@ -1,0 +1,101 @@
+"""The application factory: `sanic mall.app:create_app --factory` or `mall serve`."""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Blueprint, Request, Sanic
+from sanic.response import HTTPResponse, json
+
+from mall import docs, errors, observability, resources
+from mall.account.views import bp as account_bp
+from mall.admin.views import bp as admin_bp
+from mall.auth.views import admin_auth_bp, bp as auth_bp
+from mall.config import Settings
+from mall.web import MAX_ID
+from mall.wechat.miniprogram import MiniProgramClient
+
+log = logging.getLogger("mall")
+
+APP_NAME = "mall"
+
+
+def create_app(*, settings: Settings | None = None) -> Sanic:
+    """Build the app; every resource is opened per worker process in before_server_start."""
+    settings = settings or Settings()
+    settings.check_production()
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+    app = Sanic(APP_NAME)
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.PROXIES_COUNT = settings.proxies_count
+    app.config.ACCESS_LOG = False  # mall.access logs every request with its id
+    app.config.KEEP_ALIVE_TIMEOUT = 75
+    app.ctx.settings = settings
+
+    # Path ids: digits that fit a bigint, so a huge id is a 404, never a database error.
+    app.router.register_pattern("id", path_id, r"^[1-9][0-9]{0,18}$")
+    errors.install(app)
+    observability.install(app)
+    docs.install(app)
+
+    api = Blueprint.group(auth_bp, account_bp, url_prefix="/api/v1")
+    admin = Blueprint.group(admin_auth_bp, admin_bp, url_prefix="/api/admin")
+    app.blueprint(api)
+    app.blueprint(admin)
+    _add_health_routes(app)
+
+    @app.before_server_start
+    async def open_resources(app: Sanic) -> None:
+        from tasks.broker import broker  # the broker is process-global; start it per worker
+
+        await resources.init_db(settings)
+        app.ctx.redis = resources.redis_client(settings)
+        app.ctx.wechat = MiniProgramClient(settings=settings, redis=app.ctx.redis)
+        app.ctx.broker = broker
+        if not broker.is_worker_process:
+            await broker.startup()
+
+    @app.after_server_stop
+    async def close_resources(app: Sanic) -> None:
+        await app.ctx.broker.shutdown()
+        await app.ctx.wechat.aclose()
+        await app.ctx.redis.aclose()
+        await resources.close_db()
+
+    return app
+
+
+def path_id(value: str) -> int:
+    """Cast of the <name:id> path type; the router treats ValueError as no match (404)."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
+def _add_health_routes(app: Sanic) -> None:
+    async def live(request: Request) -> HTTPResponse:
+        return json({"status": "ok"})
+
+    async def ready(request: Request) -> HTTPResponse:
+        problems = {
+            "postgres": await resources.check_database(),
+            "redis": await resources.check_redis(request.app.ctx.redis),
+        }
+        down = {name: why for name, why in problems.items() if why}
+        if down:
+            return json(
+                errors.error_body(
+                    "not_ready", "Not ready: " + ", ".join(sorted(down)) + " down", down
+                ),
+                status=503,
+            )
+        return json({"status": "ok", "postgres": "ok", "redis": "ok"})
+
+    app.add_route(live, "/health/live", methods=["GET"], name="health_live")
+    app.add_route(ready, "/health/ready", methods=["GET"], name="health_ready")

@@ -1,0 +1,1 @@
+"""Tokens, login, refresh rotation, logout and the request guards."""

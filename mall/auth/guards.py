@@ -1,0 +1,89 @@
+"""Route guards: who is calling, and may they."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from sanic import Request
+
+from mall.admin.permissions import Permission
+from mall.auth import service
+from mall.auth.tokens import Audience, Claims
+from mall.errors import Forbidden, Unauthorized
+from models import Admin, User
+
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send Authorization: Bearer <access_token>", code="missing_token")
+    return token.strip()
+
+
+async def authenticate_user(request: Request, token: str) -> tuple[Claims, User]:
+    app = request.app
+    claims = await service.authenticate(
+        app.ctx.settings, app.ctx.redis, token=token, audience=Audience.USER
+    )
+    user = await User.get_or_none(id=claims.subject)
+    if user is None:
+        raise Unauthorized("Unknown user", code="invalid_token")
+    if user.banned:
+        raise Forbidden("This account is banned", code="account_banned")
+    return claims, user
+
+
+async def authenticate_admin(request: Request, token: str) -> tuple[Claims, Admin, set[str]]:
+    app = request.app
+    claims = await service.authenticate(
+        app.ctx.settings, app.ctx.redis, token=token, audience=Audience.ADMIN
+    )
+    admin = await Admin.get_or_none(id=claims.subject).prefetch_related("roles")
+    if admin is None:
+        raise Unauthorized("Unknown admin", code="invalid_token")
+    if not admin.is_active:
+        raise Forbidden("This admin account is disabled", code="account_disabled")
+    granted: set[str] = set()
+    for role in admin.roles:
+        granted.update(role.permissions or [])
+    return claims, admin, granted
+
+
+def user_required(handler: Handler) -> Handler:
+    """Sets request.ctx.user and request.ctx.claims for a mini-program customer."""
+
+    @wraps(handler)
+    async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
+        request.ctx.claims, request.ctx.user = await authenticate_user(
+            request, bearer_token(request)
+        )
+        return await handler(request, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def admin_required(permission: Permission | None) -> Callable[[Handler], Handler]:
+    """Sets request.ctx.admin; 403 unless a role (or superuser) grants `permission`."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
+            claims, admin, granted = await authenticate_admin(request, bearer_token(request))
+            if permission is not None and not admin.is_superuser and permission.value not in granted:
+                raise Forbidden(
+                    f"Requires permission {permission.value}",
+                    code="permission_denied",
+                    details={"permission": permission.value},
+                )
+            request.ctx.claims, request.ctx.admin = claims, admin
+            return await handler(request, *args, **kwargs)
+
+        guarded.required_permission = permission  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,242 @@
+"""Login sessions: token pairs, refresh rotation with reuse detection, logout, ban checks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import bcrypt
+from tortoise.transactions import in_transaction
+
+from mall import ratelimit
+from mall.auth.tokens import Audience, Claims, TokenType, decode, encode, new_id
+from mall.config import Settings
+from mall.errors import Forbidden, RateLimited, Unauthorized, UpstreamError, ValidationFailed
+from mall.wechat.miniprogram import MiniProgramClient, WeChatError
+from models import Admin, RefreshToken, User
+
+BCRYPT_ROUNDS = 12
+BCRYPT_MAX_BYTES = 72
+# A real hash to check against when the username is unknown, so a miss costs as much
+# time as a wrong password and does not reveal which usernames exist.
+_DUMMY_HASH = bcrypt.hashpw(b"mall-timing-equaliser", bcrypt.gensalt(BCRYPT_ROUNDS))
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def _deny_key(jti: str) -> str:
+    return f"mall:auth:deny:{jti}"
+
+
+def _family_key(family: str) -> str:
+    return f"mall:auth:family-revoked:{family}"
+
+
+async def hash_password(password: str) -> str:
+    """bcrypt (cost 12) off the event loop; bcrypt 5 refuses over 72 bytes, so we check first."""
+    if len(password.encode()) > BCRYPT_MAX_BYTES:
+        raise ValidationFailed(
+            details=[{"field": "password", "message": "at most 72 bytes", "type": "too_long"}]
+        )
+    salt = bcrypt.gensalt(BCRYPT_ROUNDS)
+    hashed = await asyncio.to_thread(bcrypt.hashpw, password.encode(), salt)
+    return hashed.decode()
+
+
+async def verify_password(password: str, hashed: str | None) -> bool:
+    raw = password.encode()
+    if len(raw) > BCRYPT_MAX_BYTES:
+        return False
+    target = hashed.encode() if hashed else _DUMMY_HASH
+    ok = await asyncio.to_thread(bcrypt.checkpw, raw, target)
+    return ok and hashed is not None
+
+
+async def issue_pair(
+    settings: Settings, *, subject: int, audience: Audience, family: str | None = None
+) -> TokenPair:
+    """A new access + refresh token; the refresh token is recorded for rotation."""
+    family = family or new_id()
+    access, _ = encode(
+        settings, subject=subject, audience=audience, typ=TokenType.ACCESS, family=family
+    )
+    refresh, claims = encode(
+        settings, subject=subject, audience=audience, typ=TokenType.REFRESH, family=family
+    )
+    await RefreshToken.create(
+        jti=claims.jti,
+        family=family,
+        audience=audience.value,
+        subject=subject,
+        expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
+    )
+    return TokenPair(access, refresh, settings.access_token_ttl)
+
+
+async def revoke_family(settings: Settings, redis: Any, *, family: str) -> None:
+    """Every token of one login stops working: refresh rows in the DB, access via Redis."""
+    now = datetime.now(UTC)
+    await RefreshToken.filter(family=family, revoked_at=None).update(revoked_at=now)
+    await redis.set(_family_key(family), "1", ex=settings.refresh_token_ttl)
+
+
+async def revoke_subject(settings: Settings, redis: Any, *, subject: int, audience: Audience) -> None:
+    """End every login of one user or admin (ban, deactivation)."""
+    families = await RefreshToken.filter(
+        subject=subject, audience=audience.value, revoked_at=None
+    ).distinct().values_list("family", flat=True)
+    for family in families:
+        await revoke_family(settings, redis, family=str(family))
+
+
+async def rotate(settings: Settings, redis: Any, *, token: str, audience: Audience) -> tuple[Claims, TokenPair]:
+    """Spend a refresh token for a new pair; a spent token presented again revokes its family."""
+    claims = decode(settings, token, audience=audience, typ=TokenType.REFRESH)
+    now = datetime.now(UTC)
+    async with in_transaction():
+        won = await RefreshToken.filter(
+            jti=claims.jti, used_at=None, revoked_at=None, expires_at__gt=now
+        ).update(used_at=now)
+    if not won:
+        row = await RefreshToken.get_or_none(jti=claims.jti)
+        if row is not None and row.used_at is not None and row.revoked_at is None:
+            await revoke_family(settings, redis, family=claims.family)
+            raise Unauthorized(
+                "Refresh token reused; every session of this login is revoked",
+                code="refresh_token_reused",
+            )
+        raise Unauthorized("Refresh token revoked or unknown", code="invalid_refresh_token")
+    try:
+        await _ensure_subject_allowed(audience, claims.subject)
+    except Forbidden:
+        await revoke_family(settings, redis, family=claims.family)
+        raise
+    pair = await issue_pair(
+        settings, subject=claims.subject, audience=audience, family=claims.family
+    )
+    return claims, pair
+
+
+async def _ensure_subject_allowed(audience: Audience, subject: int) -> None:
+    if audience is Audience.USER:
+        user = await User.get_or_none(id=subject)
+        if user is None or user.banned:
+            raise Forbidden("This account is banned", code="account_banned")
+    else:
+        admin = await Admin.get_or_none(id=subject)
+        if admin is None or not admin.is_active:
+            raise Forbidden("This admin account is disabled", code="account_disabled")
+
+
+async def logout(settings: Settings, redis: Any, *, claims: Claims) -> None:
+    """The access token is refused from now on, and so is its login's refresh token."""
+    ttl = max(claims.expires_at - int(time.time()), 1)
+    await redis.set(_deny_key(claims.jti), "1", ex=ttl)
+    await revoke_family(settings, redis, family=claims.family)
+
+
+async def authenticate(settings: Settings, redis: Any, *, token: str, audience: Audience) -> Claims:
+    """Verify an access token and that it was not logged out or its family revoked."""
+    claims = decode(settings, token, audience=audience, typ=TokenType.ACCESS)
+    denied, family_revoked = await redis.mget(_deny_key(claims.jti), _family_key(claims.family))
+    if denied or family_revoked:
+        raise Unauthorized("Token revoked", code="token_revoked")
+    return claims
+
+
+async def wechat_login(
+    settings: Settings, redis: Any, wechat: MiniProgramClient, *, code: str, ip: str
+) -> tuple[User, TokenPair]:
+    """code2session, then the user for that openid (created on first login) and a token pair."""
+    if settings.rate_limit_enabled:
+        await ratelimit.hit(
+            redis, key=f"login:ip:{ip}", limit=settings.login_limit_per_ip, window=settings.login_limit_window
+        )
+    try:
+        session = await wechat.code2session(code)
+    except WeChatError as exc:
+        raise _login_error(exc) from None
+    if settings.rate_limit_enabled:
+        await ratelimit.hit(
+            redis,
+            key=f"login:openid:{session.openid}",
+            limit=settings.login_limit_per_account,
+            window=settings.login_limit_window,
+        )
+    now = datetime.now(UTC)
+    user, _ = await User.get_or_create(openid=session.openid, defaults={"unionid": session.unionid})
+    if user.banned:
+        raise Forbidden("This account is banned", code="account_banned")
+    update: dict[str, Any] = {"last_login_at": now}
+    if session.unionid and user.unionid != session.unionid:
+        update["unionid"] = session.unionid
+    await User.filter(id=user.id).update(**update)
+    pair = await issue_pair(settings, subject=user.id, audience=Audience.USER)
+    return user, pair
+
+
+def _login_error(exc: WeChatError) -> Exception:
+    if exc.errcode in (40029, 40163, 40226):
+        reason = "already used" if exc.errcode == 40163 else "invalid"
+        return Unauthorized(
+            f"The WeChat login code is {reason}",
+            code="invalid_wechat_code",
+            details={"errcode": exc.errcode},
+        )
+    if exc.errcode == 45011:
+        return RateLimited(60, "WeChat is rate limiting logins; retry in a minute")
+    return UpstreamError("WeChat login is unavailable", details={"errcode": exc.errcode})
+
+
+async def bind_phone(wechat: MiniProgramClient, *, user: User, code: str) -> User:
+    """getuserphonenumber for a phone code, stored on the user."""
+    try:
+        info = await wechat.phone_number(code)
+    except WeChatError as exc:
+        if exc.errcode in (40029, 40163):
+            raise ValidationFailed(
+                "The phone code is invalid or already used",
+                code="invalid_phone_code",
+                details={"errcode": exc.errcode},
+            ) from None
+        raise UpstreamError("WeChat phone service unavailable", details={"errcode": exc.errcode}) from None
+    await User.filter(id=user.id).update(phone=info.pure_phone_number)
+    user.phone = info.pure_phone_number
+    return user
+
+
+async def admin_login(
+    settings: Settings, redis: Any, *, username: str, password: str, ip: str
+) -> tuple[Admin, TokenPair]:
+    """Password login for staff, rate limited per IP and per username."""
+    account_key = f"admin-login-fail:{username.lower()}"
+    if settings.rate_limit_enabled:
+        await ratelimit.hit(
+            redis, key=f"admin-login:ip:{ip}", limit=settings.login_limit_per_ip, window=settings.login_limit_window
+        )
+        failures = int(await redis.get(f"mall:rl:{account_key}") or 0)
+        if failures >= settings.login_limit_per_account:
+            ttl = await redis.ttl(f"mall:rl:{account_key}")
+            raise RateLimited(max(int(ttl), 1), "Too many failed logins for this account")
+    admin = await Admin.get_or_none(username=username)
+    ok = await verify_password(password, admin.password_hash if admin else None)
+    if not ok or admin is None:
+        if settings.rate_limit_enabled:
+            # Counts failures only, so a legitimate login is never locked out by its own success.
+            await ratelimit.hit(
+                redis, key=account_key, limit=10**9, window=settings.login_limit_window
+            )
+        raise Unauthorized("Wrong username or password", code="invalid_credentials")
+    if not admin.is_active:
+        raise Forbidden("This admin account is disabled", code="account_disabled")
+    await Admin.filter(id=admin.id).update(last_login_at=datetime.now(UTC))
+    pair = await issue_pair(settings, subject=admin.id, audience=Audience.ADMIN)
+    return admin, pair

@@ -1,0 +1,100 @@
+"""Settings from the environment (MALL_*) and the Tortoise config built from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+DEFAULT_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
+MIN_PRODUCTION_SECRET_LENGTH = 32
+MODEL_MODULES = ["models", "aerich.models"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; each field reads MALL_<NAME> from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MALL_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    database_url: str = "postgres://postgres@127.0.0.1:5432/mall"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    jwt_issuer: str = "mall"
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 7 * 24 * 3600
+
+    wechat_appid: str = "wx-mall-dev-appid"
+    wechat_secret: str = "wx-mall-dev-secret"
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_timeout: float = 5.0
+
+    rate_limit_enabled: bool = True
+    login_limit_per_ip: int = 30
+    login_limit_per_account: int = 10
+    login_limit_window: int = 60
+
+    max_body_bytes: int = 2 * 1024 * 1024
+    proxies_count: int = 0
+    public_base_url: str = "http://127.0.0.1:8000"
+    upload_dir: Path = Field(default=Path(".mall/uploads"))
+    log_level: str = "INFO"
+
+    def check_production(self) -> None:
+        """Refuse to run production with a secret anyone can read in the source."""
+        if self.env != "production":
+            return
+        if (
+            self.jwt_secret == DEFAULT_JWT_SECRET
+            or len(self.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH
+        ):
+            raise RuntimeError(
+                "MALL_JWT_SECRET must be set to a random value of at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production"
+            )
+
+
+def db_connection(url: str, *, pool_min: int = 1, pool_max: int = 10) -> dict[str, Any]:
+    """Tortoise connection dict for a postgres URL, including unix-socket URLs (?host=/dir)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"MALL_DATABASE_URL must be a postgres:// URL, got {parts.scheme!r}")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    host = query.get("host") or parts.hostname or "127.0.0.1"
+    return {
+        "engine": "tortoise.backends.asyncpg",
+        "credentials": {
+            "host": host,
+            "port": parts.port or int(query.get("port", 5432)),
+            "user": unquote(parts.username or "postgres"),
+            "password": unquote(parts.password or ""),
+            "database": parts.path.lstrip("/") or "postgres",
+            "minsize": pool_min,
+            "maxsize": pool_max,
+        },
+    }
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    """The one Tortoise/aerich config, used by the app, the workers and migrations."""
+    return {
+        "connections": {
+            "default": db_connection(
+                settings.database_url, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max
+            )
+        },
+        "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+TORTOISE_ORM = tortoise_config(Settings())

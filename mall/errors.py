@@ -1,0 +1,143 @@
+"""One error tree and the one handler that renders every error as the JSON envelope."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, json
+
+log = logging.getLogger("mall.errors")
+
+
+class MallError(Exception):
+    """Base of every error a client may see; subclasses declare status and code."""
+
+    status = 400
+    code = "bad_request"
+    message = "Bad request"
+    headers: dict[str, str] | None = None
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.details = details
+        self.headers = headers
+        super().__init__(self.message)
+
+
+class BadRequest(MallError):
+    status, code, message = 400, "bad_request", "Malformed request"
+
+
+class Unauthorized(MallError):
+    status, code, message = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(MallError):
+    status, code, message = 403, "forbidden", "Not allowed"
+
+
+class NotFound(MallError):
+    status, code, message = 404, "not_found", "Not found"
+
+
+class Conflict(MallError):
+    status, code, message = 409, "conflict", "Conflict with the current state"
+
+
+class PayloadTooLarge(MallError):
+    status, code, message = 413, "payload_too_large", "Request body too large"
+
+
+class ValidationFailed(MallError):
+    status, code, message = 422, "validation_error", "Request validation failed"
+
+
+class RateLimited(MallError):
+    status, code, message = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(
+            message, details={"retry_after": retry_after}, headers={"Retry-After": str(retry_after)}
+        )
+
+
+class UpstreamError(MallError):
+    status, code, message = 502, "upstream_error", "An upstream service failed"
+
+
+class ServiceUnavailable(MallError):
+    status, code, message = 503, "service_unavailable", "Service unavailable"
+
+
+# Sanic's own exceptions (routing, body parsing, size limits) mapped onto our codes.
+_SANIC_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    416: "range_not_satisfiable",
+    417: "expectation_failed",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def render_error(request: Request, exc: Exception) -> HTTPResponse:
+    """The single place an exception becomes an HTTP response."""
+    request_id = str(getattr(request.ctx, "request_id", "") or "-")
+    if isinstance(exc, MallError):
+        return json(
+            error_body(exc.code, exc.message, exc.details), status=exc.status, headers=exc.headers
+        )
+    if isinstance(exc, SanicException) and exc.status_code < 500:
+        status = exc.status_code
+        code = _SANIC_CODES.get(status, "bad_request")
+        message = str(exc) or code.replace("_", " ")
+        if status == 400 and "json" in message.lower():
+            code, message = "malformed_json", "The request body is not valid JSON"
+        headers = dict(getattr(exc, "headers", None) or {})
+        return json(error_body(code, message), status=status, headers=headers)
+    if isinstance(exc, SanicException) and exc.status_code == 503:
+        return json(error_body("service_unavailable", str(exc)), status=503)
+    log.error(
+        "unhandled error request_id=%s %s %s",
+        request_id,
+        request.method,
+        request.path,
+        exc_info=exc,
+    )
+    return json(
+        error_body(
+            "internal_error",
+            "Internal server error",
+            {"request_id": request_id},
+        ),
+        status=500,
+    )
+
+
+def install(app: Sanic) -> None:
+    """Route every exception raised while serving a request through render_error."""
+
+    async def handler(request: Request, exc: Exception) -> HTTPResponse:
+        return render_error(request, exc)
+
+    app.error_handler.add(Exception, handler)

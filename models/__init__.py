@@ -1,0 +1,6 @@
+"""Every Tortoise model, one module per domain, re-exported here."""
+
+from models.admin import Admin, AdminLog, Role
+from models.identity import Address, RefreshToken, User
+
+__all__ = ["Address", "Admin", "AdminLog", "RefreshToken", "Role", "User"]

@@ -1,0 +1,1 @@
+"""Taskiq broker, schedule sources and the thin task wrappers around mall services."""

@@ -1,0 +1,197 @@
+"""Test harness: real PostgreSQL and Redis, the real app and the WeChat simulator on real ports.
+
+MALL_TEST_DATABASE_URL / MALL_TEST_REDIS_URL name the servers to use; without them the
+embedded servers of the quick start are started under .mall/test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DB_NAME = os.environ.get("MALL_TEST_DATABASE_NAME", "mall_test")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _servers() -> tuple[str, str]:
+    db_url = os.environ.get("MALL_TEST_DATABASE_URL")
+    redis_url = os.environ.get("MALL_TEST_REDIS_URL")
+    if db_url and redis_url:
+        return _with_database(db_url, TEST_DB_NAME), redis_url
+    from mall import embedded
+
+    data_dir = ROOT / ".mall" / "test"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not db_url:
+        db_url = embedded.start_postgres(data_dir)
+    if not redis_url:
+        redis_url = embedded.start_redis(data_dir).url
+    return _with_database(db_url, TEST_DB_NAME), redis_url
+
+
+SIM_PORT = _free_port()
+APP_PORT = _free_port()
+DATABASE_URL, REDIS_URL = _servers()
+
+# Settings() is read at import time by the broker module: point everything at the test
+# servers before any mall module is imported.
+os.environ.update(
+    {
+        "MALL_ENV": "test",
+        "MALL_DATABASE_URL": DATABASE_URL,
+        "MALL_REDIS_URL": REDIS_URL,
+        "MALL_WECHAT_API_BASE": f"http://127.0.0.1:{SIM_PORT}",
+        "MALL_PUBLIC_BASE_URL": f"http://127.0.0.1:{APP_PORT}",
+        "MALL_LOG_LEVEL": "WARNING",
+    }
+)
+
+from sanic import Sanic  # noqa: E402
+
+from mall.config import Settings  # noqa: E402
+
+Sanic.test_mode = True
+
+
+async def _recreate_database(url: str) -> None:
+    from mall.config import db_connection
+
+    creds = db_connection(url)["credentials"]
+    conn = await asyncpg.connect(
+        host=creds["host"], port=creds["port"], user=creds["user"],
+        password=creds["password"] or None, database="postgres",
+    )
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            TEST_DB_NAME,
+        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}"')
+        await conn.execute(f'CREATE DATABASE "{TEST_DB_NAME}"')
+    finally:
+        await conn.close()
+
+
+@dataclass
+class RunningServer:
+    server: Any
+
+    async def stop(self) -> None:
+        await self.server.before_stop()
+        self.server.close()
+        await self.server.wait_closed()
+        await self.server.after_stop()
+
+
+async def serve(app: Sanic, port: int) -> RunningServer:
+    """Run a Sanic app on a real port inside the test loop."""
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    return RunningServer(server)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+async def migrated_db(settings: Settings) -> str:
+    from mall.migrate import upgrade
+
+    await _recreate_database(settings.database_url)
+    await upgrade(settings)
+    return settings.database_url
+
+
+@pytest.fixture(scope="session")
+async def wechat_sim(settings: Settings) -> AsyncIterator[str]:
+    from mall.wechat.simulator import create_sim_app
+
+    app = create_sim_app(
+        appid=settings.wechat_appid, secret=settings.wechat_secret, name="wechat_sim_tests"
+    )
+    running = await serve(app, SIM_PORT)
+    yield f"http://127.0.0.1:{SIM_PORT}"
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def app_server(
+    settings: Settings, migrated_db: str, wechat_sim: str
+) -> AsyncIterator[Sanic]:
+    from mall.app import create_app
+
+    app = create_app(settings=settings)
+    running = await serve(app, APP_PORT)
+    yield app
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(app_server: Sanic) -> str:
+    return f"http://127.0.0.1:{APP_PORT}"
+
+
+@pytest.fixture
+async def redis(app_server: Sanic) -> aioredis.Redis:
+    client: aioredis.Redis = app_server.ctx.redis
+    return client
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Empty every table and the Redis database before each test that uses the app."""
+    if "app_server" not in request.fixturenames and "client" not in request.fixturenames:
+        yield
+        return
+    app: Sanic = request.getfixturevalue("app_server")
+    from tortoise import connections
+
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'aerich'"
+    )
+    tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
+    if tables:
+        await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    await app.ctx.redis.flushdb()
+    yield
+
+
+@pytest.fixture
+async def client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def event_loop_policy() -> Iterator[asyncio.AbstractEventLoopPolicy]:
+    yield asyncio.DefaultEventLoopPolicy()

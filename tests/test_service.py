@@ -1,0 +1,94 @@
+"""Health, metrics, docs, request ids, and the error envelope for anything a client sends."""
+
+from __future__ import annotations
+
+import httpx
+from openapi_spec_validator import validate
+
+from tests.factories import assert_error
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health/live")).json() == {"status": "ok"}
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    resp = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+    assert resp.headers["X-Request-ID"] == "abc-123"
+    made = await client.get("/health/live", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert made.headers["X-Request-ID"] != "bad id\twith spaces"
+    assert len(made.headers["X-Request-ID"]) == 32
+
+
+async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:
+    await client.get("/health/live")
+    resp = await client.get("/metrics")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/plain")
+    assert 'mall_http_requests_total{method="GET",route="health/live",status="200"}' in resp.text
+    assert "mall_http_request_duration_seconds_bucket" in resp.text
+
+
+async def test_openapi_is_valid_and_complete(client: httpx.AsyncClient, app_server) -> None:
+    spec = (await client.get("/docs/openapi.json")).json()
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    api_routes = [
+        route for route in app_server.router.routes
+        if route.path.startswith(("api/", "health/"))
+    ]
+    for route in api_routes:
+        path = "/" + route.path
+        for method in route.methods - {"HEAD", "OPTIONS"}:
+            spec_path = _openapi_path(path)
+            assert (spec_path, method) in documented, (spec_path, method)
+            op = spec["paths"][spec_path][method.lower()]
+            if path.startswith("/api/"):
+                assert op.get("responses"), (path, method)
+                assert op.get("summary"), (path, method)
+    login = spec["paths"]["/api/v1/auth/wechat/login"]["post"]
+    schema = login["requestBody"]["content"]["application/json"]["schema"]
+    assert "code" in schema["properties"]
+    me = spec["paths"]["/api/v1/me"]["get"]
+    assert me["security"] == [{"bearer": []}]
+    assert "phone" in me["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+
+
+def _openapi_path(path: str) -> str:
+    import re
+
+    return re.sub(r"<([a-z_]+)(:[^>]+)?>", r"{\1}", path)
+
+
+async def test_docs_render_from_local_assets(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assert "http" not in page.text.split("<body>")[1].split("url:")[0]
+    for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        resp = await client.get(f"/docs/assets/{asset}")
+        assert resp.status_code == 200 and len(resp.content) > 10_000
+
+
+async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
+    assert_error(await client.get("/nope"), 404, "not_found")
+    assert_error(await client.get("/api/v1/nope"), 404, "not_found")
+    assert_error(await client.delete("/health/live"), 405, "method_not_allowed")
+
+
+async def test_malformed_and_oversize_bodies(client: httpx.AsyncClient, settings) -> None:
+    url = "/api/v1/auth/wechat/login"
+    assert_error(await client.post(url, content=b"{"), 400, "malformed_json")
+    assert_error(await client.post(url, content=b"\xff\xfe"), 400, "malformed_json")
+    assert_error(await client.post(url, json="just a string"), 422)
+    assert_error(await client.post(url, json={}), 422, "validation_error")
+    assert_error(await client.post(url, json={"code": 123}), 422)
+    assert_error(await client.post(url, json={"code": "x" * 100_000}), 422)
+    big = b'{"code": "' + b"a" * (settings.max_body_bytes + 10) + b'"}'
+    assert_error(await client.post(url, content=big), 413, "payload_too_large")
+    err = assert_error(await client.post(url, json={"code": None, "extra": 1}), 422)
+    fields = {d["field"] for d in err["details"]}
+    assert fields == {"code", "extra"}
