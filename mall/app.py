@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from mall import docs, errors, observability, resources
+from mall import docs, errors, events, observability, resources
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp, bp as auth_bp
@@ -59,9 +60,19 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         app.ctx.broker = broker
         if not broker.is_worker_process:
             await broker.startup()
+        events.configure(app.ctx.redis)
+        # Plain asyncio tasks: Sanic's named tasks are unavailable under create_server.
+        app.ctx.background = [asyncio.create_task(events.sweep_forever())]
+
+    @app.before_server_stop
+    async def stop_background(app: Sanic) -> None:
+        for task in app.ctx.background:
+            task.cancel()
+        await asyncio.gather(*app.ctx.background, return_exceptions=True)
 
     @app.after_server_stop
     async def close_resources(app: Sanic) -> None:
+        events.configure(None)
         await app.ctx.broker.shutdown()
         await app.ctx.wechat.aclose()
         await app.ctx.redis.aclose()

@@ -10,7 +10,7 @@ from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 from taskiq_redis import ListRedisScheduleSource, RedisStreamBroker
 
-from mall import resources
+from mall import events, resources
 from mall.config import Settings
 
 TASK_MODULES = ["tasks.maintenance"]
@@ -35,8 +35,12 @@ scheduler = TaskiqScheduler(broker, sources=[schedule_source, LabelScheduleSourc
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
 async def open_database(state: TaskiqState) -> None:
     await resources.init_db(_settings)
+    state.redis = resources.redis_client(_settings)
+    events.configure(state.redis)
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
 async def close_database(state: TaskiqState) -> None:
+    events.configure(None)
+    await state.redis.aclose()
     await resources.close_db()

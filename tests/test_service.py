@@ -92,3 +92,31 @@ async def test_malformed_and_oversize_bodies(client: httpx.AsyncClient, settings
     err = assert_error(await client.post(url, json={"code": None, "extra": 1}), 422)
     fields = {d["field"] for d in err["details"]}
     assert fields == {"code", "extra"}
+
+
+async def test_unhandled_error_is_500_with_request_id_and_no_traceback(caplog) -> None:
+    from sanic import Sanic
+
+    from mall import errors, observability
+
+    app = Sanic("boom_app")
+    errors.install(app)
+    observability.install(app)
+
+    @app.get("/boom")
+    async def boom(request):
+        raise RuntimeError("secret internals")
+
+    _, resp = await app.asgi_client.get("/boom", headers={"X-Request-ID": "req-42"})
+    assert resp.status == 500
+    assert resp.json == {
+        "error": {
+            "code": "internal_error",
+            "message": "Internal server error",
+            "details": {"request_id": "req-42"},
+        }
+    }
+    assert "secret internals" not in resp.text and "Traceback" not in resp.text
+    assert resp.headers["X-Request-ID"] == "req-42"
+    logged = [r for r in caplog.records if r.name == "mall.errors"]
+    assert logged and "req-42" in logged[0].getMessage() and logged[0].exc_info

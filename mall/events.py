@@ -1,0 +1,188 @@
+"""Events: written to the outbox with the change, published to Redis right after commit.
+
+Each channel has a bounded Redis stream (replay after reconnect; the stream id is the
+event id clients see) and a pub/sub channel (live fan-out to every API process).
+Publishing is at least once: a row is claimed for a lease, sent, then marked; a crash
+leaves it to the sweeper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from tortoise import connections
+
+from mall.observability import EVENTS_PUBLISHED
+from models import OutboxEvent
+
+log = logging.getLogger("mall.events")
+
+STREAM_PREFIX = "mall:stream:"
+LIVE_PREFIX = "mall:live:"
+LIVE_PATTERN = LIVE_PREFIX + "*"
+STREAM_MAXLEN = 10_000
+CLAIM_LEASE = timedelta(seconds=30)
+ADMIN_CHANNEL = "admin"
+
+
+class EventName(StrEnum):
+    ORDER_CREATED = "order.created"
+    ORDER_PAID = "order.paid"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_SHIPPED = "order.shipped"
+    ORDER_COMPLETED = "order.completed"
+    ORDER_REFUND_REQUESTED = "order.refund_requested"
+    ORDER_REFUNDED = "order.refunded"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    STOCK_CHANGED = "stock.changed"
+    STOCK_LOW = "stock.low"
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def product_channel(product_id: int) -> str:
+    return f"product:{product_id}"
+
+
+# XADD and PUBLISH in one step, so live subscribers see events in stream-id order.
+_PUBLISH = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[2])
+return id
+"""
+
+_redis: Any = None
+
+
+def configure(redis: Any) -> None:
+    """Set the Redis client this process publishes with (API worker or Taskiq worker)."""
+    global _redis
+    _redis = redis
+
+
+async def record(*, channel: str, name: EventName | str, data: dict[str, Any]) -> OutboxEvent:
+    """Write an event to the outbox; call inside the transaction of the change."""
+    return await OutboxEvent.create(channel=channel, name=str(name), data=data)
+
+
+def payload(event: OutboxEvent) -> bytes:
+    """What the stream stores: everything of the envelope but the id, which Redis assigns."""
+    at = event.created_at or datetime.now(UTC)
+    return orjson.dumps({"event": event.name, "data": event.data, "at": at.isoformat()})
+
+
+def envelope(channel: str, stream_id: str, raw: bytes | str) -> dict[str, Any]:
+    """The websocket message for one event (API.md: Websockets)."""
+    body = orjson.loads(raw)
+    return {
+        "type": "event",
+        "channel": channel,
+        "id": stream_id,
+        "event": body["event"],
+        "data": body["data"],
+        "at": body["at"],
+    }
+
+
+async def _send(redis: Any, event: OutboxEvent) -> str:
+    stream_id = await redis.eval(
+        _PUBLISH,
+        2,
+        STREAM_PREFIX + event.channel,
+        LIVE_PREFIX + event.channel,
+        STREAM_MAXLEN,
+        payload(event),
+    )
+    sid = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+    await OutboxEvent.filter(id=event.id).update(
+        published_at=datetime.now(UTC), stream_id=sid, claimed_until=None
+    )
+    EVENTS_PUBLISHED.labels(event.name).inc()
+    return sid
+
+
+async def publish(events: Sequence[OutboxEvent]) -> None:
+    """Send events committed just now; on any failure the sweeper sends them later."""
+    if not events or _redis is None:
+        return
+    ids = [e.id for e in events]
+    now = datetime.now(UTC)
+    claimed = (
+        await OutboxEvent.filter(id__in=ids, published_at=None)
+        .filter(claimed_until=None)
+        .update(claimed_until=now + CLAIM_LEASE)
+    )
+    if not claimed:
+        return
+    try:
+        for event in sorted(events, key=lambda e: e.id):
+            await _send(_redis, event)
+    except Exception:
+        log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
+
+
+async def publish_unpublished(
+    *, older_than: timedelta = timedelta(seconds=5), limit: int = 500
+) -> int:
+    """The sweeper: send, in id order, rows left unpublished (crash, Redis down)."""
+    if _redis is None:
+        return 0
+    conn = connections.get("default")
+    now = datetime.now(UTC)
+    rows = await conn.execute_query_dict(
+        """
+        UPDATE outbox_events SET claimed_until = $1
+        WHERE id IN (
+            SELECT id FROM outbox_events
+            WHERE published_at IS NULL AND created_at < $2
+              AND (claimed_until IS NULL OR claimed_until < $3)
+            ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id
+        """,
+        [now + CLAIM_LEASE, now - older_than, now, limit],
+    )
+    if not rows:
+        return 0
+    events = await OutboxEvent.filter(id__in=[r["id"] for r in rows]).order_by("id")
+    sent = 0
+    for event in events:
+        try:
+            await _send(_redis, event)
+        except Exception:
+            log.warning("sweeper could not publish event %s", event.id, exc_info=True)
+            break
+        sent += 1
+    return sent
+
+
+async def sweep_forever(interval: float = 5.0) -> None:
+    """Run the sweeper in the background of a process; any number of them may run."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            while await publish_unpublished() > 0:
+                pass
+        except Exception:
+            log.warning("outbox sweep failed", exc_info=True)
+
+
+async def replay(
+    redis: Any, *, channel: str, after: str, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Events of a channel after a stream id, oldest first (for resume)."""
+    entries = await redis.xrange(STREAM_PREFIX + channel, min=f"({after}", max="+", count=limit)
+    result = []
+    for stream_id, fields in entries:
+        sid = stream_id.decode() if isinstance(stream_id, bytes) else stream_id
+        raw = fields.get("e") if "e" in fields else fields.get(b"e")
+        result.append(envelope(channel, sid, raw))
+    return result

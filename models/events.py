@@ -1,0 +1,20 @@
+"""The outbox: every event is written in the transaction of the change that caused it."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OutboxEvent(Model):
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=64)
+    data = fields.JSONField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    published_at = fields.DatetimeField(null=True)
+    stream_id = fields.CharField(max_length=32, null=True)
+    # A publisher claims a row for a short lease before sending it; a crashed claim
+    # expires and the sweeper sends the row instead.
+    claimed_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_events"
