@@ -11,7 +11,8 @@ from sanic.response import HTTPResponse, json
 from mall import docs, errors, events, observability, resources
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
-from mall.auth.views import admin_auth_bp, bp as auth_bp
+from mall.auth.views import admin_auth_bp
+from mall.auth.views import bp as auth_bp
 from mall.config import Settings
 from mall.web import MAX_ID
 from mall.wechat.miniprogram import MiniProgramClient

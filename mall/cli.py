@@ -104,6 +104,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             # delayed job (an order's cancellation) may fire.
             "--update-interval",
             str(args.update_interval),
+            "--log-level",
+            args.log_level,
         ]
     )
 
@@ -226,19 +228,27 @@ class DevProcesses:
 
     def stop(self, timeout: float = CHILD_STOP_TIMEOUT) -> None:
         """SIGTERM every child, wait for all, then SIGKILL what is left (with its helpers)."""
-        running = [c for c in self.children if c.process.poll() is None]
-        for child in running:
-            with contextlib.suppress(ProcessLookupError):
+        for child in self.children:
+            if child.process.poll() is None:
                 child.process.terminate()
+            else:
+                # A dead leader's helpers (taskiq's worker processes) would live on.
+                _signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        for child in running:
+        for child in self.children:
             try:
                 child.process.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 print(f"mall dev: {child.name} did not stop in {timeout:.0f}s, killing it")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.process.pid, signal.SIGKILL)
-                child.process.wait()
+        for child in self.children:
+            # Each child leads its own process group: this reaches whatever it left behind.
+            _signal_group(child, signal.SIGKILL)
+            child.process.wait()
+
+
+def _signal_group(child: Child, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.process.pid, signum)
 
 
 def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
@@ -377,7 +387,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         env = dict(os.environ)
         processes.start("api", ["serve", "--host", args.host, "--port", str(port)], env)
         processes.start("worker", ["worker", "--workers", "1"], env)
-        processes.start("scheduler", ["scheduler"], env)
+        # The schedule source logs each re-read at INFO: every few seconds in the terminal.
+        processes.start("scheduler", ["scheduler", "--log-level", "WARNING"], env)
         processes.start(
             "wechat-sim", ["wechat-sim", "--host", "127.0.0.1", "--port", str(sim_port)], env
         )
@@ -487,6 +498,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=5,
         help="seconds between re-reads of the schedule sources (default %(default)s)",
+    )
+    scheduler.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        default="INFO",
+        help="default %(default)s",
     )
     scheduler.set_defaults(handler=cmd_scheduler)
 

@@ -29,8 +29,6 @@ def install(app: Sanic) -> None:
         version="1.0.0",
         description="REST API of the mall WeChat mini-program shop and its admin.",
     )
-    app.ext.openapi.add_security_scheme(
-        "bearer", "http", scheme="bearer", bearer_format="JWT"
-    )
+    app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
 
     app.static("/docs/assets", str(swagger_ui_path), name="docs_assets")

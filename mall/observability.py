@@ -37,12 +37,10 @@ def request_id_of(request: Request) -> str:
 def install(app: Sanic) -> None:
     """Give every request an id (a safe X-Request-ID is kept), log and count it."""
 
-    @app.on_request(priority=100)
+    @app.on_request(priority=100)  # type: ignore[call-arg]
     async def start_timer(request: Request) -> None:
         incoming = request.headers.get("x-request-id", "")
-        request.ctx.request_id = (
-            incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        )
+        request.ctx.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.ctx.started = time.perf_counter()
 
     @app.on_response(priority=100)

@@ -23,20 +23,20 @@ async def close_db() -> None:
     await Tortoise.close_connections()
 
 
-async def check_database(timeout: float = 2.0) -> str | None:
+async def check_database(limit: float = 2.0) -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:
         conn = connections.get("default")
-        await asyncio.wait_for(conn.execute_query("SELECT 1"), timeout)
+        await asyncio.wait_for(conn.execute_query("SELECT 1"), limit)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:200]
     return None
 
 
-async def check_redis(client: Any, timeout: float = 2.0) -> str | None:
+async def check_redis(client: Any, limit: float = 2.0) -> str | None:
     """None when Redis answers, else why not."""
     try:
-        await asyncio.wait_for(client.ping(), timeout)
+        await asyncio.wait_for(client.ping(), limit)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:200]
     return None

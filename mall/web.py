@@ -204,9 +204,7 @@ def doc(
             for name, prop in props.items():
                 func = openapi.parameter(name, _RawSchema(prop), location="query")(func)
         if page_of is not None:
-            func = openapi.response(status, {"application/json": page_schema(page_of)}, "OK")(
-                func
-            )
+            func = openapi.response(status, {"application/json": page_schema(page_of)}, "OK")(func)
         elif isinstance(response, dict):
             func = openapi.response(status, {"application/json": response}, "OK")(func)
         elif response is not None:

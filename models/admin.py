@@ -1,5 +1,7 @@
 """Shop staff: accounts, roles with permissions, and the audit log."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -10,7 +12,9 @@ class Role(Timestamped, Model):
     id = fields.BigIntField(primary_key=True)
     name = fields.CharField(max_length=64, unique=True)
     description = fields.CharField(max_length=255, default="")
-    permissions = fields.JSONField(default=list)
+    permissions: fields.Field[list[str]] = fields.JSONField(default=list)
+
+    admins: fields.ManyToManyRelation["Admin"]
 
     class Meta:
         table = "roles"
@@ -41,10 +45,10 @@ class AdminLog(Model):
     action = fields.CharField(max_length=64, db_index=True)
     target_type = fields.CharField(max_length=32, default="")
     target_id = fields.CharField(max_length=64, default="")
-    detail = fields.JSONField(default=dict)
+    detail: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         table = "admin_logs"
-        ordering = ["-id"]
+        ordering = ("-id",)

@@ -1,5 +1,7 @@
 """The outbox: every event is written in the transaction of the change that caused it."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -8,7 +10,7 @@ class OutboxEvent(Model):
     id = fields.BigIntField(primary_key=True)
     channel = fields.CharField(max_length=64)
     name = fields.CharField(max_length=64)
-    data = fields.JSONField()
+    data: fields.Field[dict[str, Any]] = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
     published_at = fields.DatetimeField(null=True)
     stream_id = fields.CharField(max_length=32, null=True)

@@ -80,8 +80,11 @@ async def _recreate_database(url: str) -> None:
 
     creds = db_connection(url)["credentials"]
     conn = await asyncpg.connect(
-        host=creds["host"], port=creds["port"], user=creds["user"],
-        password=creds["password"] or None, database="postgres",
+        host=creds["host"],
+        port=creds["port"],
+        user=creds["user"],
+        password=creds["password"] or None,
+        database="postgres",
     )
     try:
         await conn.execute(
@@ -144,9 +147,7 @@ async def wechat_sim(settings: Settings) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def app_server(
-    settings: Settings, migrated_db: str, wechat_sim: str
-) -> AsyncIterator[Sanic]:
+async def app_server(settings: Settings, migrated_db: str, wechat_sim: str) -> AsyncIterator[Sanic]:
     from mall.app import create_app
 
     app = create_app(settings=settings)

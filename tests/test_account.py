@@ -74,7 +74,8 @@ async def test_concurrent_default_addresses_leave_exactly_one(client: httpx.Asyn
     results = await asyncio.gather(
         *(
             client.post(
-                "/api/v1/addresses", json={**ADDRESS, "detail": f"#{i}", "is_default": True},
+                "/api/v1/addresses",
+                json={**ADDRESS, "detail": f"#{i}", "is_default": True},
                 headers=headers,
             )
             for i in range(10)
@@ -92,9 +93,7 @@ async def test_other_users_address_is_404(client: httpx.AsyncClient) -> None:
     created = await client.post("/api/v1/addresses", json=ADDRESS, headers=alice)
     aid = created.json()["id"]
     assert_error(await client.get(f"/api/v1/addresses/{aid}", headers=bob), 404)
-    assert_error(
-        await client.put(f"/api/v1/addresses/{aid}", json=ADDRESS, headers=bob), 404
-    )
+    assert_error(await client.put(f"/api/v1/addresses/{aid}", json=ADDRESS, headers=bob), 404)
     assert_error(await client.delete(f"/api/v1/addresses/{aid}", headers=bob), 404)
     # Still there, untouched, for its owner.
     mine = await client.get(f"/api/v1/addresses/{aid}", headers=alice)
@@ -117,9 +116,7 @@ async def test_address_bad_input(client: httpx.AsyncClient) -> None:
         400,
         "malformed_json",
     )
-    assert_error(
-        await client.post("/api/v1/addresses", json=[1, 2], headers=headers), 422
-    )
+    assert_error(await client.post("/api/v1/addresses", json=[1, 2], headers=headers), 422)
     for bad_id in ("99999999999999999999999", "0", "-1", "abc"):
         assert_error(await client.get(f"/api/v1/addresses/{bad_id}", headers=headers), 404)
     assert (await client.get("/api/v1/addresses", headers=headers)).json()["items"] == []

@@ -59,7 +59,9 @@ async def test_refresh_rotates_and_reuse_revokes_family(client: httpx.AsyncClien
     assert first.status_code == 200
     rotated = first.json()
     assert rotated["refresh_token"] != tokens["refresh_token"]
-    assert (await client.get("/api/v1/me", headers=bearer(rotated["access_token"]))).status_code == 200
+    assert (
+        await client.get("/api/v1/me", headers=bearer(rotated["access_token"]))
+    ).status_code == 200
 
     # The spent token presented again: refused, and the whole family dies with it.
     reuse = await client.post(
@@ -75,7 +77,9 @@ async def test_refresh_rotates_and_reuse_revokes_family(client: httpx.AsyncClien
 
     # Another login of the same person is a different family and keeps working.
     other = await login(client, "frank")
-    assert (await client.get("/api/v1/me", headers=bearer(other["access_token"]))).status_code == 200
+    assert (
+        await client.get("/api/v1/me", headers=bearer(other["access_token"]))
+    ).status_code == 200
 
 
 async def test_access_token_is_not_a_refresh_token(client: httpx.AsyncClient) -> None:
@@ -160,7 +164,9 @@ async def test_ban_stops_tokens_immediately(client: httpx.AsyncClient) -> None:
     user = await login(client, "liam")
     uid = user["user"]["id"]
     ban = await client.post(
-        f"/api/admin/users/{uid}/ban", json={"reason": "fraud"}, headers=bearer(admin["access_token"])
+        f"/api/admin/users/{uid}/ban",
+        json={"reason": "fraud"},
+        headers=bearer(admin["access_token"]),
     )
     assert ban.status_code == 200 and ban.json()["banned"] is True
     # Every session of the banned user ends (revoked); any that escaped would meet the ban.
@@ -179,15 +185,15 @@ async def test_ban_stops_tokens_immediately(client: httpx.AsyncClient) -> None:
     )
     assert unban.status_code == 200 and unban.json()["banned"] is False
     fresh = await login(client, "liam")
-    assert (await client.get("/api/v1/me", headers=bearer(fresh["access_token"]))).status_code == 200
+    assert (
+        await client.get("/api/v1/me", headers=bearer(fresh["access_token"]))
+    ).status_code == 200
 
 
 async def test_wechat_login_is_rate_limited_per_ip(client: httpx.AsyncClient, settings) -> None:
     statuses = []
     for i in range(settings.login_limit_per_ip + 2):
-        resp = await client.post(
-            "/api/v1/auth/wechat/login", json={"code": wx_code(f"crowd{i}")}
-        )
+        resp = await client.post("/api/v1/auth/wechat/login", json={"code": wx_code(f"crowd{i}")})
         statuses.append(resp.status_code)
     assert statuses[: settings.login_limit_per_ip] == [200] * settings.login_limit_per_ip
     assert statuses[-1] == 429
@@ -235,6 +241,4 @@ async def test_admin_refresh_and_logout(client: httpx.AsyncClient) -> None:
     new = rotated.json()
     out = await client.post("/api/admin/auth/logout", headers=bearer(new["access_token"]))
     assert out.status_code == 204
-    assert_error(
-        await client.get("/api/admin/auth/me", headers=bearer(new["access_token"])), 401
-    )
+    assert_error(await client.get("/api/admin/auth/me", headers=bearer(new["access_token"])), 401)

@@ -38,8 +38,7 @@ async def test_openapi_is_valid_and_complete(client: httpx.AsyncClient, app_serv
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     api_routes = [
-        route for route in app_server.router.routes
-        if route.path.startswith(("api/", "health/"))
+        route for route in app_server.router.routes if route.path.startswith(("api/", "health/"))
     ]
     for route in api_routes:
         path = "/" + route.path

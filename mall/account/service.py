@@ -21,8 +21,9 @@ async def update_profile(*, user: User, patch: MePatch) -> User:
         url = str(patch.avatar_url)
         if len(url) > MAX_AVATAR_URL:
             raise ValidationFailed(
-                details=[{"field": "avatar_url", "message": "at most 512 characters",
-                          "type": "too_long"}]
+                details=[
+                    {"field": "avatar_url", "message": "at most 512 characters", "type": "too_long"}
+                ]
             )
         changes["avatar_url"] = url
     if changes:
@@ -68,9 +69,11 @@ async def update(*, user: User, address_id: int, data: AddressIn) -> Address:
         address = await get(user=user, address_id=address_id)
         keep_default = address.is_default and not data.is_default
         if data.is_default:
-            await Address.filter(user_id=user.id, is_default=True).exclude(
-                id=address.id
-            ).update(is_default=False)
+            await (
+                Address.filter(user_id=user.id, is_default=True)
+                .exclude(id=address.id)
+                .update(is_default=False)
+            )
         for key, value in data.model_dump(exclude={"is_default"}).items():
             setattr(address, key, value)
         address.is_default = data.is_default or keep_default

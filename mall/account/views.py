@@ -28,8 +28,9 @@ async def me(request: Request) -> HTTPResponse:
 
 
 @bp.patch("/me")
-@doc(summary="Change nickname or avatar", tag="account", body=MePatch, response=UserOut,
-     secured=True)
+@doc(
+    summary="Change nickname or avatar", tag="account", body=MePatch, response=UserOut, secured=True
+)
 @user_required
 async def patch_me(request: Request) -> HTTPResponse:
     patch = parse_body(request, MePatch)
@@ -38,8 +39,7 @@ async def patch_me(request: Request) -> HTTPResponse:
 
 
 @bp.get("/addresses")
-@doc(summary="The address book, default first", tag="account", response=AddressList,
-     secured=True)
+@doc(summary="The address book, default first", tag="account", response=AddressList, secured=True)
 @user_required
 async def list_addresses(request: Request) -> HTTPResponse:
     addresses = await service.get_all(user=request.ctx.user)
@@ -47,8 +47,15 @@ async def list_addresses(request: Request) -> HTTPResponse:
 
 
 @bp.post("/addresses")
-@doc(summary="Add an address", tag="account", body=AddressIn, response=AddressOut, status=201,
-     secured=True, errors=(409,))
+@doc(
+    summary="Add an address",
+    tag="account",
+    body=AddressIn,
+    response=AddressOut,
+    status=201,
+    secured=True,
+    errors=(409,),
+)
 @user_required
 async def create_address(request: Request) -> HTTPResponse:
     data = parse_body(request, AddressIn)
@@ -65,8 +72,14 @@ async def get_address(request: Request, address_id: int) -> HTTPResponse:
 
 
 @bp.put("/addresses/<address_id:id>")
-@doc(summary="Replace an address", tag="account", body=AddressIn, response=AddressOut,
-     secured=True, errors=(404,))
+@doc(
+    summary="Replace an address",
+    tag="account",
+    body=AddressIn,
+    response=AddressOut,
+    secured=True,
+    errors=(404,),
+)
 @user_required
 async def put_address(request: Request, address_id: int) -> HTTPResponse:
     data = parse_body(request, AddressIn)

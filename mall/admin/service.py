@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from mall.admin.permissions import DEFAULT_ROLES
-from mall.admin.schemas import AdminCreate, AdminUpdate, LogQuery, RoleIn, UserQuery
+from mall.admin.schemas import AdminUpdate, LogQuery, RoleIn, UserQuery
 from mall.auth import service as auth_service
 from mall.auth.tokens import Audience
 from mall.config import Settings
@@ -44,8 +44,9 @@ async def _roles(role_ids: list[int]) -> list[Role]:
     missing = sorted(set(role_ids) - {r.id for r in roles})
     if missing:
         raise ValidationFailed(
-            details=[{"field": "role_ids", "message": f"unknown roles: {missing}",
-                      "type": "unknown_id"}]
+            details=[
+                {"field": "role_ids", "message": f"unknown roles: {missing}", "type": "unknown_id"}
+            ]
         )
     return roles
 
@@ -135,7 +136,9 @@ async def update_admin(
             if roles:
                 await admin.roles.add(*roles)
     if data.is_active is False or data.password is not None:
-        await auth_service.revoke_subject(settings, redis, subject=admin.id, audience=Audience.ADMIN)
+        await auth_service.revoke_subject(
+            settings, redis, subject=admin.id, audience=Audience.ADMIN
+        )
     return admin
 
 
@@ -226,7 +229,8 @@ async def get_logs(*, query: LogQuery) -> tuple[list[AdminLog], int]:
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValidationFailed(
-            details=[{"field": "since/until", "message": "needs a UTC offset",
-                      "type": "naive_datetime"}]
+            details=[
+                {"field": "since/until", "message": "needs a UTC offset", "type": "naive_datetime"}
+            ]
         )
     return moment

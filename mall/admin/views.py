@@ -33,10 +33,17 @@ bp = Blueprint("admin")
 P = Permission
 
 
-async def audit(request: Request, action: str, target_type: str, target_id: object,
-                **detail: object) -> None:
-    await service.record(admin=request.ctx.admin, action=action, target_type=target_type,
-                         target_id=target_id, detail=dict(detail), ip=client_ip(request))
+async def audit(
+    request: Request, action: str, target_type: str, target_id: object, **detail: object
+) -> None:
+    await service.record(
+        admin=request.ctx.admin,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail=dict(detail),
+        ip=client_ip(request),
+    )
 
 
 def role_out(role: Role) -> RoleOut:
@@ -44,52 +51,88 @@ def role_out(role: Role) -> RoleOut:
 
 
 @bp.get("/admins")
-@doc(summary="List staff accounts", tag="admin-staff", query=AdminQuery, page_of=AdminOut,
-     secured=True, errors=(403,))
+@doc(
+    summary="List staff accounts",
+    tag="admin-staff",
+    query=AdminQuery,
+    page_of=AdminOut,
+    secured=True,
+    errors=(403,),
+)
 @admin_required(P.ADMINS_READ)
 async def list_admins(request: Request) -> HTTPResponse:
     query = parse_query(request, AdminQuery)
-    admins, total = await service.get_all_admins(q=query.q, offset=query.offset,
-                                                 limit=query.page_size)
+    admins, total = await service.get_all_admins(
+        q=query.q, offset=query.offset, limit=query.page_size
+    )
     return render_page([await admin_out(a) for a in admins], total=total, page=query)
 
 
 @bp.post("/admins")
-@doc(summary="Create a staff account", tag="admin-staff", body=AdminCreate, response=AdminOut,
-     status=201, secured=True, errors=(403, 409))
+@doc(
+    summary="Create a staff account",
+    tag="admin-staff",
+    body=AdminCreate,
+    response=AdminOut,
+    status=201,
+    secured=True,
+    errors=(403, 409),
+)
 @admin_required(P.ADMINS_WRITE)
 async def create_admin(request: Request) -> HTTPResponse:
     data = parse_body(request, AdminCreate)
     if data.is_superuser and not request.ctx.admin.is_superuser:
         raise Forbidden("Only a superuser can create a superuser", code="permission_denied")
     admin = await service.create_admin(
-        username=data.username, password=data.password, display_name=data.display_name,
-        is_superuser=data.is_superuser, role_ids=data.role_ids,
+        username=data.username,
+        password=data.password,
+        display_name=data.display_name,
+        is_superuser=data.is_superuser,
+        role_ids=data.role_ids,
     )
-    await audit(request, "admin.create", "admin", admin.id, username=admin.username,
-                role_ids=data.role_ids, is_superuser=data.is_superuser)
+    await audit(
+        request,
+        "admin.create",
+        "admin",
+        admin.id,
+        username=admin.username,
+        role_ids=data.role_ids,
+        is_superuser=data.is_superuser,
+    )
     return render(await admin_out(admin), status=201)
 
 
 @bp.get("/admins/<admin_id:id>")
-@doc(summary="One staff account", tag="admin-staff", response=AdminOut, secured=True,
-     errors=(403, 404))
+@doc(
+    summary="One staff account",
+    tag="admin-staff",
+    response=AdminOut,
+    secured=True,
+    errors=(403, 404),
+)
 @admin_required(P.ADMINS_READ)
 async def get_admin(request: Request, admin_id: int) -> HTTPResponse:
     return render(await admin_out(await service.get_admin(admin_id=admin_id)))
 
 
 @bp.patch("/admins/<admin_id:id>")
-@doc(summary="Edit a staff account (roles, password, active)", tag="admin-staff",
-     body=AdminUpdate, response=AdminOut, secured=True, errors=(403, 404, 409))
+@doc(
+    summary="Edit a staff account (roles, password, active)",
+    tag="admin-staff",
+    body=AdminUpdate,
+    response=AdminOut,
+    secured=True,
+    errors=(403, 404, 409),
+)
 @admin_required(P.ADMINS_WRITE)
 async def update_admin(request: Request, admin_id: int) -> HTTPResponse:
     data = parse_body(request, AdminUpdate)
     if data.is_superuser and not request.ctx.admin.is_superuser:
         raise Forbidden("Only a superuser can grant superuser", code="permission_denied")
     ctx = request.app.ctx
-    admin = await service.update_admin(ctx.settings, ctx.redis, actor=request.ctx.admin,
-                                       admin_id=admin_id, data=data)
+    admin = await service.update_admin(
+        ctx.settings, ctx.redis, actor=request.ctx.admin, admin_id=admin_id, data=data
+    )
     changed = data.model_dump(exclude_none=True, exclude={"password"})
     if data.password is not None:
         changed["password"] = "changed"
@@ -98,30 +141,47 @@ async def update_admin(request: Request, admin_id: int) -> HTTPResponse:
 
 
 @bp.delete("/admins/<admin_id:id>")
-@doc(summary="Delete a staff account", tag="admin-staff", status=204, secured=True,
-     errors=(403, 404, 409))
+@doc(
+    summary="Delete a staff account",
+    tag="admin-staff",
+    status=204,
+    secured=True,
+    errors=(403, 404, 409),
+)
 @admin_required(P.ADMINS_WRITE)
 async def delete_admin(request: Request, admin_id: int) -> HTTPResponse:
     ctx = request.app.ctx
-    await service.delete_admin(ctx.settings, ctx.redis, actor=request.ctx.admin,
-                               admin_id=admin_id)
+    await service.delete_admin(ctx.settings, ctx.redis, actor=request.ctx.admin, admin_id=admin_id)
     await audit(request, "admin.delete", "admin", admin_id)
     return empty()
 
 
 @bp.get("/roles")
-@doc(summary="Roles and the permission catalogue", tag="admin-staff", response=RoleList,
-     secured=True, errors=(403,))
+@doc(
+    summary="Roles and the permission catalogue",
+    tag="admin-staff",
+    response=RoleList,
+    secured=True,
+    errors=(403,),
+)
 @admin_required(P.ROLES_READ)
 async def list_roles(request: Request) -> HTTPResponse:
     roles = await service.get_all_roles()
-    return render(RoleList(items=[role_out(r) for r in roles],
-                           all_permissions=sorted(ALL_PERMISSIONS)))
+    return render(
+        RoleList(items=[role_out(r) for r in roles], all_permissions=sorted(ALL_PERMISSIONS))
+    )
 
 
 @bp.post("/roles")
-@doc(summary="Create a role", tag="admin-staff", body=RoleIn, response=RoleOut, status=201,
-     secured=True, errors=(403, 409))
+@doc(
+    summary="Create a role",
+    tag="admin-staff",
+    body=RoleIn,
+    response=RoleOut,
+    status=201,
+    secured=True,
+    errors=(403, 409),
+)
 @admin_required(P.ROLES_WRITE)
 async def create_role(request: Request) -> HTTPResponse:
     data = parse_body(request, RoleIn)
@@ -138,8 +198,14 @@ async def get_role(request: Request, role_id: int) -> HTTPResponse:
 
 
 @bp.put("/roles/<role_id:id>")
-@doc(summary="Replace a role", tag="admin-staff", body=RoleIn, response=RoleOut, secured=True,
-     errors=(403, 404, 409))
+@doc(
+    summary="Replace a role",
+    tag="admin-staff",
+    body=RoleIn,
+    response=RoleOut,
+    secured=True,
+    errors=(403, 404, 409),
+)
 @admin_required(P.ROLES_WRITE)
 async def update_role(request: Request, role_id: int) -> HTTPResponse:
     data = parse_body(request, RoleIn)
@@ -149,8 +215,13 @@ async def update_role(request: Request, role_id: int) -> HTTPResponse:
 
 
 @bp.delete("/roles/<role_id:id>")
-@doc(summary="Delete a role that no admin holds", tag="admin-staff", status=204, secured=True,
-     errors=(403, 404, 409))
+@doc(
+    summary="Delete a role that no admin holds",
+    tag="admin-staff",
+    status=204,
+    secured=True,
+    errors=(403, 404, 409),
+)
 @admin_required(P.ROLES_WRITE)
 async def delete_role(request: Request, role_id: int) -> HTTPResponse:
     await service.delete_role(role_id=role_id)
@@ -159,8 +230,14 @@ async def delete_role(request: Request, role_id: int) -> HTTPResponse:
 
 
 @bp.get("/users")
-@doc(summary="Customers", tag="admin-users", query=UserQuery, page_of=UserAdminOut,
-     secured=True, errors=(403,))
+@doc(
+    summary="Customers",
+    tag="admin-users",
+    query=UserQuery,
+    page_of=UserAdminOut,
+    secured=True,
+    errors=(403,),
+)
 @admin_required(P.USERS_READ)
 async def list_users(request: Request) -> HTTPResponse:
     query = parse_query(request, UserQuery)
@@ -170,21 +247,29 @@ async def list_users(request: Request) -> HTTPResponse:
 
 
 @bp.post("/users/<user_id:id>/ban")
-@doc(summary="Ban a customer: their tokens stop working at once", tag="admin-users",
-     body=BanIn, response=UserAdminOut, secured=True, errors=(403, 404))
+@doc(
+    summary="Ban a customer: their tokens stop working at once",
+    tag="admin-users",
+    body=BanIn,
+    response=UserAdminOut,
+    secured=True,
+    errors=(403, 404),
+)
 @admin_required(P.USERS_BAN)
 async def ban_user(request: Request, user_id: int) -> HTTPResponse:
     data = parse_body(request, BanIn)
     ctx = request.app.ctx
-    user = await service.set_banned(ctx.settings, ctx.redis, user_id=user_id, banned=True,
-                                    reason=data.reason)
+    user = await service.set_banned(
+        ctx.settings, ctx.redis, user_id=user_id, banned=True, reason=data.reason
+    )
     await audit(request, "user.ban", "user", user.id, reason=data.reason)
     return render(UserAdminOut.model_validate(user, from_attributes=True))
 
 
 @bp.post("/users/<user_id:id>/unban")
-@doc(summary="Lift a ban", tag="admin-users", response=UserAdminOut, secured=True,
-     errors=(403, 404))
+@doc(
+    summary="Lift a ban", tag="admin-users", response=UserAdminOut, secured=True, errors=(403, 404)
+)
 @admin_required(P.USERS_BAN)
 async def unban_user(request: Request, user_id: int) -> HTTPResponse:
     ctx = request.app.ctx
@@ -194,11 +279,20 @@ async def unban_user(request: Request, user_id: int) -> HTTPResponse:
 
 
 @bp.get("/logs")
-@doc(summary="Audit log: who did what, when", tag="admin-staff", query=LogQuery,
-     page_of=LogOut, secured=True, errors=(403,))
+@doc(
+    summary="Audit log: who did what, when",
+    tag="admin-staff",
+    query=LogQuery,
+    page_of=LogOut,
+    secured=True,
+    errors=(403,),
+)
 @admin_required(P.LOGS_READ)
 async def list_logs(request: Request) -> HTTPResponse:
     query = parse_query(request, LogQuery)
     logs, total = await service.get_logs(query=query)
-    return render_page([LogOut.model_validate(entry, from_attributes=True) for entry in logs],
-                       total=total, page=query)
+    return render_page(
+        [LogOut.model_validate(entry, from_attributes=True) for entry in logs],
+        total=total,
+        page=query,
+    )

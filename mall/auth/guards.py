@@ -74,7 +74,11 @@ def admin_required(permission: Permission | None) -> Callable[[Handler], Handler
         @wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
             claims, admin, granted = await authenticate_admin(request, bearer_token(request))
-            if permission is not None and not admin.is_superuser and permission.value not in granted:
+            if (
+                permission is not None
+                and not admin.is_superuser
+                and permission.value not in granted
+            ):
                 raise Forbidden(
                     f"Requires permission {permission.value}",
                     code="permission_denied",

@@ -88,16 +88,22 @@ async def revoke_family(settings: Settings, redis: Any, *, family: str) -> None:
     await redis.set(_family_key(family), "1", ex=settings.refresh_token_ttl)
 
 
-async def revoke_subject(settings: Settings, redis: Any, *, subject: int, audience: Audience) -> None:
+async def revoke_subject(
+    settings: Settings, redis: Any, *, subject: int, audience: Audience
+) -> None:
     """End every login of one user or admin (ban, deactivation)."""
-    families = await RefreshToken.filter(
-        subject=subject, audience=audience.value, revoked_at=None
-    ).distinct().values_list("family", flat=True)
+    families = (
+        await RefreshToken.filter(subject=subject, audience=audience.value, revoked_at=None)
+        .distinct()
+        .values_list("family", flat=True)
+    )
     for family in families:
         await revoke_family(settings, redis, family=str(family))
 
 
-async def rotate(settings: Settings, redis: Any, *, token: str, audience: Audience) -> tuple[Claims, TokenPair]:
+async def rotate(
+    settings: Settings, redis: Any, *, token: str, audience: Audience
+) -> tuple[Claims, TokenPair]:
     """Spend a refresh token for a new pair; a spent token presented again revokes its family."""
     claims = decode(settings, token, audience=audience, typ=TokenType.REFRESH)
     now = datetime.now(UTC)
@@ -158,7 +164,10 @@ async def wechat_login(
     """code2session, then the user for that openid (created on first login) and a token pair."""
     if settings.rate_limit_enabled:
         await ratelimit.hit(
-            redis, key=f"login:ip:{ip}", limit=settings.login_limit_per_ip, window=settings.login_limit_window
+            redis,
+            key=f"login:ip:{ip}",
+            limit=settings.login_limit_per_ip,
+            window=settings.login_limit_window,
         )
     try:
         session = await wechat.code2session(code)
@@ -207,7 +216,9 @@ async def bind_phone(wechat: MiniProgramClient, *, user: User, code: str) -> Use
                 code="invalid_phone_code",
                 details={"errcode": exc.errcode},
             ) from None
-        raise UpstreamError("WeChat phone service unavailable", details={"errcode": exc.errcode}) from None
+        raise UpstreamError(
+            "WeChat phone service unavailable", details={"errcode": exc.errcode}
+        ) from None
     await User.filter(id=user.id).update(phone=info.pure_phone_number)
     user.phone = info.pure_phone_number
     return user
@@ -220,7 +231,10 @@ async def admin_login(
     account_key = f"admin-login-fail:{username.lower()}"
     if settings.rate_limit_enabled:
         await ratelimit.hit(
-            redis, key=f"admin-login:ip:{ip}", limit=settings.login_limit_per_ip, window=settings.login_limit_window
+            redis,
+            key=f"admin-login:ip:{ip}",
+            limit=settings.login_limit_per_ip,
+            window=settings.login_limit_window,
         )
         failures = int(await redis.get(f"mall:rl:{account_key}") or 0)
         if failures >= settings.login_limit_per_account:

@@ -7,7 +7,7 @@ from sanic.response import HTTPResponse, empty
 
 from mall.admin.presenters import admin_out
 from mall.auth import service
-from mall.auth.guards import admin_required, bearer_token, user_required
+from mall.auth.guards import admin_required, user_required
 from mall.auth.schemas import (
     AdminLoginIn,
     AdminOut,
@@ -36,8 +36,13 @@ def client_ip(request: Request) -> str:
 
 
 @bp.post("/wechat/login")
-@doc(summary="Log in with a wx.login() code", tag="auth", body=WeChatLoginIn,
-     response=UserTokensOut, errors=(401, 429, 502))
+@doc(
+    summary="Log in with a wx.login() code",
+    tag="auth",
+    body=WeChatLoginIn,
+    response=UserTokensOut,
+    errors=(401, 429, 502),
+)
 async def wechat_login(request: Request) -> HTTPResponse:
     body = parse_body(request, WeChatLoginIn)
     ctx = request.app.ctx
@@ -55,21 +60,32 @@ async def wechat_login(request: Request) -> HTTPResponse:
 
 
 @bp.post("/refresh")
-@doc(summary="Rotate a refresh token for a new pair", tag="auth", body=RefreshIn,
-     response=TokensOut, errors=(401, 403))
+@doc(
+    summary="Rotate a refresh token for a new pair",
+    tag="auth",
+    body=RefreshIn,
+    response=TokensOut,
+    errors=(401, 403),
+)
 async def refresh(request: Request) -> HTTPResponse:
     body = parse_body(request, RefreshIn)
     ctx = request.app.ctx
     _, pair = await service.rotate(
         ctx.settings, ctx.redis, token=body.refresh_token, audience=Audience.USER
     )
-    return render(TokensOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
-                            expires_in=pair.expires_in))
+    return render(
+        TokensOut(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+        )
+    )
 
 
 @bp.post("/logout")
-@doc(summary="Log out: the access token stops working at once", tag="auth", status=204,
-     secured=True)
+@doc(
+    summary="Log out: the access token stops working at once", tag="auth", status=204, secured=True
+)
 @user_required
 async def logout(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
@@ -78,8 +94,14 @@ async def logout(request: Request) -> HTTPResponse:
 
 
 @bp.post("/phone")
-@doc(summary="Bind the phone number from a getPhoneNumber code", tag="auth", body=PhoneIn,
-     response=UserOut, secured=True, errors=(403, 502))
+@doc(
+    summary="Bind the phone number from a getPhoneNumber code",
+    tag="auth",
+    body=PhoneIn,
+    response=UserOut,
+    secured=True,
+    errors=(403, 502),
+)
 @user_required
 async def bind_phone(request: Request) -> HTTPResponse:
     body = parse_body(request, PhoneIn)
@@ -88,13 +110,21 @@ async def bind_phone(request: Request) -> HTTPResponse:
 
 
 @admin_auth_bp.post("/login")
-@doc(summary="Staff login with username and password", tag="admin-auth", body=AdminLoginIn,
-     response=AdminTokensOut, errors=(401, 403, 429))
+@doc(
+    summary="Staff login with username and password",
+    tag="admin-auth",
+    body=AdminLoginIn,
+    response=AdminTokensOut,
+    errors=(401, 403, 429),
+)
 async def admin_login(request: Request) -> HTTPResponse:
     body = parse_body(request, AdminLoginIn)
     ctx = request.app.ctx
     admin, pair = await service.admin_login(
-        ctx.settings, ctx.redis, username=body.username, password=body.password,
+        ctx.settings,
+        ctx.redis,
+        username=body.username,
+        password=body.password,
         ip=client_ip(request),
     )
     return render(
@@ -108,16 +138,26 @@ async def admin_login(request: Request) -> HTTPResponse:
 
 
 @admin_auth_bp.post("/refresh")
-@doc(summary="Rotate a staff refresh token", tag="admin-auth", body=RefreshIn,
-     response=TokensOut, errors=(401, 403))
+@doc(
+    summary="Rotate a staff refresh token",
+    tag="admin-auth",
+    body=RefreshIn,
+    response=TokensOut,
+    errors=(401, 403),
+)
 async def admin_refresh(request: Request) -> HTTPResponse:
     body = parse_body(request, RefreshIn)
     ctx = request.app.ctx
     _, pair = await service.rotate(
         ctx.settings, ctx.redis, token=body.refresh_token, audience=Audience.ADMIN
     )
-    return render(TokensOut(access_token=pair.access_token, refresh_token=pair.refresh_token,
-                            expires_in=pair.expires_in))
+    return render(
+        TokensOut(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+        )
+    )
 
 
 @admin_auth_bp.post("/logout")
@@ -130,8 +170,12 @@ async def admin_logout(request: Request) -> HTTPResponse:
 
 
 @admin_auth_bp.get("/me")
-@doc(summary="The logged-in staff member with their permissions", tag="admin-auth",
-     response=AdminOut, secured=True)
+@doc(
+    summary="The logged-in staff member with their permissions",
+    tag="admin-auth",
+    response=AdminOut,
+    secured=True,
+)
 @admin_required(None)
 async def admin_me(request: Request) -> HTTPResponse:
     return render(await admin_out(request.ctx.admin))
