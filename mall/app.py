@@ -14,6 +14,8 @@ from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
 from mall.auth.views import bp as auth_bp
 from mall.config import Settings
+from mall.realtime.hub import Hub
+from mall.realtime.views import bp as realtime_bp
 from mall.web import MAX_ID
 from mall.wechat.miniprogram import MiniProgramClient
 
@@ -37,6 +39,10 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.ACCESS_LOG = False  # mall.access logs every request with its id
     app.config.KEEP_ALIVE_TIMEOUT = 75
+    # Protocol-level pings find dead peers; clients may also send {"op": "ping"}.
+    app.config.WEBSOCKET_PING_INTERVAL = settings.ws_ping_interval
+    app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_interval
+    app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.ctx.settings = settings
 
     # Path ids: digits that fit a bigint, so a huge id is a 404, never a database error.
@@ -49,6 +55,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     admin = Blueprint.group(admin_auth_bp, admin_bp, url_prefix="/api/admin")
     app.blueprint(api)
     app.blueprint(admin)
+    app.blueprint(realtime_bp)
     _add_health_routes(app)
 
     @app.before_server_start
@@ -62,11 +69,14 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         if not broker.is_worker_process:
             await broker.startup()
         events.configure(app.ctx.redis)
+        app.ctx.hub = Hub(app.ctx.redis)
+        await app.ctx.hub.start()
         # Plain asyncio tasks: Sanic's named tasks are unavailable under create_server.
         app.ctx.background = [asyncio.create_task(events.sweep_forever())]
 
     @app.before_server_stop
     async def stop_background(app: Sanic) -> None:
+        await app.ctx.hub.stop()
         for task in app.ctx.background:
             task.cancel()
         await asyncio.gather(*app.ctx.background, return_exceptions=True)

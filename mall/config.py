@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,23 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_timeout: float = 5.0
 
+    # WeChat Pay API v3 in public-key mode (no platform certificate download at start).
+    wechat_mchid: str = "1900000109"
+    wechat_pay_private_key_path: Path | None = None
+    wechat_pay_cert_serial_no: str = ""
+    wechat_pay_apiv3_key: str = ""
+    wechat_pay_public_key_path: Path | None = None
+    wechat_pay_public_key_id: str = ""
+    wechat_pay_api_base: str = "https://api.mch.weixin.qq.com"
+    # Empty: derived from public_base_url (see _derive_notify_urls).
+    wechat_pay_notify_url: str = ""
+    wechat_pay_refund_notify_url: str = ""
+    # The simulator's side of the keys, and a factor on WeChat's notification retry
+    # schedule (15s, 15s, 30s, 3m, ...) so tests can shrink it to milliseconds.
+    wechat_sim_platform_private_key_path: Path | None = None
+    wechat_sim_merchant_public_key_path: Path | None = None
+    wechat_sim_notify_retry_scale: float = 1.0
+
     rate_limit_enabled: bool = True
     login_limit_per_ip: int = 30
     login_limit_per_account: int = 10
@@ -47,6 +64,19 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     upload_dir: Path = Field(default=Path(".mall/uploads"))
     log_level: str = "INFO"
+
+    ws_max_subscriptions: int = 50
+    ws_auth_recheck_seconds: float = 15.0
+    ws_ping_interval: int = 20
+
+    @model_validator(mode="after")
+    def _derive_notify_urls(self) -> Settings:
+        base = self.public_base_url.rstrip("/")
+        if not self.wechat_pay_notify_url:
+            self.wechat_pay_notify_url = f"{base}/api/v1/payments/wechat/notify"
+        if not self.wechat_pay_refund_notify_url:
+            self.wechat_pay_refund_notify_url = f"{base}/api/v1/payments/wechat/refund-notify"
+        return self
 
     def check_production(self) -> None:
         """Refuse to run production with a secret anyone can read in the source."""

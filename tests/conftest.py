@@ -65,6 +65,7 @@ os.environ.update(
         "MALL_WECHAT_API_BASE": f"http://127.0.0.1:{SIM_PORT}",
         "MALL_PUBLIC_BASE_URL": f"http://127.0.0.1:{APP_PORT}",
         "MALL_LOG_LEVEL": "WARNING",
+        "MALL_WS_AUTH_RECHECK_SECONDS": "0.3",
     }
 )
 

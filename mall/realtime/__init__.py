@@ -1,0 +1,1 @@
+"""Websocket channels: per-process fan-out of Redis events, resume, heartbeats."""

@@ -1,0 +1,202 @@
+"""GET /ws (mini-program) and GET /ws/admin: authenticated event channels with resume."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from sanic import Blueprint, Request
+from sanic.server.websockets.impl import WebsocketImplProtocol
+
+from mall import events
+from mall.auth.guards import authenticate_admin, authenticate_user
+from mall.errors import MallError, Unauthorized
+from mall.realtime.hub import CLOSE_AUTH, Connection, Hub
+
+bp = Blueprint("realtime")
+
+CHANNEL_PATTERN = re.compile(r"^(?:(?:user|product):[1-9][0-9]{0,18}|admin)$")
+STREAM_ID_PATTERN = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
+
+MayRead = Callable[[str], bool]
+StillValid = Callable[[], Awaitable[None]]
+
+
+def _token(request: Request) -> str:
+    token = request.args.get("token") or ""
+    if not token:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token if scheme.lower() == "bearer" else ""
+    if not token:
+        raise Unauthorized("Pass ?token=<access token>", code="missing_token")
+    return token.strip()
+
+
+@bp.on_request
+async def authenticate_handshake(request: Request) -> None:
+    """Refuse the handshake (401/403 JSON) before any event could be sent."""
+    route = request.route.path if request.route else ""
+    token = _token(request)
+    if route == "ws/admin":
+        request.ctx.claims, request.ctx.admin, _ = await authenticate_admin(request, token)
+    else:
+        request.ctx.claims, request.ctx.user = await authenticate_user(request, token)
+
+
+@bp.websocket("/ws")
+async def user_socket(request: Request, ws: WebsocketImplProtocol) -> None:
+    user = request.ctx.user
+    home = events.user_channel(user.id)
+
+    def may_read(channel: str) -> bool:
+        return channel == home or channel.startswith("product:")
+
+    async def still_valid() -> None:
+        await authenticate_user(request, _token(request))
+
+    await serve(request, ws, endpoint="user", home=home, may_read=may_read, still_valid=still_valid)
+
+
+@bp.websocket("/ws/admin")
+async def admin_socket(request: Request, ws: WebsocketImplProtocol) -> None:
+    async def still_valid() -> None:
+        await authenticate_admin(request, _token(request))
+
+    await serve(
+        request,
+        ws,
+        endpoint="admin",
+        home=events.ADMIN_CHANNEL,
+        may_read=lambda channel: True,
+        still_valid=still_valid,
+    )
+
+
+async def serve(
+    request: Request,
+    ws: WebsocketImplProtocol,
+    *,
+    endpoint: str,
+    home: str,
+    may_read: MayRead,
+    still_valid: StillValid,
+) -> None:
+    """Run one socket: welcome, then client ops and events until either side ends it."""
+    settings = request.app.ctx.settings
+    hub: Hub = request.app.ctx.hub
+    conn = Connection(ws, endpoint=endpoint, max_subscriptions=settings.ws_max_subscriptions)
+    hub.register(conn)
+    hub.join(conn, home)
+    conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
+    tasks = [
+        asyncio.create_task(conn.run_sender()),
+        asyncio.create_task(_read_ops(conn, hub, ws, may_read)),
+        asyncio.create_task(
+            _watch_token(conn, request.ctx.claims.expires_at, still_valid, settings)
+        ),
+    ]
+    closed = asyncio.create_task(conn.closed.wait())
+    try:
+        await asyncio.wait([*tasks[1:], closed], return_when=asyncio.FIRST_COMPLETED)
+        if conn.closed.is_set():
+            # Let the sender flush what was queued before the close (e.g. a final error).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(tasks[0]), 1)
+    finally:
+        hub.unregister(conn)
+        for task in [*tasks, closed]:
+            task.cancel()
+        await asyncio.gather(*tasks, closed, return_exceptions=True)
+        if conn.closed.is_set():
+            with contextlib.suppress(Exception):
+                await ws.close(conn.close_code, conn.close_reason)
+
+
+async def _read_ops(
+    conn: Connection, hub: Hub, ws: WebsocketImplProtocol, may_read: MayRead
+) -> None:
+    while True:
+        raw = await ws.recv()
+        if raw is None:
+            return
+        try:
+            message = orjson.loads(raw)
+            op = message.get("op") if isinstance(message, dict) else None
+        except orjson.JSONDecodeError:
+            op = message = None
+        if not isinstance(message, dict) or not isinstance(op, str):
+            conn.send_json_text(_error("bad_message", "Send a JSON object with an op"))
+            continue
+        await _handle(conn, hub, op, message, may_read)
+
+
+async def _handle(
+    conn: Connection, hub: Hub, op: str, message: dict[str, Any], may_read: MayRead
+) -> None:
+    if op == "ping":
+        conn.send_json_text(_msg({"type": "pong"}))
+        return
+    channel = message.get("channel")
+    if op not in ("subscribe", "unsubscribe", "resume"):
+        conn.send_json_text(_error("unknown_op", f"Unknown op {op!r}"))
+        return
+    if not isinstance(channel, str) or not CHANNEL_PATTERN.match(channel):
+        conn.send_json_text(_error("invalid_channel", "No such channel", channel))
+        return
+    if op == "unsubscribe":
+        hub.leave(conn, channel)
+        conn.send_json_text(_msg({"type": "unsubscribed", "channel": channel}))
+        return
+    if not may_read(channel):
+        conn.send_json_text(_error("forbidden_channel", "You may not read this channel", channel))
+        return
+    if channel not in conn.channels:
+        if len(conn.channels) >= conn.max_subscriptions:
+            conn.send_json_text(
+                _error("too_many_subscriptions", f"At most {conn.max_subscriptions}", channel)
+            )
+            return
+        hub.join(conn, channel)
+    if op == "subscribe":
+        conn.send_json_text(_msg({"type": "subscribed", "channel": channel}))
+        return
+    after = message.get("after")
+    if not isinstance(after, str) or not STREAM_ID_PATTERN.match(after):
+        conn.send_json_text(_error("invalid_after", "after must be an event id", channel))
+        return
+    count = await hub.resume(conn, channel, after)
+    conn.send_json_text(_msg({"type": "resumed", "channel": channel, "replayed": count}))
+
+
+async def _watch_token(
+    conn: Connection, expires_at: int, still_valid: StillValid, settings: Any
+) -> None:
+    """End the socket when its token expires, is revoked or its account is banned."""
+    while True:
+        remaining = expires_at - time.time()
+        if remaining <= 0:
+            conn.close(CLOSE_AUTH, "token expired")
+            return
+        await asyncio.sleep(min(remaining, settings.ws_auth_recheck_seconds))
+        try:
+            await still_valid()
+        except MallError as exc:
+            conn.close(CLOSE_AUTH, exc.code)
+            return
+
+
+def _msg(body: dict[str, Any]) -> str:
+    return orjson.dumps(body).decode()
+
+
+def _error(code: str, message: str, channel: str | None = None) -> str:
+    body: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if channel is not None:
+        body["channel"] = channel
+    return _msg(body)
