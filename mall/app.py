@@ -13,9 +13,22 @@ from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
 from mall.auth.views import bp as auth_bp
+from mall.cart.views import bp as cart_bp
+from mall.catalog import storage as catalog_storage
+from mall.catalog.admin_views import bp as admin_catalog_bp
+from mall.catalog.cache import CatalogCache
+from mall.catalog.views import bp as catalog_bp
+from mall.catalog.views import files_bp as uploads_bp
 from mall.config import Settings
+from mall.coupons.views import admin_bp as admin_coupons_bp
+from mall.coupons.views import bp as coupons_bp
+from mall.orders.admin_views import bp as admin_orders_bp
+from mall.orders.views import bp as orders_bp
+from mall.payments import service as payments
+from mall.payments.views import bp as payments_bp
 from mall.realtime.hub import Hub
 from mall.realtime.views import bp as realtime_bp
+from mall.shop.views import bp as shop_settings_bp
 from mall.web import MAX_ID
 from mall.wechat.miniprogram import MiniProgramClient
 
@@ -34,7 +47,8 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     )
 
     app = Sanic(APP_NAME)
-    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    # An image upload is one multipart body: room for the file and the form around it.
+    app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.upload_max_bytes + 65536)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.ACCESS_LOG = False  # mall.access logs every request with its id
@@ -44,6 +58,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_interval
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.ctx.settings = settings
+    app.ctx.image_storage = catalog_storage.from_settings(settings)
 
     # Path ids: digits that fit a bigint, so a huge id is a 404, never a database error.
     app.router.register_pattern("id", path_id, r"^[1-9][0-9]{0,18}$")
@@ -51,10 +66,28 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     observability.install(app)
     docs.install(app)
 
-    api = Blueprint.group(auth_bp, account_bp, url_prefix="/api/v1")
-    admin = Blueprint.group(admin_auth_bp, admin_bp, url_prefix="/api/admin")
+    api = Blueprint.group(
+        auth_bp,
+        account_bp,
+        catalog_bp,
+        cart_bp,
+        orders_bp,
+        payments_bp,
+        coupons_bp,
+        url_prefix="/api/v1",
+    )
+    admin = Blueprint.group(
+        admin_auth_bp,
+        admin_bp,
+        admin_catalog_bp,
+        admin_orders_bp,
+        admin_coupons_bp,
+        shop_settings_bp,
+        url_prefix="/api/admin",
+    )
     app.blueprint(api)
     app.blueprint(admin)
+    app.blueprint(uploads_bp)
     app.blueprint(realtime_bp)
     _add_health_routes(app)
 
@@ -64,11 +97,15 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
 
         await resources.init_db(settings)
         app.ctx.redis = resources.redis_client(settings)
+        app.ctx.catalog_cache = CatalogCache(
+            app.ctx.redis, ttl=settings.catalog_cache_ttl, list_ttl=settings.catalog_list_ttl
+        )
         app.ctx.wechat = MiniProgramClient(settings=settings, redis=app.ctx.redis)
         app.ctx.broker = broker
         if not broker.is_worker_process:
             await broker.startup()
-        events.configure(app.ctx.redis)
+        resources.share_redis(app.ctx.redis)
+        await payments.start(settings)
         app.ctx.hub = Hub(app.ctx.redis)
         await app.ctx.hub.start()
         # Plain asyncio tasks: Sanic's named tasks are unavailable under create_server.
@@ -83,7 +120,8 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
 
     @app.after_server_stop
     async def close_resources(app: Sanic) -> None:
-        events.configure(None)
+        await payments.stop()
+        resources.share_redis(None)
         await app.ctx.broker.shutdown()
         await app.ctx.wechat.aclose()
         await app.ctx.redis.aclose()

@@ -213,7 +213,7 @@ class DevProcesses:
             [sys.executable, "-m", "mall.cli", *argv],
             env=env,
             stdin=subprocess.DEVNULL,
-            # Own session: Ctrl-C reaches only us, and we stop the children in order.
+            # Own session: Ctrl-C reaches only us; we stop the children before the servers.
             start_new_session=True,
             preexec_fn=_die_with_parent(os.getpid()),
         )
@@ -263,7 +263,7 @@ def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
     def set_parent_death_signal() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
+            os._exit(1)
 
     return set_parent_death_signal
 
@@ -292,11 +292,11 @@ def _admin_password(data_dir: Path) -> str:
     if password := os.environ.get("MALL_DEV_ADMIN_PASSWORD"):
         return password
     path = data_dir / ADMIN_PASSWORD_FILE
-    if path.exists():
-        return path.read_text().strip()
+    if path.exists() and (password := path.read_text().strip()):
+        return password
     password = secrets.token_urlsafe(12)
-    # Created 0600: the file holds a working admin login.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # 0600: the file holds a working admin login.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(password + "\n")
     return password

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     db_pool_min: int = 1
     db_pool_max: int = 10
+    redis_pool_max: int = 64
 
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_issuer: str = "mall"
@@ -63,7 +64,20 @@ class Settings(BaseSettings):
     proxies_count: int = 0
     public_base_url: str = "http://127.0.0.1:8000"
     upload_dir: Path = Field(default=Path(".mall/uploads"))
+    # An upload is one multipart body: keep it within max_body_bytes (the app raises the
+    # body limit to fit a larger upload limit).
+    upload_max_bytes: int = 1024 * 1024
+    # Stock alerts (stock.low); the admin settings of the orders work will take this over.
+    low_stock_threshold: int = 10
+    # Seconds a cached product detail / category tree lives without an admin change (every
+    # change invalidates it at once), and a storefront list page (stock and sales in list
+    # pages may lag this much behind orders).
+    catalog_cache_ttl: int = 600
+    catalog_list_ttl: int = 30
     log_level: str = "INFO"
+
+    # A task a worker took but never acknowledged (the worker died) is redelivered after this.
+    task_redelivery_ms: int = 60_000
 
     ws_max_subscriptions: int = 50
     ws_auth_recheck_seconds: float = 15.0

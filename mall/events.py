@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from tortoise import connections
 
+from mall import resources
 from mall.observability import EVENTS_PUBLISHED
 from models import OutboxEvent
 
@@ -58,15 +59,6 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2]
 redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[2])
 return id
 """
-
-_redis: Any = None
-
-
-def configure(redis: Any) -> None:
-    """Set the Redis client this process publishes with (API worker or Taskiq worker)."""
-    global _redis
-    _redis = redis
-
 
 async def record(*, channel: str, name: EventName | str, data: dict[str, Any]) -> OutboxEvent:
     """Write an event to the outbox; call inside the transaction of the change."""
@@ -111,7 +103,8 @@ async def _send(redis: Any, event: OutboxEvent) -> str:
 
 async def publish(events: Sequence[OutboxEvent]) -> None:
     """Send events committed just now; on any failure the sweeper sends them later."""
-    if not events or _redis is None:
+    redis = resources.shared_redis()
+    if not events or redis is None:
         return
     ids = [e.id for e in events]
     now = datetime.now(UTC)
@@ -124,7 +117,7 @@ async def publish(events: Sequence[OutboxEvent]) -> None:
         return
     try:
         for event in sorted(events, key=lambda e: e.id):
-            await _send(_redis, event)
+            await _send(redis, event)
     except Exception:
         log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
 
@@ -133,7 +126,8 @@ async def publish_unpublished(
     *, older_than: timedelta = timedelta(seconds=5), limit: int = 500
 ) -> int:
     """The sweeper: send, in id order, rows left unpublished (crash, Redis down)."""
-    if _redis is None:
+    redis = resources.shared_redis()
+    if redis is None:
         return 0
     conn = connections.get("default")
     now = datetime.now(UTC)
@@ -156,7 +150,7 @@ async def publish_unpublished(
     sent = 0
     for event in events:
         try:
-            await _send(_redis, event)
+            await _send(redis, event)
         except Exception:
             log.warning("sweeper could not publish event %s", event.id, exc_info=True)
             break

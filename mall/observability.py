@@ -27,6 +27,12 @@ HTTP_LATENCY = Histogram(
 WS_CONNECTIONS = Gauge("mall_ws_connections", "Open websocket connections", ["endpoint"])
 EVENTS_PUBLISHED = Counter("mall_events_published_total", "Events published", ["event"])
 TASK_OUTCOMES = Counter("mall_task_outcomes_total", "Task runs by outcome", ["task", "outcome"])
+CACHE_LOOKUPS = Counter(
+    "mall_cache_lookups_total", "Catalog cache lookups by result (hit/miss)", ["cache", "result"]
+)
+CACHE_REBUILDS = Counter(
+    "mall_cache_rebuilds_total", "Catalog cache entries rebuilt from the database", ["cache"]
+)
 
 
 def request_id_of(request: Request) -> str:

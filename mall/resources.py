@@ -11,8 +11,29 @@ from tortoise import Tortoise, connections
 from mall.config import Settings, tortoise_config
 
 
+_shared_redis: aioredis.Redis | None = None
+
+
 def redis_client(settings: Settings) -> aioredis.Redis:
-    return aioredis.from_url(settings.redis_url, decode_responses=True)
+    """A pooled client; under a burst, callers wait for a free connection instead of failing."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_pool_max,
+        timeout=10,
+        decode_responses=True,
+    )
+    return aioredis.Redis(connection_pool=pool)
+
+
+def share_redis(client: aioredis.Redis | None) -> None:
+    """Make `client` this process's Redis for services (API worker or Taskiq worker)."""
+    global _shared_redis
+    _shared_redis = client
+
+
+def shared_redis() -> aioredis.Redis | None:
+    """This process's Redis, or None outside a running app or worker."""
+    return _shared_redis
 
 
 async def init_db(settings: Settings) -> None:

@@ -131,6 +131,10 @@ def _openapi_30(node: Any) -> Any:
         else:
             node["anyOf"] = rest
         node["nullable"] = True
+    patterns = node.pop("patternProperties", None)
+    if isinstance(patterns, dict) and patterns:
+        node.setdefault("additionalProperties", next(iter(patterns.values())))
+    node.pop("propertyNames", None)
     if "const" in node:
         node["enum"] = [node.pop("const")]
     for bound in ("exclusiveMinimum", "exclusiveMaximum"):

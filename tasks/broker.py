@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
-from taskiq_redis import ListRedisScheduleSource, RedisStreamBroker
+from taskiq_redis import RedisStreamBroker
 
-from mall import events, resources
+from mall import resources
 from mall.config import Settings
+from mall.payments import service as payments
+from tasks.schedule_source import SortedSetScheduleSource
 
-TASK_MODULES = ["tasks.maintenance"]
+TASK_MODULES = ["tasks.maintenance", "tasks.orders"]
 
 _settings = Settings()
 
@@ -23,12 +25,15 @@ broker = RedisStreamBroker(
     url=_settings.redis_url,
     queue_name="mall:tasks",
     consumer_group_name="mall-workers",
+    # A group created after messages were queued (fresh Redis) still reads them all.
+    consumer_id="0",
     maxlen=100_000,
-    idle_timeout=60_000,
+    idle_timeout=_settings.task_redelivery_ms,
 )
 
-# One-off schedules (delayed jobs) live in Redis; periodic ones are declared on the task.
-schedule_source = ListRedisScheduleSource(url=_settings.redis_url, prefix="mall:schedule")
+# One-off schedules (delayed jobs) live in a Redis sorted set; periodic ones are declared
+# on the task (LabelScheduleSource).
+schedule_source = SortedSetScheduleSource(_settings.redis_url, prefix="mall:schedule")
 scheduler = TaskiqScheduler(broker, sources=[schedule_source, LabelScheduleSource(broker)])
 
 
@@ -36,11 +41,13 @@ scheduler = TaskiqScheduler(broker, sources=[schedule_source, LabelScheduleSourc
 async def open_database(state: TaskiqState) -> None:
     await resources.init_db(_settings)
     state.redis = resources.redis_client(_settings)
-    events.configure(state.redis)
+    resources.share_redis(state.redis)
+    await payments.start(_settings)
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
 async def close_database(state: TaskiqState) -> None:
-    events.configure(None)
+    await payments.stop()
+    resources.share_redis(None)
     await state.redis.aclose()
     await resources.close_db()

@@ -51,6 +51,12 @@ def _servers() -> tuple[str, str]:
     return _with_database(db_url, TEST_DB_NAME), redis_url
 
 
+def _dev_keys() -> dict[str, str]:
+    from mall.wechat.keys import ensure_dev_keys
+
+    return ensure_dev_keys(ROOT / ".mall" / "test" / "keys").env()
+
+
 SIM_PORT = _free_port()
 APP_PORT = _free_port()
 DATABASE_URL, REDIS_URL = _servers()
@@ -66,6 +72,9 @@ os.environ.update(
         "MALL_PUBLIC_BASE_URL": f"http://127.0.0.1:{APP_PORT}",
         "MALL_LOG_LEVEL": "WARNING",
         "MALL_WS_AUTH_RECHECK_SECONDS": "0.3",
+        "MALL_WECHAT_PAY_API_BASE": f"http://127.0.0.1:{SIM_PORT}",
+        "MALL_WECHAT_SIM_NOTIFY_RETRY_SCALE": "0.001",
+        **_dev_keys(),
     }
 )
 
@@ -137,10 +146,24 @@ async def migrated_db(settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 async def wechat_sim(settings: Settings) -> AsyncIterator[str]:
-    from mall.wechat.simulator import create_sim_app
+    from mall.wechat.simulator import SimPayConfig, create_sim_app
 
+    assert settings.wechat_sim_merchant_public_key_path is not None
+    assert settings.wechat_sim_platform_private_key_path is not None
+    pay = SimPayConfig.from_pem(
+        mchid=settings.wechat_mchid,
+        merchant_public_key_pem=settings.wechat_sim_merchant_public_key_path.read_bytes(),
+        platform_private_key_pem=settings.wechat_sim_platform_private_key_path.read_bytes(),
+        public_key_id=settings.wechat_pay_public_key_id,
+        apiv3_key=settings.wechat_pay_apiv3_key,
+        merchant_serial_no=settings.wechat_pay_cert_serial_no,
+        notify_retry_scale=settings.wechat_sim_notify_retry_scale,
+    )
     app = create_sim_app(
-        appid=settings.wechat_appid, secret=settings.wechat_secret, name="wechat_sim_tests"
+        appid=settings.wechat_appid,
+        secret=settings.wechat_secret,
+        name="wechat_sim_tests",
+        pay=pay,
     )
     running = await serve(app, SIM_PORT)
     yield f"http://127.0.0.1:{SIM_PORT}"

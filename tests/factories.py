@@ -71,3 +71,62 @@ def assert_error(resp: httpx.Response, status: int, code: str | None = None) -> 
         assert body["error"]["code"] == code, body
     error: dict[str, Any] = body["error"]
     return error
+
+
+async def make_product(
+    *,
+    title: str = "纯棉T恤",
+    skus: list[tuple[dict[str, str], int, int]] | None = None,
+    on_sale: bool = True,
+    category_name: str = "服装",
+) -> tuple[Any, list[Any]]:
+    """A product on sale with SKUs given as (specs, price fen, stock); straight into the DB."""
+    from models import Category, Product, Sku
+
+    skus = skus or [({"颜色": "白", "尺码": "M"}, 4900, 10)]
+    category, _ = await Category.get_or_create(name=category_name)
+    product = await Product.create(
+        title=title,
+        category_id=category.id,
+        on_sale=on_sale,
+        cover="https://img.example.com/cover.png",
+        min_price=min(price for _, price, _ in skus),
+        max_price=max(price for _, price, _ in skus),
+    )
+    created = [
+        await Sku.create(product_id=product.id, specs=specs, price=price, stock=stock)
+        for specs, price, stock in skus
+    ]
+    return product, created
+
+
+async def make_buyers(settings: Any, count: int, prefix: str = "buyer") -> list[tuple[Any, dict[str, str]]]:
+    """Users with access tokens, issued by the auth service (no WeChat round trip)."""
+    from mall.auth import service as auth_service
+    from mall.auth.tokens import Audience
+    from models import User
+
+    users = await User.bulk_create([User(openid=f"o-{prefix}-{i}") for i in range(count)])
+    users = await User.filter(openid__startswith=f"o-{prefix}-").order_by("id")
+    result = []
+    for user in users:
+        pair = await auth_service.issue_pair(settings, subject=user.id, audience=Audience.USER)
+        result.append((user, bearer(pair.access_token)))
+    return result
+
+
+ADDRESS = {
+    "name": "张三",
+    "phone": "13800138000",
+    "province": "广东省",
+    "city": "广州市",
+    "district": "海珠区",
+    "detail": "新港中路397号",
+}
+
+
+async def make_address(user_id: int) -> int:
+    from models import Address
+
+    address = await Address.create(user_id=user_id, is_default=True, **ADDRESS)
+    return address.id

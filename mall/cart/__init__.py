@@ -1,0 +1,1 @@
+"""The shopping cart, merged by SKU."""

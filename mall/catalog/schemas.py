@@ -1,0 +1,358 @@
+"""Request and response models of the catalogue (storefront and admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+
+from mall.web import Id, PageQuery, Schema
+
+MAX_PRICE = 10_000_000_000  # fen: 1 亿元
+MAX_STOCK = 100_000_000  # keeps stock + any delta inside PostgreSQL's integer
+MAX_SKUS = 100
+MAX_IMAGES = 20
+MAX_SPECS = 5
+MAX_STOREFRONT_PAGE = 500
+NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
+
+Price = Annotated[int, Field(ge=0, le=MAX_PRICE, strict=True, description="fen")]
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK, strict=True)]
+SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+Line = Annotated[str, StringConstraints(pattern=NO_CONTROL_CHARS)]
+SpecName = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=NO_CONTROL_CHARS)]
+SpecValue = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=NO_CONTROL_CHARS)]
+ImageRef = Annotated[
+    str,
+    StringConstraints(
+        max_length=512,
+        pattern=r"^(https?://\S+|/uploads/[0-9a-f]{64}\.(jpg|png|gif|webp))$",
+    ),
+    Field(description="an http(s) URL, or the url/path POST /api/admin/uploads returned"),
+]
+SkuCode = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9._\-]*$")]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+# --- storefront ---------------------------------------------------------------------------
+
+
+class Sort(StrEnum):
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    SALES = "sales"
+
+
+class ProductQuery(PageQuery):
+    page: int = Field(1, ge=1, le=MAX_STOREFRONT_PAGE)
+    category_id: Id | None = Field(None, description="includes its sub-categories")
+    q: str | None = Field(
+        None, max_length=64, description="keywords (all must match title or subtitle)"
+    )
+    sort: Sort = Sort.NEWEST
+
+
+class BannerQuery(Schema):
+    position: str | None = Field(None, pattern=r"^[a-z0-9_]{1,32}$")
+
+
+class ProductCard(Schema):
+    id: int
+    title: str
+    subtitle: str
+    cover_url: str
+    min_price: int
+    max_price: int
+    sales: int
+    stock: int
+
+
+class SkuOut(Schema):
+    id: int
+    specs: dict[str, str]
+    price: int
+    stock: int
+
+
+class SpecOption(Schema):
+    name: str
+    values: list[str]
+
+
+class ProductDetail(Schema):
+    id: int
+    title: str
+    subtitle: str
+    description: str
+    images: list[str]
+    cover_url: str
+    category_id: int
+    min_price: int
+    max_price: int
+    sales: int
+    stock: int
+    skus: list[SkuOut]
+    spec_options: list[SpecOption] = Field(
+        description="spec names and their values in display order, for the SKU picker"
+    )
+    updated_at: datetime
+
+
+class BannerOut(Schema):
+    id: int
+    title: str
+    image_url: str
+    link_type: str
+    link: str
+    position: str
+
+
+class BannerList(Schema):
+    items: list[BannerOut]
+
+
+def category_tree_schema(*, admin: bool) -> dict[str, Any]:
+    """OpenAPI schema of a category tree (children repeat the node's shape)."""
+    props: dict[str, Any] = {"id": {"type": "integer"}, "name": {"type": "string"}}
+    if not admin:
+        props["icon_url"] = {"type": "string"}
+    else:
+        props |= {
+            "parent_id": {"type": "integer", "nullable": True},
+            "icon": {"type": "string"},
+            "sort_order": {"type": "integer"},
+            "visible": {"type": "boolean"},
+            "product_count": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        }
+    node = {"type": "object", "properties": props, "required": sorted(props)}
+    children = {"type": "array", "items": {"type": "object", "description": "a node, again"}}
+    node["properties"] = props | {"children": children}
+    return {"type": "array", "items": node}
+
+
+# --- admin: categories ----------------------------------------------------------------------
+
+
+class CategoryIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]
+    parent_id: Id | None = None
+    icon: ImageRef | Literal[""] = ""
+    sort_order: SortOrder = 0
+    visible: Flag = True
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+    icon: str
+    sort_order: int
+    visible: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- admin: products and SKUs -------------------------------------------------------------
+
+
+class SkuIn(Schema):
+    id: Id | None = Field(None, description="an existing SKU of this product (edits only)")
+    specs: dict[SpecName, SpecValue] = Field(default_factory=dict, max_length=MAX_SPECS)
+    price: Price
+    stock: Stock | None = Field(
+        None, description="new SKUs: default 0; existing SKUs: left out = unchanged"
+    )
+    code: SkuCode = ""
+
+
+class ProductIn(Schema):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NO_CONTROL_CHARS)]
+    subtitle: Annotated[str, StringConstraints(max_length=255, pattern=NO_CONTROL_CHARS)] = ""
+    category_id: Id
+    description: str = Field("", max_length=20_000)
+    images: list[ImageRef] = Field(default_factory=list, max_length=MAX_IMAGES)
+    cover: ImageRef | Literal[""] = Field("", description="defaults to the first image")
+    on_sale: Flag = False
+    skus: list[SkuIn] = Field(min_length=1, max_length=MAX_SKUS)
+
+    @field_validator("skus")
+    @classmethod
+    def _skus_consistent(cls, skus: list[SkuIn]) -> list[SkuIn]:
+        names = {frozenset(sku.specs) for sku in skus}
+        if len(names) > 1:
+            raise ValueError("every SKU must name the same specs")
+        if len(skus) > 1 and names == {frozenset()}:
+            raise ValueError("several SKUs need specs that tell them apart")
+        combos = [frozenset(sku.specs.items()) for sku in skus]
+        if len(set(combos)) != len(combos):
+            raise ValueError("two SKUs have the same specs")
+        codes = [sku.code for sku in skus if sku.code]
+        if len(set(codes)) != len(codes):
+            raise ValueError("two SKUs have the same code")
+        ids = [sku.id for sku in skus if sku.id is not None]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a SKU id appears twice")
+        return skus
+
+
+class AdminSkuOut(Schema):
+    id: int
+    specs: dict[str, str]
+    price: int
+    stock: int
+    code: str
+
+
+class AdminProductOut(Schema):
+    id: int
+    title: str
+    subtitle: str
+    category_id: int | None
+    description: str
+    images: list[str]
+    cover: str
+    cover_url: str
+    on_sale: bool
+    sales: int
+    min_price: int
+    max_price: int
+    stock: int
+    skus: list[AdminSkuOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminProductRow(Schema):
+    id: int
+    title: str
+    subtitle: str
+    category_id: int | None
+    cover_url: str
+    on_sale: bool
+    sales: int
+    min_price: int
+    max_price: int
+    stock: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminProductQuery(PageQuery):
+    q: str | None = Field(None, max_length=64, description="keywords in title or subtitle")
+    category_id: Id | None = Field(None, description="includes its sub-categories")
+    on_sale: bool | None = None
+    low_stock: bool = Field(False, description="only products with a SKU below the threshold")
+
+
+class SaleIn(Schema):
+    on_sale: Flag
+
+
+# --- admin: stock ----------------------------------------------------------------------------
+
+
+class StockSet(Schema):
+    stock: Stock
+    reason: Reason
+
+
+class StockAdjust(Schema):
+    delta: int = Field(ge=-MAX_STOCK, le=MAX_STOCK, strict=True, description="added to stock")
+    reason: Reason
+
+    @field_validator("delta")
+    @classmethod
+    def _not_zero(cls, delta: int) -> int:
+        if delta == 0:
+            raise ValueError("a stock adjustment must change the stock")
+        return delta
+
+
+class StockOut(Schema):
+    sku_id: int
+    product_id: int
+    previous: int
+    stock: int
+    low: bool = Field(description="below the low-stock threshold")
+
+
+# --- admin: banners ------------------------------------------------------------------------
+
+
+class LinkType(StrEnum):
+    NONE = "none"
+    PRODUCT = "product"
+    CATEGORY = "category"
+    PAGE = "page"
+    URL = "url"
+
+
+class BannerIn(Schema):
+    title: Annotated[str, StringConstraints(max_length=64, pattern=NO_CONTROL_CHARS)] = ""
+    image: ImageRef
+    link_type: LinkType = LinkType.NONE
+    link: str = Field(
+        "",
+        max_length=512,
+        description="product/category: its id; page: a mini-program path; url: https URL",
+    )
+    position: str = Field("home", pattern=r"^[a-z0-9_]{1,32}$")
+    sort_order: SortOrder = 0
+    enabled: Flag = True
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _link_and_window(self) -> BannerIn:
+        link, kind = self.link, self.link_type
+        valid = {
+            LinkType.NONE: link == "",
+            LinkType.PRODUCT: link.isascii() and link.isdigit() and len(link) <= 18,
+            LinkType.CATEGORY: link.isascii() and link.isdigit() and len(link) <= 18,
+            LinkType.PAGE: link.startswith("/pages/") and " " not in link,
+            LinkType.URL: link.startswith("https://") and " " not in link,
+        }[kind]
+        if not valid:
+            raise ValueError(f"link does not fit link_type {kind.value!r}")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class AdminBannerOut(Schema):
+    id: int
+    title: str
+    image: str
+    link_type: str
+    link: str
+    position: str
+    sort_order: int
+    enabled: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    active: bool = Field(description="enabled and inside its window now")
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminBannerQuery(PageQuery):
+    position: str | None = Field(None, pattern=r"^[a-z0-9_]{1,32}$")
+
+
+# --- admin: uploads ------------------------------------------------------------------------
+
+
+class UploadOut(Schema):
+    url: str = Field(description="public URL; stable, since the name is the content hash")
+    path: str = Field(description="the same image as a reference, for product/banner fields")
+    content_type: str
+    size: int
+    width: int
+    height: int
+    sha256: str

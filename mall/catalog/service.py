@@ -1,0 +1,550 @@
+"""Admin changes to the catalogue: categories, products with their SKUs, and stock.
+
+Each change is one transaction. After commit it publishes its events and invalidates the
+cache entries it affects, so the storefront shows it on the next read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from mall import events
+from mall.catalog.cache import CatalogCache
+from mall.catalog.schemas import (
+    MAX_STOCK,
+    AdminProductQuery,
+    CategoryIn,
+    ProductIn,
+    SkuIn,
+    Sort,
+)
+from mall.catalog.search import ProductFilter, ProductRow, find_products, keywords_of
+from mall.catalog.storage import ImageStorage
+from mall.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from models import Category, OutboxEvent, Product, Sku
+
+MAX_CATEGORY_DEPTH = 4
+# pg_advisory_xact_lock key: category tree edits run one at a time, so two concurrent
+# moves cannot build a cycle between them.
+CATEGORY_TREE_LOCK = 0x63617467  # "catg"
+DEFERRED_SKU_CONSTRAINTS = "skus_live_specs_unique, skus_live_code_unique"
+
+
+def _invalid(field: str, message: str, kind: str) -> ValidationFailed:
+    return ValidationFailed(details=[{"field": field, "message": message, "type": kind}])
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+async def get_all_categories() -> tuple[list[Category], dict[int, int]]:
+    """Every category (hidden ones too) and how many live products each holds directly."""
+    categories = await Category.all().order_by("sort_order", "id")
+    rows = (
+        await Product.filter(archived_at=None, category_id__not_isnull=True)
+        .annotate(n=Count("id"))
+        .group_by("category_id")
+        .values("category_id", "n")
+    )
+    return categories, {int(row["category_id"]): int(row["n"]) for row in rows}
+
+
+async def get_category(*, category_id: int) -> Category:
+    category = await Category.get_or_none(id=category_id)
+    if category is None:
+        raise NotFound("Category not found", code="category_not_found")
+    return category
+
+
+def _children_of(categories: Iterable[Category]) -> dict[int | None, list[int]]:
+    children: dict[int | None, list[int]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category.id)
+    return children
+
+
+def subtree_ids(children: dict[int | None, list[int]], root: int) -> list[int]:
+    """root and every category below it."""
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(children.get(node, []))
+    return found
+
+
+async def _check_placement(*, name: str, parent_id: int | None, moving: int | None = None) -> None:
+    """Parent exists, no cycle, depth within MAX_CATEGORY_DEPTH, name free among siblings."""
+    categories = await Category.all()
+    by_id = {c.id: c for c in categories}
+    children = _children_of(categories)
+    if parent_id is not None and parent_id not in by_id:
+        raise _invalid("parent_id", f"unknown category {parent_id}", "unknown_id")
+    depth, node = 0, parent_id
+    while node is not None:
+        if node == moving:
+            raise _invalid("parent_id", "a category cannot move below itself", "category_cycle")
+        depth += 1
+        node = by_id[node].parent_id
+    height = 1 if moving is None else _height(children, moving)
+    if depth + height > MAX_CATEGORY_DEPTH:
+        raise _invalid(
+            "parent_id", f"categories nest at most {MAX_CATEGORY_DEPTH} levels", "too_deep"
+        )
+    for sibling in children.get(parent_id, []):
+        if sibling != moving and by_id[sibling].name == name:
+            raise Conflict(f"A sibling category is named {name!r}", code="category_name_taken")
+
+
+def _height(children: dict[int | None, list[int]], root: int) -> int:
+    return 1 + max((_height(children, child) for child in children.get(root, [])), default=0)
+
+
+async def create_category(
+    *, cache: CatalogCache, storage: ImageStorage, data: CategoryIn
+) -> Category:
+    """A new category, shown in the storefront's tree at once if visible."""
+    async with in_transaction() as conn:
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CATEGORY_TREE_LOCK])
+        await _check_placement(name=data.name, parent_id=data.parent_id)
+        category = await Category.create(
+            name=data.name,
+            parent_id=data.parent_id,
+            icon=storage.ref_of(data.icon) if data.icon else "",
+            sort_order=data.sort_order,
+            visible=data.visible,
+        )
+    await cache.invalidate_tree()
+    return category
+
+
+async def update_category(
+    *, cache: CatalogCache, storage: ImageStorage, category_id: int, data: CategoryIn
+) -> Category:
+    """Rename, move, reorder, hide or show a category (hiding hides its whole subtree)."""
+    async with in_transaction() as conn:
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CATEGORY_TREE_LOCK])
+        category = await get_category(category_id=category_id)
+        await _check_placement(name=data.name, parent_id=data.parent_id, moving=category.id)
+        moved = category.parent_id != data.parent_id
+        shown_changed = category.visible != data.visible or moved
+        category.name = data.name
+        category.parent_id = data.parent_id
+        category.icon = storage.ref_of(data.icon) if data.icon else ""
+        category.sort_order = data.sort_order
+        category.visible = data.visible
+        await category.save()
+        affected: list[int] = []
+        if shown_changed:
+            # Whether a product shows depends on every category above it.
+            children = _children_of(await Category.all())
+            affected = await Product.filter(
+                category_id__in=subtree_ids(children, category.id), archived_at=None
+            ).values_list("id", flat=True)  # type: ignore[assignment]
+    await cache.invalidate_tree()
+    if affected:
+        await cache.invalidate_products(affected)
+    return category
+
+
+async def delete_category(*, cache: CatalogCache, category_id: int) -> None:
+    """Remove an empty category: 409 while it has sub-categories or live products."""
+    async with in_transaction() as conn:
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CATEGORY_TREE_LOCK])
+        # The row lock makes a concurrent product insert into this category wait for us
+        # (its foreign key check) and then fail, instead of landing in a deleted category.
+        category = await Category.filter(id=category_id).select_for_update().first()
+        if category is None:
+            raise NotFound("Category not found", code="category_not_found")
+        if await Category.filter(parent_id=category_id).exists():
+            raise Conflict("The category has sub-categories", code="category_not_empty")
+        if await Product.filter(category_id=category_id, archived_at=None).exists():
+            raise Conflict("The category still holds products", code="category_not_empty")
+        await category.delete()
+    await cache.invalidate_tree()
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+async def get_product(*, product_id: int, lock: bool = False) -> Product:
+    """A live (not archived) product; with lock=True its row is locked (in a transaction)."""
+    query = Product.filter(id=product_id, archived_at=None)
+    product = await (query.select_for_update() if lock else query).first()
+    if product is None:
+        raise NotFound("Product not found", code="product_not_found")
+    return product
+
+
+async def get_live_skus(*, product_id: int) -> list[Sku]:
+    return await Sku.filter(product_id=product_id, archived_at=None).order_by("id")
+
+
+async def get_all_products(
+    *, query: AdminProductQuery, low_stock_threshold: int
+) -> tuple[list[ProductRow], int]:
+    """The admin's product list: on and off sale, filtered, newest first."""
+    category_ids = None
+    if query.category_id is not None:
+        await get_category(category_id=query.category_id)
+        category_ids = subtree_ids(_children_of(await Category.all()), query.category_id)
+    product_filter = ProductFilter(
+        keywords=keywords_of(query.q),
+        category_ids=category_ids,
+        on_sale=query.on_sale,
+        stock_below=low_stock_threshold if query.low_stock else None,
+    )
+    return await find_products(
+        product_filter, sort=Sort.NEWEST, offset=query.offset, limit=query.page_size
+    )
+
+
+async def _require_category(category_id: int) -> None:
+    if not await Category.filter(id=category_id).exists():
+        raise _invalid("category_id", f"unknown category {category_id}", "unknown_id")
+
+
+async def create_product(*, cache: CatalogCache, storage: ImageStorage, data: ProductIn) -> Product:
+    """A product with its SKUs in one go; 422 for an unknown category."""
+    await _require_category(data.category_id)
+    for index, sku in enumerate(data.skus):
+        if sku.id is not None:
+            raise _invalid(f"skus.{index}.id", "a new product has no SKU ids yet", "unknown_id")
+    try:
+        async with in_transaction() as conn:
+            product = await Product.create(**_product_fields(storage, data))
+            for sku in data.skus:
+                await Sku.create(
+                    product_id=product.id,
+                    specs=sku.specs,
+                    price=sku.price,
+                    stock=sku.stock or 0,
+                    code=sku.code,
+                )
+            await _refresh_price_range(conn, product)
+            await conn.execute_script(f"SET CONSTRAINTS {DEFERRED_SKU_CONSTRAINTS} IMMEDIATE")
+    except IntegrityError as exc:
+        raise _integrity_error(exc) from None
+    await cache.invalidate_products([product.id])
+    return product
+
+
+def _product_fields(storage: ImageStorage, data: ProductIn) -> dict[str, Any]:
+    return {
+        "category_id": data.category_id,
+        "title": data.title,
+        "subtitle": data.subtitle,
+        "description": data.description,
+        "images": [storage.ref_of(url) for url in data.images],
+        "cover": storage.ref_of(data.cover) if data.cover else "",
+        "on_sale": data.on_sale,
+    }
+
+
+async def _refresh_price_range(conn: Any, product: Product) -> None:
+    """Recompute min/max price from the live SKUs (the caller holds the product's lock)."""
+    rows = await conn.execute_query_dict(
+        "UPDATE products SET min_price = r.lo, max_price = r.hi FROM ("
+        "  SELECT COALESCE(MIN(price), 0) AS lo, COALESCE(MAX(price), 0) AS hi FROM skus"
+        "  WHERE product_id = $1 AND archived_at IS NULL) r"
+        " WHERE id = $1 RETURNING min_price, max_price",
+        [product.id],
+    )
+    product.min_price, product.max_price = rows[0]["min_price"], rows[0]["max_price"]
+
+
+def _integrity_error(exc: IntegrityError) -> Exception:
+    text = str(exc)
+    if "skus_live_specs_unique" in text:
+        return Conflict("Another live SKU of this product has these specs", code="duplicate_specs")
+    if "skus_live_code_unique" in text:
+        return Conflict("Another live SKU has this code", code="sku_code_taken")
+    if "category_id" in text:
+        return _invalid("category_id", "unknown category", "unknown_id")
+    return exc
+
+
+@dataclass(frozen=True)
+class ProductEdit:
+    """What an edit did to the SKUs, for the audit log."""
+
+    added: list[int]
+    removed: list[int]
+    prices: dict[int, tuple[int, int]]
+    stock: dict[int, tuple[int, int]]
+
+
+async def update_product(
+    *,
+    cache: CatalogCache,
+    storage: ImageStorage,
+    product_id: int,
+    data: ProductIn,
+    may_set_stock: bool,
+    low_stock_threshold: int,
+) -> tuple[Product, ProductEdit]:
+    """Replace a product and its SKU list.
+
+    Incoming SKUs match existing ones by id, else by specs (an archived match comes back);
+    live SKUs left out are archived, refused with 409 while an unpaid order holds them.
+    Changing an existing SKU's stock needs the stock permission (may_set_stock).
+    """
+    await _require_category(data.category_id)
+    try:
+        async with in_transaction() as conn:
+            product = await get_product(product_id=product_id, lock=True)
+            existing = await Sku.filter(product_id=product.id).select_for_update().order_by("id")
+            plan = _match_skus(existing, data)
+            now = datetime.now(UTC)
+            removed = [s.id for s in existing if s.archived_at is None and s not in plan.values()]
+            held = await skus_in_pending_orders(removed)
+            if held:
+                raise Conflict(
+                    "Unpaid orders still hold these SKUs",
+                    code="sku_in_use",
+                    details={"sku_ids": held},
+                )
+            edit = ProductEdit(added=[], removed=removed, prices={}, stock={})
+            changes: list[StockChange] = []
+            for index, incoming in enumerate(data.skus):
+                target = plan.get(index)
+                if target is None or target.archived_at is not None:
+                    sku = await _add_or_revive(target, product.id, incoming, now)
+                    edit.added.append(sku.id)
+                    if sku.stock:
+                        changes.append(StockChange.of(product, sku, previous=0))
+                    continue
+                fields: dict[str, Any] = {
+                    "specs": incoming.specs,
+                    "price": incoming.price,
+                    "code": incoming.code,
+                    "updated_at": now,
+                }
+                if incoming.price != target.price:
+                    edit.prices[target.id] = (target.price, incoming.price)
+                if incoming.stock is not None and incoming.stock != target.stock:
+                    if not may_set_stock:
+                        raise Forbidden(
+                            "Changing stock requires permission stock.write",
+                            code="permission_denied",
+                            details={"permission": "stock.write"},
+                        )
+                    fields["stock"] = incoming.stock
+                    edit.stock[target.id] = (target.stock, incoming.stock)
+                    previous = target.stock
+                    target.stock = incoming.stock
+                    changes.append(StockChange.of(product, target, previous=previous))
+                await Sku.filter(id=target.id).update(**fields)
+            if removed:
+                await Sku.filter(id__in=removed).update(archived_at=now, updated_at=now)
+            for key, value in _product_fields(storage, data).items():
+                setattr(product, key, value)
+            await product.save()
+            await _refresh_price_range(conn, product)
+            await conn.execute_script(f"SET CONSTRAINTS {DEFERRED_SKU_CONSTRAINTS} IMMEDIATE")
+            recorded = await record_stock_events(changes, low_stock_threshold=low_stock_threshold)
+    except IntegrityError as exc:
+        raise _integrity_error(exc) from None
+    await events.publish(recorded)
+    await cache.invalidate_products([product.id])
+    return product, edit
+
+
+def _match_skus(existing: Sequence[Sku], data: ProductIn) -> dict[int, Sku]:
+    """Incoming SKU index -> the existing SKU it edits (by id first, then by specs)."""
+    by_id = {sku.id: sku for sku in existing}
+    plan: dict[int, Sku] = {}
+    for index, incoming in enumerate(data.skus):
+        if incoming.id is not None:
+            if incoming.id not in by_id:
+                raise _invalid(
+                    f"skus.{index}.id", f"SKU {incoming.id} is not of this product", "unknown_id"
+                )
+            plan[index] = by_id[incoming.id]
+    claimed = {sku.id for sku in plan.values()}
+    # Live SKUs before archived ones, so specs match the SKU customers see.
+    unclaimed = sorted(
+        (sku for sku in existing if sku.id not in claimed), key=lambda s: s.archived_at is not None
+    )
+    for index, incoming in enumerate(data.skus):
+        if incoming.id is None:
+            wanted = frozenset(incoming.specs.items())
+            for sku in unclaimed:
+                if frozenset(sku.specs.items()) == wanted:
+                    plan[index] = sku
+                    unclaimed.remove(sku)
+                    break
+    return plan
+
+
+async def _add_or_revive(
+    target: Sku | None, product_id: int, incoming: SkuIn, now: datetime
+) -> Sku:
+    stock = incoming.stock or 0
+    if target is None:
+        return await Sku.create(
+            product_id=product_id,
+            specs=incoming.specs,
+            price=incoming.price,
+            stock=stock,
+            code=incoming.code,
+        )
+    await Sku.filter(id=target.id).update(
+        specs=incoming.specs,
+        price=incoming.price,
+        stock=stock,
+        code=incoming.code,
+        archived_at=None,
+        updated_at=now,
+    )
+    target.stock, target.archived_at = stock, None
+    return target
+
+
+async def skus_in_pending_orders(sku_ids: Sequence[int]) -> list[int]:
+    """Which of these SKUs an order awaiting payment references (their removal is refused).
+
+    Orders do not exist yet: the orders work replaces this body with a query over order
+    items of orders in pending_payment. Until then no SKU is held.
+    """
+    return []
+
+
+async def set_on_sale(*, cache: CatalogCache, product_id: int, on_sale: bool) -> Product:
+    """Put a product on or off sale (the storefront shows it or 404s at once)."""
+    async with in_transaction():
+        product = await get_product(product_id=product_id, lock=True)
+        product.on_sale = on_sale
+        await product.save(update_fields=["on_sale", "updated_at"])
+    await cache.invalidate_products([product.id])
+    return product
+
+
+async def archive_product(*, cache: CatalogCache, product_id: int) -> None:
+    """Remove a product: off sale, archived with its SKUs (orders keep pointing at them)."""
+    async with in_transaction():
+        product = await get_product(product_id=product_id, lock=True)
+        live = await Sku.filter(product_id=product.id, archived_at=None).values_list(
+            "id", flat=True
+        )
+        held = await skus_in_pending_orders(live)  # type: ignore[arg-type]
+        if held:
+            raise Conflict(
+                "Unpaid orders still hold SKUs of this product",
+                code="sku_in_use",
+                details={"sku_ids": held},
+            )
+        now = datetime.now(UTC)
+        await Sku.filter(product_id=product.id, archived_at=None).update(
+            archived_at=now, updated_at=now
+        )
+        await Product.filter(id=product.id).update(on_sale=False, archived_at=now, updated_at=now)
+    await cache.invalidate_products([product.id])
+
+
+# --- stock -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockChange:
+    product_id: int
+    sku_id: int
+    title: str
+    specs: dict[str, str]
+    previous: int
+    stock: int
+
+    @classmethod
+    def of(cls, product: Product, sku: Sku, *, previous: int) -> StockChange:
+        return cls(
+            product_id=product.id,
+            sku_id=sku.id,
+            title=product.title,
+            specs=dict(sku.specs),
+            previous=previous,
+            stock=sku.stock,
+        )
+
+
+async def record_stock_events(
+    changes: Sequence[StockChange], *, low_stock_threshold: int
+) -> list[OutboxEvent]:
+    """Outbox events for admin stock changes; call inside the change's transaction.
+
+    stock.changed per product on its public channel (the shape order stock moves use,
+    with reason "admin"), and stock.low on the admin channel for each SKU that fell below
+    the threshold.
+    """
+    recorded: list[OutboxEvent] = []
+    by_product: dict[int, list[dict[str, int]]] = {}
+    for change in changes:
+        if change.stock == change.previous:
+            continue
+        by_product.setdefault(change.product_id, []).append(
+            {"sku_id": change.sku_id, "stock": change.stock}
+        )
+        if change.stock < low_stock_threshold and change.stock < change.previous:
+            recorded.append(
+                await events.record(
+                    channel=events.ADMIN_CHANNEL,
+                    name=events.EventName.STOCK_LOW,
+                    data={
+                        "product_id": change.product_id,
+                        "sku_id": change.sku_id,
+                        "stock": change.stock,
+                        "threshold": low_stock_threshold,
+                        "title": change.title,
+                        "specs": change.specs,
+                    },
+                )
+            )
+    for product_id, skus in by_product.items():
+        recorded.append(
+            await events.record(
+                channel=events.product_channel(product_id),
+                name=events.EventName.STOCK_CHANGED,
+                data={"product_id": product_id, "skus": skus, "reason": "admin"},
+            )
+        )
+    return recorded
+
+
+async def change_stock(
+    *,
+    cache: CatalogCache,
+    sku_id: int,
+    stock: int | None = None,
+    delta: int | None = None,
+    low_stock_threshold: int,
+) -> StockChange:
+    """Set a live SKU's stock, or add `delta` to it; never below zero (409), events and
+    cache invalidation included."""
+    async with in_transaction():
+        sku = await Sku.filter(id=sku_id, archived_at=None).select_for_update().first()
+        if sku is None:
+            raise NotFound("SKU not found", code="sku_not_found")
+        previous = sku.stock
+        new = stock if stock is not None else previous + (delta or 0)
+        if new < 0:
+            raise Conflict(
+                f"Stock is {previous}; it cannot go below zero",
+                code="insufficient_stock",
+                details={"sku_id": sku.id, "stock": previous, "delta": delta},
+            )
+        if new > MAX_STOCK:
+            raise Conflict(f"Stock is limited to {MAX_STOCK}", code="stock_limit")
+        product = await Product.get(id=sku.product_id)
+        await Sku.filter(id=sku.id).update(stock=new, updated_at=datetime.now(UTC))
+        sku.stock = new
+        change = StockChange.of(product, sku, previous=previous)
+        recorded = await record_stock_events([change], low_stock_threshold=low_stock_threshold)
+    await events.publish(recorded)
+    await cache.invalidate_products([change.product_id])
+    return change

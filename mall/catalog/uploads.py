@@ -1,0 +1,45 @@
+"""Image uploads: checked by content, stored under their content hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from mall.catalog.images import ImageInfo, sniff
+from mall.catalog.storage import REF_PREFIX, ImageStorage
+from mall.errors import PayloadTooLarge, ValidationFailed
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    name: str
+    sha256: str
+    size: int
+    info: ImageInfo
+
+    @property
+    def ref(self) -> str:
+        return REF_PREFIX + self.name
+
+
+async def store_image(*, storage: ImageStorage, data: bytes, max_bytes: int) -> StoredImage:
+    """Keep a JPEG, PNG, GIF or WebP image (413 over max_bytes, 422 for anything else).
+
+    The same bytes uploaded twice get the same name: the URL of an image never changes."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"Images are limited to {max_bytes} bytes",
+            code="upload_too_large",
+            details={"max_bytes": max_bytes, "size": len(data)},
+        )
+    info = sniff(data)
+    if info is None:
+        raise ValidationFailed(
+            "Not a JPEG, PNG, GIF or WebP image (or its dimensions are out of range)",
+            code="unsupported_image",
+            details=[{"field": "file", "message": "not a supported image", "type": "image"}],
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"{digest}.{info.kind.extension}"
+    await storage.save(name, data)
+    return StoredImage(name=name, sha256=digest, size=len(data), info=info)

@@ -1,0 +1,1 @@
+"""Coupon templates, claiming, and what a coupon takes off an order."""

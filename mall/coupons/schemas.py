@@ -1,0 +1,103 @@
+"""Coupon template (admin) and claimed coupon (customer) models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from mall.web import Id, PageQuery, Schema
+
+
+class CouponTemplateIn(Schema):
+    name: str = Field(min_length=1, max_length=64)
+    kind: Literal["fixed", "percent"]
+    amount_off: int = Field(0, ge=0, le=100_000_00, description="fen, for kind=fixed")
+    percent_off: int = Field(0, ge=0, le=99, description="percent, for kind=percent")
+    max_discount: int | None = Field(None, ge=1, le=100_000_00, description="cap, fen")
+    threshold: int = Field(0, ge=0, le=100_000_000, description="minimum covered amount, fen")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    valid_days: int | None = Field(None, ge=1, le=3650, description="days after claim")
+    total_limit: int | None = Field(None, ge=1, le=10_000_000)
+    per_user_limit: int = Field(1, ge=1, le=100)
+    scope: Literal["all", "categories", "products"] = "all"
+    scope_ids: list[Id] = Field(default_factory=list, max_length=500)
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CouponTemplateIn:
+        if self.kind == "fixed" and self.amount_off <= 0:
+            raise ValueError("a fixed coupon needs amount_off > 0")
+        if self.kind == "percent" and self.percent_off <= 0:
+            raise ValueError("a percent coupon needs percent_off > 0")
+        if (self.valid_days is None) == (self.valid_until is None):
+            raise ValueError("give either valid_days or valid_until")
+        for moment in (self.valid_from, self.valid_until):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("times need a UTC offset")
+        if self.valid_from and self.valid_until and self.valid_from >= self.valid_until:
+            raise ValueError("valid_from must be before valid_until")
+        if self.scope != "all" and not self.scope_ids:
+            raise ValueError("a scoped coupon needs scope_ids")
+        return self
+
+
+class CouponTemplateOut(Schema):
+    id: int
+    name: str
+    kind: str
+    amount_off: int
+    percent_off: int
+    max_discount: int | None
+    threshold: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None
+    total_limit: int | None
+    per_user_limit: int
+    issued_count: int
+    scope: str
+    scope_ids: list[int]
+    active: bool
+
+
+class ClaimableOut(Schema):
+    id: int
+    name: str
+    kind: str
+    amount_off: int
+    percent_off: int
+    max_discount: int | None
+    threshold: int
+    valid_until: datetime | None
+    valid_days: int | None
+    scope: str
+    remaining: int | None
+    claimed: int
+    per_user_limit: int
+
+
+class ClaimableList(Schema):
+    items: list[ClaimableOut]
+
+
+class UserCouponOut(Schema):
+    id: int
+    template_id: int
+    name: str
+    kind: str
+    amount_off: int
+    percent_off: int
+    max_discount: int | None
+    threshold: int
+    scope: str
+    state: Literal["claimed", "locked", "used", "expired"]
+    valid_from: datetime
+    valid_until: datetime
+    order_id: int | None
+
+
+class MyCouponQuery(PageQuery):
+    state: Literal["claimed", "locked", "used", "expired", "usable"] | None = None

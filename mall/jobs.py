@@ -1,0 +1,53 @@
+"""Kick and schedule Taskiq tasks by name, so services never import task modules."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from taskiq.kicker import AsyncKicker
+
+log = logging.getLogger("mall.jobs")
+
+
+def _kicker(task_name: str) -> AsyncKicker[Any, Any]:
+    from tasks.broker import broker
+
+    return AsyncKicker(task_name=task_name, broker=broker, labels={})
+
+
+async def schedule(task_name: str, *, at: datetime, schedule_id: str, **kwargs: Any) -> bool:
+    """Run `task_name(**kwargs)` at `at`; False (logged) if Redis refused: a sweep catches it."""
+    from tasks.broker import schedule_source
+
+    try:
+        await (
+            _kicker(task_name)
+            .with_schedule_id(schedule_id)
+            .schedule_by_time(schedule_source, at, **kwargs)
+        )
+    except Exception:
+        log.warning("could not schedule %s (%s)", task_name, schedule_id, exc_info=True)
+        return False
+    return True
+
+
+async def unschedule(schedule_id: str) -> None:
+    """Forget a schedule; the task re-checks state anyway, so a miss here is harmless."""
+    from tasks.broker import schedule_source
+
+    try:
+        await schedule_source.delete_schedule(schedule_id)
+    except Exception:
+        log.warning("could not remove schedule %s", schedule_id, exc_info=True)
+
+
+async def kick(task_name: str, **kwargs: Any) -> bool:
+    """Queue `task_name(**kwargs)` now."""
+    try:
+        await _kicker(task_name).kiq(**kwargs)
+    except Exception:
+        log.warning("could not queue %s", task_name, exc_info=True)
+        return False
+    return True

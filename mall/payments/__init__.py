@@ -1,0 +1,1 @@
+"""WeChat Pay for orders: prepay, notifications, query fallback, refunds."""

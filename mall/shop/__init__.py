@@ -1,0 +1,1 @@
+"""Shop-wide settings: order timeout, auto-confirm, low-stock threshold, freight."""

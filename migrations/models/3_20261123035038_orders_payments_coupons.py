@@ -1,0 +1,307 @@
+from tortoise import BaseDBAsyncClient
+
+RUN_IN_TRANSACTION = True
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        CREATE TABLE IF NOT EXISTS "cart_items" (
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "user_id" BIGINT NOT NULL,
+    "sku_id" BIGINT NOT NULL,
+    "quantity" INT NOT NULL,
+    "selected" BOOL NOT NULL,
+    CONSTRAINT "uid_cart_items_user_id_12598e" UNIQUE ("user_id", "sku_id")
+);
+        CREATE TABLE IF NOT EXISTS "coupon_templates" (
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(64) NOT NULL,
+    "kind" VARCHAR(8) NOT NULL,
+    "amount_off" BIGINT NOT NULL,
+    "percent_off" INT NOT NULL,
+    "max_discount" BIGINT,
+    "threshold" BIGINT NOT NULL,
+    "valid_from" TIMESTAMPTZ,
+    "valid_until" TIMESTAMPTZ,
+    "valid_days" INT,
+    "total_limit" INT,
+    "per_user_limit" INT NOT NULL,
+    "issued_count" INT NOT NULL,
+    "scope" VARCHAR(16) NOT NULL,
+    "scope_ids" JSONB NOT NULL,
+    "active" BOOL NOT NULL
+);
+        CREATE TABLE IF NOT EXISTS "idempotency_keys" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "user_id" BIGINT NOT NULL,
+    "key" VARCHAR(128) NOT NULL,
+    "order_id" BIGINT,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    CONSTRAINT "uid_idempotency_user_id_bc4599" UNIQUE ("user_id", "key")
+);
+CREATE INDEX IF NOT EXISTS "idx_idempotency_created_944834" ON "idempotency_keys" ("created_at");
+        CREATE TABLE IF NOT EXISTS "orders" (
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "order_no" VARCHAR(32) NOT NULL UNIQUE,
+    "user_id" BIGINT NOT NULL,
+    "status" VARCHAR(24) NOT NULL,
+    "goods_amount" BIGINT NOT NULL,
+    "freight_amount" BIGINT NOT NULL,
+    "discount_amount" BIGINT NOT NULL,
+    "pay_amount" BIGINT NOT NULL,
+    "address" JSONB NOT NULL,
+    "remark" VARCHAR(255) NOT NULL,
+    "user_coupon_id" BIGINT,
+    "prepay_id" VARCHAR(64),
+    "expires_at" TIMESTAMPTZ NOT NULL,
+    "paid_at" TIMESTAMPTZ,
+    "shipped_at" TIMESTAMPTZ,
+    "completed_at" TIMESTAMPTZ,
+    "cancelled_at" TIMESTAMPTZ,
+    "cancel_reason" VARCHAR(16),
+    "refunded_at" TIMESTAMPTZ,
+    "refund_from_status" VARCHAR(24),
+    "stock_restored" BOOL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "idx_orders_user_id_f00b6a" ON "orders" ("user_id");
+CREATE INDEX IF NOT EXISTS "idx_orders_status_33ec6d" ON "orders" ("status");
+CREATE INDEX IF NOT EXISTS "idx_orders_expires_b04a3b" ON "orders" ("expires_at");
+        CREATE TABLE IF NOT EXISTS "payments" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "order_id" BIGINT NOT NULL,
+    "out_trade_no" VARCHAR(32) NOT NULL,
+    "transaction_id" VARCHAR(64) NOT NULL UNIQUE,
+    "amount" BIGINT NOT NULL,
+    "payer_openid" VARCHAR(64) NOT NULL,
+    "paid_at" TIMESTAMPTZ NOT NULL,
+    "unexpected" BOOL NOT NULL,
+    "notification" JSONB NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "idx_payments_order_i_b4a5f9" ON "payments" ("order_id");
+CREATE INDEX IF NOT EXISTS "idx_payments_out_tra_a7d7c3" ON "payments" ("out_trade_no");
+        CREATE TABLE IF NOT EXISTS "reviews" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "order_item_id" BIGINT NOT NULL UNIQUE,
+    "order_id" BIGINT NOT NULL,
+    "user_id" BIGINT NOT NULL,
+    "product_id" BIGINT NOT NULL,
+    "rating" SMALLINT NOT NULL,
+    "content" VARCHAR(1000) NOT NULL,
+    "images" JSONB NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "idx_reviews_order_i_6eb505" ON "reviews" ("order_id");
+CREATE INDEX IF NOT EXISTS "idx_reviews_product_45920d" ON "reviews" ("product_id");
+        CREATE TABLE IF NOT EXISTS "shop_settings" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "order_timeout_seconds" INT NOT NULL,
+    "auto_confirm_days" INT NOT NULL,
+    "low_stock_threshold" INT NOT NULL,
+    "freight_flat" INT NOT NULL,
+    "free_shipping_threshold" INT NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL
+);
+        CREATE TABLE IF NOT EXISTS "order_history" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "from_status" VARCHAR(24),
+    "to_status" VARCHAR(24) NOT NULL,
+    "actor" VARCHAR(64) NOT NULL,
+    "note" VARCHAR(255) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "order_id" BIGINT NOT NULL REFERENCES "orders" ("id") ON DELETE CASCADE
+);
+        CREATE TABLE IF NOT EXISTS "order_items" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "sku_id" BIGINT NOT NULL,
+    "product_id" BIGINT NOT NULL,
+    "title" VARCHAR(200) NOT NULL,
+    "specs" JSONB NOT NULL,
+    "cover_url" VARCHAR(512) NOT NULL,
+    "price" BIGINT NOT NULL,
+    "quantity" INT NOT NULL,
+    "reviewed" BOOL NOT NULL,
+    "order_id" BIGINT NOT NULL REFERENCES "orders" ("id") ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS "idx_order_items_sku_id_706b59" ON "order_items" ("sku_id");
+CREATE INDEX IF NOT EXISTS "idx_order_items_product_a2ee0f" ON "order_items" ("product_id");
+        CREATE TABLE IF NOT EXISTS "refund_requests" (
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "out_refund_no" VARCHAR(64) NOT NULL UNIQUE,
+    "reason" VARCHAR(255) NOT NULL,
+    "amount" BIGINT NOT NULL,
+    "status" VARCHAR(16) NOT NULL,
+    "from_status" VARCHAR(24) NOT NULL,
+    "decided_by" VARCHAR(64),
+    "decided_at" TIMESTAMPTZ,
+    "refund_id" VARCHAR(64),
+    "failure" VARCHAR(255),
+    "automatic" BOOL NOT NULL,
+    "payment_id" BIGINT,
+    "order_id" BIGINT NOT NULL REFERENCES "orders" ("id") ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS "idx_refund_requ_status_fadff9" ON "refund_requests" ("status");
+        CREATE TABLE IF NOT EXISTS "shipments" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "carrier" VARCHAR(64) NOT NULL,
+    "tracking_no" VARCHAR(64) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "order_id" BIGINT NOT NULL UNIQUE REFERENCES "orders" ("id") ON DELETE CASCADE
+);
+        CREATE TABLE IF NOT EXISTS "user_coupons" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "user_id" BIGINT NOT NULL,
+    "state" VARCHAR(8) NOT NULL,
+    "order_id" BIGINT,
+    "valid_from" TIMESTAMPTZ NOT NULL,
+    "valid_until" TIMESTAMPTZ NOT NULL,
+    "claimed_at" TIMESTAMPTZ NOT NULL,
+    "used_at" TIMESTAMPTZ,
+    "template_id" BIGINT NOT NULL REFERENCES "coupon_templates" ("id") ON DELETE RESTRICT
+);
+CREATE INDEX IF NOT EXISTS "idx_user_coupon_user_id_e7c44b" ON "user_coupons" ("user_id");
+CREATE INDEX IF NOT EXISTS "idx_user_coupon_state_0e8f19" ON "user_coupons" ("state");
+-- What the models cannot say: amounts and quantities that can never be wrong, and the
+-- indexes of foreign keys, of the sweep (pending orders by expiry) and of the statistics.
+ALTER TABLE "orders" ADD CONSTRAINT "orders_amounts_valid" CHECK (
+    goods_amount >= 0 AND freight_amount >= 0 AND discount_amount >= 0 AND pay_amount >= 1
+    AND pay_amount = goods_amount + freight_amount - discount_amount);
+ALTER TABLE "order_items" ADD CONSTRAINT "order_items_valid" CHECK (quantity > 0 AND price >= 0);
+ALTER TABLE "cart_items" ADD CONSTRAINT "cart_items_quantity_positive" CHECK (quantity > 0);
+ALTER TABLE "refund_requests" ADD CONSTRAINT "refund_requests_amount_positive" CHECK (amount > 0);
+ALTER TABLE "coupon_templates" ADD CONSTRAINT "coupon_templates_issued_within_limit" CHECK (
+    issued_count >= 0 AND (total_limit IS NULL OR issued_count <= total_limit));
+CREATE INDEX IF NOT EXISTS "idx_orders_pending_expiry" ON "orders" ("expires_at")
+    WHERE "status" = 'pending_payment';
+CREATE INDEX IF NOT EXISTS "idx_orders_created_at" ON "orders" ("created_at");
+CREATE INDEX IF NOT EXISTS "idx_orders_paid_at" ON "orders" ("paid_at");
+CREATE INDEX IF NOT EXISTS "idx_order_items_order" ON "order_items" ("order_id");
+CREATE INDEX IF NOT EXISTS "idx_order_history_order" ON "order_history" ("order_id");
+CREATE INDEX IF NOT EXISTS "idx_refund_requests_order" ON "refund_requests" ("order_id");
+CREATE INDEX IF NOT EXISTS "idx_user_coupons_order" ON "user_coupons" ("order_id");"""
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        DROP TABLE IF EXISTS "coupon_templates";
+        DROP TABLE IF EXISTS "order_history";
+        DROP TABLE IF EXISTS "order_items";
+        DROP TABLE IF EXISTS "cart_items";
+        DROP TABLE IF EXISTS "payments";
+        DROP TABLE IF EXISTS "refund_requests";
+        DROP TABLE IF EXISTS "shipments";
+        DROP TABLE IF EXISTS "idempotency_keys";
+        DROP TABLE IF EXISTS "reviews";
+        DROP TABLE IF EXISTS "orders";
+        DROP TABLE IF EXISTS "user_coupons";
+        DROP TABLE IF EXISTS "shop_settings";"""
+
+
+MODELS_STATE = (
+    "eJztXWtzo0YW/SsqfdlslTZly49xNltb5XGcjXc89pSt2U0llaIwtKSOgSbQeEaV9X/fbl"
+    "7i0SAaCwla98s8oA+Cc5vmvvreP8c2MZHlf3tpmh7y/fHfR3+OHd1G7B/FU5PRWHfd9Ql+"
+    "gOpPVjhWjwahaNiTTz3doOzEXLd8xA6ZyDc87FJMHHbUCSyLHyQGG4idxfpQ4OA/AqRRsk"
+    "B0iTx24tff2GHsmOgr8pP/us/aHCPLzN0uNvlvh8c1unLDY+/x4sahP4Zj+Q8+aQaxAttZ"
+    "j3dXdEmcFIAdyo8ukIM8nSL+C9QL+BPwG4yfNnmo6GbXQ6K7zGBMNNcDi2ae+ElbHxtr2t"
+    "39THu8nmnaWIIjgzicX3arkbwW/Bb+9t10enLybnp0cn5xdvru3dnF0QUbG95v+dS71+hm"
+    "1mxFlwo5u/nXzd2M3xBhQozEyw+8hhid6hEqFMaafcNDnC9Np2Up/MDOUGwjsRzyyII8zB"
+    "j6bfKPonQSWdSJJzmwls96Wu5CQOwBzXvHWsUTo4b72c3H68fZ5cdP/Ods3//DCvm7nF3z"
+    "M9Pw6Kpw9Jvzv+aFlV5k9N+b2U8j/t/RL/d31yG9xKcLL/zF9bjZL2N+T3pAieaQLxp7md"
+    "dzODmasMZGrqUeuGZLqeeRIPW+SD3hKCP2+O7XUg//Lsn7aql7Ylkn4wtSZmwNUa62/lWz"
+    "kLOgS/bf89Mauf7n8uHqp8uHb85PC7K6i89Mw1OvOXJdRpEUuylAQXpPpg3oPZlW0stPFe"
+    "j1yAt2DDmGMxgFSd7+HDYwXckQnIwHchuQa2J+A4bgi1tNcBYDJDchGVEdW1IUpwgFCZ6e"
+    "nTVgmI2qpDg8l+cY++ltl3h+T4iFdKfCcssBC3Q/MWRXfKdHOiC8ziK7v7/NqYbvbwr22d"
+    "3nj++vH745DulngzDNmW0Zhd1HniZrKWdAm83lIcztnVnM3FkxfxYazJzUshh+JB7CC+cD"
+    "WoWiuGH3rYs1j9g78zm+zMBE8JrMseToODU4Pf1L6t3JTj327OyJUTSzry4fry5/uB6HDD"
+    "/pxvMX3TO1HNX8DJmSwpF0bPmUPbWLR3RHX4Tk8Kfg95z6xGzsjIXOMn5iUu8qY0PATwZ+"
+    "spIUwE82RI8J+MkOUepN/GT84yXrK8titmNI7HfR7dpbpvv+F8I+50vdX0r5dIpABa224+"
+    "lFA77ZqErCw3Ml94Nr6StNdmIXcbvjezwe6ORmdi7TDvGLgOdN9vEat0PzOFlYBmsdM+L8"
+    "wEWe2DbbxHkOCl4JCd4t3aeaRRbYaaEhlcBbUJLimdyXZX24OlGkCpfcINVWe2ZSkIUveA"
+    "lj1I8fHpClh0SWRZ41xm/JYrACL7lHXt/o1Fiz67G1TEDvR91ZzQj/s6H/6YFdZ3BaaY33"
+    "KXwsreDVSR7S41OOGWPJ6bUrZ068UADPaJWwG7utUtnEpyJMfJIuPRIslulxLRWL0NvFjm"
+    "slol83e6r4O1DlrIrfjw3+Ki15G8FndXg+q2gGtLFmy0gFzaztK/5ce48+bI2JNio+hVsj"
+    "WCWvAdU9tgZFHEmQXIApZ8FuP9smZky0fG+kWbiGD5/k3eUq/Pvx/k4yV8HEBh39b2Rhv7"
+    "O47vgf88AJV6vRU4AtypShb/nP/rMr+mvo5gzl7KaE5m8+Xv5clMDV7f37okHEL/C+6ERw"
+    "ZSZ7NBpm+cZZPqzA2U6/lsOMoDSJm0X6o6z2n0W1SljpmTegF/kqepLZ8MaElTRDYlgyaJ"
+    "qwkp17ORue3cDo7vPt7b5SVt7rjhMa3SU3QHxmUucEeArHgAfgQD0Aw/r4Qv7Cdr6+kLWi"
+    "mtSbZK1QTC05t0gCACtmc0jfZl9nKfswASjoOD07buJwYqMqCQ7PFWLJ2HmW9uzlQDucxk"
+    "68dW8HuUDnTVKBistOJhPoXES0LMdKrhKdTGO2qGPZIEAWs0OWl8Te0STevoPaJx7ViGeK"
+    "8n0qbYs8aHdbYo66tTGmx6fvTi9Ozk9T0yI9UmdRlNN5kMOfUmSw1WVQZVCQs9Y8d8qnuk"
+    "f9Fjp6Dgg5U/3RyMuGGHLMNhLOwEC+fZOvRE5cl27BK7YI3FBkjwWOwfTcpM41aLBRGlue"
+    "7A68g79mNwD6zwH/12/gMgSXITiPwGUIUt/TB0y40Q2qCuxw2c2o/9FHUYr5NQaIb038H4"
+    "HuUGGdo0resxCVmN+a48BHFjKotOcgCwPXQb3roDdmB0UL4q3GQrMjPjepNzvCURhKzoKF"
+    "ARaGGromWBiHKPUmFgaUnO0wCIYNuThjMh4iuU0iuRBi7MBSeME+fhKlKdUaChkU2AnNQ4"
+    "yu7iFHvIurTtvNwTrKw1dT661Jw49ILQtCOg8/a2UNSgxNM/Fz0y+Xiv/AtJGHm6tZXSp+"
+    "xsxYYstklxJMfolaFFuluxc7H/JLhEfMwKBvLNjxKbqKQhx16kMhgUucGbJdXpViLPKk5E"
+    "dMav0p4ViNxoPBq6Lw92UCXpUDsq/Bq3KIUgevyp63ejyz55IhNxmvILlNypBWFyEtlSDV"
+    "bRIwzZ7M53KKQh6njFNlx4FvF3kGqqK/2hmQRylD/tY8WvyFMbFv8CkqN62LSCh50HZq0y"
+    "X7ti6JJWmA5GDKzOwdc/+iW9jU5h6xZTXQPBIy3fujcJbtjEhWbKESFaxqIuYUCnLuv5xN"
+    "fSXwCFauo3mQQp+xrSkJlFDd0ixsY4GOUP19yqOAWKFSG5Yplea2DNydAnA8EHKx7wfI1C"
+    "pU22q/bgGmjGa1vXxZg8jVOUgBO0zd0C1r3BWfHZc4COnSsCn4iFUX18yB+lFfk/+eMvU1"
+    "W7VEgX4oHSSIF1f4twV/eSfLKGA5QH/nXgLANyayXUKRY6w+IGEqfWHEpC4AjNdjea+Crn"
+    "fz8nYIsJW3R66Y6pAwbO/bm1fsGQk2mNXEkJBoc5kKIaROetmFCbbSMzuLUsiW3vHMHlae"
+    "CdTzbp1m0pMdh/dhMr1AR7pPsuyrVaPwjYeMuANVf4a1UkFuVPulCjLiVJZ6k4y4SLdziI"
+    "zSncUo17J7+7sN+2pNqvphy5WKpIHAl10TL0gR6rWVmzbJ+JxWZ3xOSxmfC0J4wUVbPoWr"
+    "iASPSetJPuf74Ja0lRjKWBBEa0EkKYmtJCEAgyjap+zqq1ZSyONAAK0FwBRQpqNKhZEzkN"
+    "0HkfeT5dZJuNhDtu5JNSpYI5QrcDE9O2ui9JydVWs9/JxAoY+3j7bS63NY8Ki3XuU9xBds"
+    "uWa7OVCr+d437jve1oW+upgtN23KseeQ6sUthusGKnv/XB23cf1lYJCf3mf5+kvsuq28u3"
+    "kkSLnPUjaI7fKiL61iNwUsSLrXkubFjiyrnaQLWJB0/yWteUj35aoWloDqabvbz4D30Dxg"
+    "T9bmtSpA4a3q81sVCSvcRKvJh4nEaPXer+2HjHxKjGe2JrG/Pfm69yXwDjc3pEfU392wxJ"
+    "xhQSKuzPaGMM3sp/WVhum2ra8CmHYBeyNNSdMxFTmK1so3svQQXuQBsccechDgjdtl8ua8"
+    "LayLmrB676AZYX9s5vYxc61hfaxqWZVNlU2WqqqM2cxStiFxVsusn5A/q2qaUXX+bEulEr"
+    "RJaW2SKfjyPOdACu4c2j7NbP0igmL+1RSnAAXp3X6EzSFUriplPB6i9U2i9bCboZr9Yea1"
+    "N9nNsKedjr2TcB9aOFT0gpHu4JBuXBuYEKrMlEmhgUN29uX6N1xdPl5d/nBd176h852EVT"
+    "3Tc/6LTYZRR13TwSzqyyowqTGL+tm5V1U5lFqVyLczyuGA/7b8U0wtKf0+BShoPU2Pjpqo"
+    "+EdH1So+P1cIKrnIkCtZlgD6Ua6M/6wy5coM8sJLRHqCerc1uQpZkHJ2bSdtFl0PG6KqcL"
+    "UrOhbq12DbNF/Nsz3t88xX0p6FqMT81sp6eugFoy/S6QBZGCQCSPS3BOcIOEf6IoTBO0cC"
+    "+kS+Xr+g8M7L7pHM6UmtgyQcqCE+ElwkSpuGNZWXlrrjIDnNeQ1R0FzsINgGLeC6I5dPbB"
+    "k7PBkPG77fYnBDgPMAA5xu8MTej2UruRexsFWhz1sV2HMh3Zbc5p4DqZdKtv0qbYals5ne"
+    "slVXCQxvVN/eKImNEF2ai5/0lV1hKianJnVmohsNAgvxQC3E/rruVJVFhvuAauwmTCRbL7"
+    "WAU6+05PY/x+ynHF8P46SSmk8ZqVyN2u0b7m2K5UGhvO1UKmQrM3GRI1nGqoBTLma+/Tne"
+    "ixJHfZv1Q1frc3X5HPTVRQaVDiTngRBKlgglO4TiOTbSLaZNPb9FHCRigV8Y/MLD7jj0KU"
+    "oYHot8G/GpSa1vIxoEvg2l7WnoOwQLFvQdUlnqAmW9VBUGNkXken022RTBRtX0+ixvigie"
+    "pEnOYpTzKHSyuzx7ZyWiZ+hrVbuPPEwBruvWpuufZ/XWTbo03d7f/SsZXjR58sRjmymhUp"
+    "t+1oh+GJv899QxNvkGHpmlJgUoMPd3sNuHMeTrosW81rGVQYFXS8KrxUkTVayr26mcQHYX"
+    "DDnqajrvJRJiY0drsactBwPuW3LP1q823GdhwH3LVlmescQvrQzgAhSSzvpj8Jb9HAZjfU"
+    "E8cb+iuresAOyoX5Sa7saajXcJrWVhSO+9u8pcalCCaLr5rjAFc/vv2D2M7j7f3tZtwMsV"
+    "gXljKeDH52CADp8qpuUKAEsGZB7QnC1gyxl5Rs5YEJXJnZ/UhWa8aKRG+dBmAZrxvYNG2P"
+    "cDZI5i+CiEfz/SGcTG1oqdHhE2yiIL7PzFHxlLxsyIzEceoeEs8L8dF9jd3lXfECb6nWIZ"
+    "UzceDmloBTM3SdGpqaQbClSG6zVCvSzLDtL+AhMjR6T219R2zWBU9MVvvaWMHzz9jgzJ5M"
+    "oMCBK225pW0XeihWGVA0JgsS92VpNwMrQrPQRjOvDbZQz44CwZhHw99MKU+nZd2LJIkHLf"
+    "pNyTXMV8QyGxbZzvOFRrHPNucF40FtIXldYuIX0R9E1IX1RZ6k3SF/mW3njZl98LnAOCV3"
+    "Cjl0q+9fEbex737kXqPo8RNgDvyUcl37+s++Zl+1s8tu993WMzvt5N8I7bxJnIwLz/+ZNU"
+    "xCaPUq9UVQdVFmPG5FXOPBKcI/3RMEUusFBLlCsLkQPBu7T5XZrr2Ao8qQBoBqIew90ol2"
+    "ye2zrFhkC/rEtfz+EggV0igT0uEyff8ymH6yjV8AC0+v6WaVOU/JpET+iwMGqU5NnXDgsP"
+    "YZuXsTBGE56Z1Adn+BgIyhxoUGbdd7TtaryGbmdJPhihDOFrqD73gd+C+gwI9JDW1EPj1f"
+    "3yz/jhN1Xi/tHWLauS/TVKpal/Mn13npLN/1NH7+PHy9vbMp/syhSJgkR1u/xTiHL7/I+P"
+    "GvWy5cOq4xVH5W62UNmiX5UtIK1HsQSPnpdRfCDh05atXRJV8qixdUlcgwIsXVW1G0g/hH"
+    "UK0g9VlnqT9MP9NrFUOtmwtqBfXRaLagX9dhAXdpFnY9/nW/JlzJ0CDGyerdg8u9N+M4kB"
+    "po1Fsv+oO6sZ4X82jM1d8gsNbi2ricyFz6UVLID0KT1eJYV9u1NPV6L4z4kXiuAZrdb8xo"
+    "7EVD7xSQ6KT9GlR4LFMoVo6QWFgUB2XCsq6K+1Ns3jErtVfe/Sc5M628aPR4F9c6j2je55"
+    "WLLG6BqiYALv9nUf/k49sxuQ3NNSgAHVDagGa72a+mHabU2s9b4Ewg/kc/ImlXZjAtm9g2"
+    "aE/dF1+lhfVdS3JI+9yUH+uCTuI6I8TOuLFcrM+Q1KJXE1Pzu0N4rloWiV0+PTd6cXJ+en"
+    "6dufHql76ZtmfvFvIN9z6yP286bA1Nyw6grwu0sLOL446rjW8RvZz6f481Vijj1bM/WVDN"
+    "NC7O5YfjcQii2maviUGM8aM9cRW7osmWWjAr3DyTyUqTzneeFLqs0tkXJeSXARtjtmh7NK"
+    "MI6Qxj05LjcX20zjmivsjvDvvhsM4xAfrKZ6mHZmVXywJ9krvDy3SCePqnbXqOJxYfBmda"
+    "WfghUHjl50D+sO/X6UtEIYsQnItO8RXerOKLJCzMnIx8w0G4UanT/SHXNk6B71Ry5hc2Gk"
+    "0xGm4kLT3fwMuKB77DOoMynAaafaYgopNoco9SYpNr6LDKmshBTQj3wEpVrZt+hNtYe+VI"
+    "p8/7K1qYjxLGGcpeOV6QW2NTvMYBqvVOg6Hq9cIlkHTSyggVqbhbrnH+SyHgbbKXsQQS2J"
+    "oywL6cIan9ZXGpYcmgZH8zMwFx59YK/Fw83VbF/FNT77oQOi5K8Jj0/qHDZ8j3jPYqbgCQ"
+    "FPyN4/uQO1icETcohSb+IJIS5y5KpQrhGw4Wij+cKekkjym4F0VIFSJYIdbDxLb5jLYMAE"
+    "32yCvzBFwdMCz5IhOY9Sjuaz42kDntmoSqLDcwVPKONIaianAOVWipMm9J5Us3tSIvdJdx"
+    "wksivqitSuQVChVqJCbUSbJt/bowRUbuHoZK+tpftUC1tit1DfS2DwlPZHYY/sNIn0n+z+"
+    "W5P9rC+qNvU+hv744YFvNhXva0/3pYaXGaDZVuXBe+3a53ZFAje8VaHnLT472eR/YzfOB4"
+    "Ib7kDdcH0t7qmqJPJtm6T08BSgXtOmiwbaykWlrnJR1FT2tEmyZ/rIfqb1i25hpi14xJZV"
+    "EfNIBT28Q1cQy2IOHIoFDpsmck6hIOheC9qwdCaEVnG6HFJBMQ80YtMoTue3C9L5kAm1b/"
+    "E2eqspsl1eAEpaSSoAITV2W8lQCbFlcUhnQ0W2/yxzwYEJpGlWVGEy9iot6hJ52FiOBe6Z"
+    "+MykzjWjr8f0xilzKB6ZzupJvCDPlywKmoEoWBSrm1aR7KWSYDgeriC7x02bS9T1lihVHa"
+    "vq4FG9ram6g8cONjbtRx8cYElVwcfs9f+S0eOD"
+)

@@ -1,0 +1,147 @@
+"""Carts, orders with their items, shipments, refunds, reviews and idempotency keys."""
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.base import Timestamped
+
+
+class CartItem(Timestamped, Model):
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.BigIntField()
+    sku_id = fields.BigIntField()
+    quantity = fields.IntField()
+    selected = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "cart_items"
+        unique_together = (("user_id", "sku_id"),)
+
+
+class Order(Timestamped, Model):
+    id = fields.BigIntField(primary_key=True)
+    order_no = fields.CharField(max_length=32, unique=True)
+    user_id = fields.BigIntField(db_index=True)
+    status = fields.CharField(max_length=24, db_index=True)
+    goods_amount = fields.BigIntField()
+    freight_amount = fields.BigIntField()
+    discount_amount = fields.BigIntField()
+    pay_amount = fields.BigIntField()
+    address: fields.Field[dict[str, Any]] = fields.JSONField()
+    remark = fields.CharField(max_length=255, default="")
+    user_coupon_id = fields.BigIntField(null=True)
+    # The JSAPI prepay for this order, reused while the order can still be paid.
+    prepay_id = fields.CharField(max_length=64, null=True)
+    expires_at = fields.DatetimeField(db_index=True)
+    paid_at = fields.DatetimeField(null=True)
+    shipped_at = fields.DatetimeField(null=True)
+    completed_at = fields.DatetimeField(null=True)
+    cancelled_at = fields.DatetimeField(null=True)
+    cancel_reason = fields.CharField(max_length=16, null=True)
+    refunded_at = fields.DatetimeField(null=True)
+    # Where a refund request came from, so a rejected one can go back there.
+    refund_from_status = fields.CharField(max_length=24, null=True)
+    # Stock and coupon go back exactly once; this flips in the same UPDATE that does it.
+    stock_restored = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "orders"
+
+
+class OrderItem(Model):
+    id = fields.BigIntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="items", on_delete=fields.CASCADE
+    )
+    sku_id = fields.BigIntField(db_index=True)
+    product_id = fields.BigIntField(db_index=True)
+    title = fields.CharField(max_length=200)
+    specs: fields.Field[dict[str, str]] = fields.JSONField(default=dict)
+    cover_url = fields.CharField(max_length=512, default="")
+    price = fields.BigIntField()
+    quantity = fields.IntField()
+    reviewed = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "order_items"
+
+
+class OrderHistory(Model):
+    id = fields.BigIntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="history", on_delete=fields.CASCADE
+    )
+    from_status = fields.CharField(max_length=24, null=True)
+    to_status = fields.CharField(max_length=24)
+    actor = fields.CharField(max_length=64)
+    note = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "order_history"
+
+
+class Shipment(Model):
+    id = fields.BigIntField(primary_key=True)
+    order: fields.OneToOneRelation[Order] = fields.OneToOneField(
+        "models.Order", related_name="shipment", on_delete=fields.CASCADE
+    )
+    carrier = fields.CharField(max_length=64)
+    tracking_no = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "shipments"
+
+
+class RefundRequest(Timestamped, Model):
+    id = fields.BigIntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="refunds", on_delete=fields.CASCADE
+    )
+    out_refund_no = fields.CharField(max_length=64, unique=True)
+    reason = fields.CharField(max_length=255)
+    amount = fields.BigIntField()
+    # requested -> approved -> refunding -> refunded | failed; requested -> rejected
+    status = fields.CharField(max_length=16, db_index=True)
+    from_status = fields.CharField(max_length=24)
+    decided_by = fields.CharField(max_length=64, null=True)
+    decided_at = fields.DatetimeField(null=True)
+    refund_id = fields.CharField(max_length=64, null=True)
+    failure = fields.CharField(max_length=255, null=True)
+    # A refund of a payment that arrived after the order was cancelled: the order stays
+    # cancelled (its stock already went back) and only the money moves.
+    automatic = fields.BooleanField(default=False)
+    payment_id = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "refund_requests"
+
+
+class Review(Model):
+    id = fields.BigIntField(primary_key=True)
+    order_item_id = fields.BigIntField(unique=True)
+    order_id = fields.BigIntField(db_index=True)
+    user_id = fields.BigIntField()
+    product_id = fields.BigIntField(db_index=True)
+    rating = fields.SmallIntField()
+    content = fields.CharField(max_length=1000, default="")
+    images: fields.Field[list[str]] = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reviews"
+
+
+class IdempotencyKey(Model):
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.BigIntField()
+    key = fields.CharField(max_length=128)
+    order_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "idempotency_keys"
+        unique_together = (("user_id", "key"),)
