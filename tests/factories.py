@@ -100,7 +100,9 @@ async def make_product(
     return product, created
 
 
-async def make_buyers(settings: Any, count: int, prefix: str = "buyer") -> list[tuple[Any, dict[str, str]]]:
+async def make_buyers(
+    settings: Any, count: int, prefix: str = "buyer"
+) -> list[tuple[Any, dict[str, str]]]:
     """Users with access tokens, issued by the auth service (no WeChat round trip)."""
     from mall.auth import service as auth_service
     from mall.auth.tokens import Audience

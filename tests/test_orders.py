@@ -53,7 +53,8 @@ async def test_create_order_reserves_stock_and_writes_events(
     product, (sku,) = await make_product(skus=[({"颜色": "蓝"}, 2500, 5)])
     [(user, headers)] = await make_buyers(settings, 1)
     resp = await client.post(
-        "/api/v1/orders", json=await order_body(user.id, sku.id, 2, remark="放门口"),
+        "/api/v1/orders",
+        json=await order_body(user.id, sku.id, 2, remark="放门口"),
         headers=headers,
     )
     assert resp.status_code == 201, resp.text
@@ -86,8 +87,9 @@ async def test_insufficient_stock_names_the_sku_and_changes_nothing(
         "items": [{"sku_id": plenty.id, "quantity": 2}, {"sku_id": scarce.id, "quantity": 2}],
         "address_id": await make_address(user.id),
     }
-    err = assert_error(await client.post("/api/v1/orders", json=body, headers=headers), 409,
-                       "insufficient_stock")
+    err = assert_error(
+        await client.post("/api/v1/orders", json=body, headers=headers), 409, "insufficient_stock"
+    )
     assert err["details"]["sku_id"] == scarce.id and err["details"]["available"] == 1
     assert (await Sku.get(id=plenty.id)).stock == 10
     assert (await Sku.get(id=scarce.id)).stock == 1
@@ -144,14 +146,16 @@ async def test_order_from_cart_removes_ordered_lines(client: httpx.AsyncClient, 
             "/api/v1/cart/items", json={"sku_id": sku.id, "quantity": 2}, headers=headers
         )
         assert added.status_code == 201, added.text
-    again = await client.post("/api/v1/cart/items", json={"sku_id": a.id, "quantity": 1},
-                              headers=headers)
+    again = await client.post(
+        "/api/v1/cart/items", json={"sku_id": a.id, "quantity": 1}, headers=headers
+    )
     cart = again.json()
     assert len(cart["items"]) == 2  # merged by SKU
     line_a = next(i for i in cart["items"] if i["sku_id"] == a.id)
     assert line_a["quantity"] == 3
-    too_many = await client.post("/api/v1/cart/items", json={"sku_id": a.id, "quantity": 3},
-                                 headers=headers)
+    too_many = await client.post(
+        "/api/v1/cart/items", json={"sku_id": a.id, "quantity": 3}, headers=headers
+    )
     assert_error(too_many, 409, "insufficient_stock")
     resp = await client.post(
         "/api/v1/orders",
@@ -171,8 +175,13 @@ async def test_cancel_restores_stock_and_coupon_once(client: httpx.AsyncClient, 
     [(user, headers)] = await make_buyers(settings, 1)
     template = await client.post(
         "/api/admin/coupons",
-        json={"name": "满50减10", "kind": "fixed", "amount_off": 1000, "threshold": 5000,
-              "valid_days": 7},
+        json={
+            "name": "满50减10",
+            "kind": "fixed",
+            "amount_off": 1000,
+            "threshold": 5000,
+            "valid_days": 7,
+        },
         headers=admin,
     )
     assert template.status_code == 201, template.text
@@ -209,8 +218,9 @@ async def test_cancel_vs_timeout_race_ends_once(client: httpx.AsyncClient, setti
     buyers = await make_buyers(settings, 10)
     orders = []
     for user, headers in buyers:
-        resp = await client.post("/api/v1/orders", json=await order_body(user.id, sku.id, 1),
-                                  headers=headers)
+        resp = await client.post(
+            "/api/v1/orders", json=await order_body(user.id, sku.id, 1), headers=headers
+        )
         orders.append((resp.json()["id"], headers))
     assert (await Sku.get(id=sku.id)).stock == 0
     await Order.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=5))
@@ -236,46 +246,69 @@ async def test_illegal_transitions_are_409_with_current_status(
 ) -> None:
     _, (sku,) = await make_product()
     [(user, headers)] = await make_buyers(settings, 1)
-    order = (await client.post("/api/v1/orders", json=await order_body(user.id, sku.id),
-                               headers=headers)).json()
+    order = (
+        await client.post("/api/v1/orders", json=await order_body(user.id, sku.id), headers=headers)
+    ).json()
     for action, body in (("confirm", None), ("refund", {"reason": "不想要了"})):
-        resp = await client.post(f"/api/v1/orders/{order['id']}/{action}", json=body,
-                                 headers=headers)
+        resp = await client.post(
+            f"/api/v1/orders/{order['id']}/{action}", json=body, headers=headers
+        )
         err = assert_error(resp, 409, "invalid_order_state")
         assert err["details"]["status"] == "pending_payment"
-    review = await client.post(f"/api/v1/orders/{order['id']}/reviews",
-                               json={"order_item_id": order["items"][0]["id"], "rating": 5},
-                               headers=headers)
+    review = await client.post(
+        f"/api/v1/orders/{order['id']}/reviews",
+        json={"order_item_id": order["items"][0]["id"], "rating": 5},
+        headers=headers,
+    )
     assert_error(review, 409, "invalid_order_state")
 
 
 async def test_other_users_orders_are_404_everywhere(client: httpx.AsyncClient, settings) -> None:
     _, (sku,) = await make_product()
     (alice, alice_h), (_, bob_h) = await make_buyers(settings, 2)
-    order = (await client.post("/api/v1/orders", json=await order_body(alice.id, sku.id),
-                               headers=alice_h)).json()
+    order = (
+        await client.post(
+            "/api/v1/orders", json=await order_body(alice.id, sku.id), headers=alice_h
+        )
+    ).json()
     oid = order["id"]
     assert_error(await client.get(f"/api/v1/orders/{oid}", headers=bob_h), 404)
-    for action, body in (("cancel", None), ("confirm", None), ("refund", {"reason": "x"}),
-                         ("pay", None),
-                         ("reviews", {"order_item_id": order["items"][0]["id"], "rating": 5})):
+    for action, body in (
+        ("cancel", None),
+        ("confirm", None),
+        ("refund", {"reason": "x"}),
+        ("pay", None),
+        ("reviews", {"order_item_id": order["items"][0]["id"], "rating": 5}),
+    ):
         resp = await client.post(f"/api/v1/orders/{oid}/{action}", json=body, headers=bob_h)
         assert_error(resp, 404)
     assert (await client.get("/api/v1/orders", headers=bob_h)).json()["total"] == 0
     # Bob's address and cart lines cannot be used either.
     bob_user = (await client.get("/api/v1/me", headers=bob_h)).json()
     assert_error(
-        await client.post("/api/v1/orders", json={
-            "items": [{"sku_id": sku.id, "quantity": 1}],
-            "address_id": await make_address(alice.id)}, headers=bob_h),
-        404, "address_not_found",
+        await client.post(
+            "/api/v1/orders",
+            json={
+                "items": [{"sku_id": sku.id, "quantity": 1}],
+                "address_id": await make_address(alice.id),
+            },
+            headers=bob_h,
+        ),
+        404,
+        "address_not_found",
     )
     alice_line = await CartItem.create(user_id=alice.id, sku_id=sku.id, quantity=1)
     assert_error(
-        await client.post("/api/v1/orders", json={
-            "cart_item_ids": [alice_line.id],
-            "address_id": await make_address(bob_user["id"])}, headers=bob_h),
-        404, "cart_item_not_found",
+        await client.post(
+            "/api/v1/orders",
+            json={
+                "cart_item_ids": [alice_line.id],
+                "address_id": await make_address(bob_user["id"]),
+            },
+            headers=bob_h,
+        ),
+        404,
+        "cart_item_not_found",
     )
     assert (await Order.get(id=oid)).status == "pending_payment"
 
@@ -292,21 +325,30 @@ async def test_order_bad_input(client: httpx.AsyncClient, settings) -> None:
         {"items": [{"sku_id": sku.id, "quantity": 1000}], "address_id": address_id},
         {"items": [{"sku_id": sku.id, "quantity": "two"}], "address_id": address_id},
         {"items": [{"sku_id": 10**30, "quantity": 1}], "address_id": address_id},
-        {"items": [{"sku_id": sku.id, "quantity": 1}], "cart_item_ids": [1],
-         "address_id": address_id},
-        {"items": [{"sku_id": sku.id, "quantity": 1}], "address_id": address_id,
-         "remark": "x" * 500},
+        {
+            "items": [{"sku_id": sku.id, "quantity": 1}],
+            "cart_item_ids": [1],
+            "address_id": address_id,
+        },
+        {
+            "items": [{"sku_id": sku.id, "quantity": 1}],
+            "address_id": address_id,
+            "remark": "x" * 500,
+        },
     ]
     for body in cases:
         assert_error(await client.post("/api/v1/orders", json=body, headers=headers), 422)
     unknown_sku = {"items": [{"sku_id": 987654, "quantity": 1}], "address_id": address_id}
-    assert_error(await client.post("/api/v1/orders", json=unknown_sku, headers=headers), 404,
-                 "sku_not_found")
+    assert_error(
+        await client.post("/api/v1/orders", json=unknown_sku, headers=headers), 404, "sku_not_found"
+    )
     long_key = {**headers, "Idempotency-Key": "k" * 200}
     assert_error(
-        await client.post("/api/v1/orders",
-                          json={"items": [{"sku_id": sku.id, "quantity": 1}],
-                                "address_id": address_id}, headers=long_key),
+        await client.post(
+            "/api/v1/orders",
+            json={"items": [{"sku_id": sku.id, "quantity": 1}], "address_id": address_id},
+            headers=long_key,
+        ),
         422,
     )
     assert_error(await client.get("/api/v1/orders?status=lost", headers=headers), 422)
