@@ -208,6 +208,9 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if tables:
         await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     await app.ctx.redis.flushdb()
+    from mall.shop import service as shop_settings
+
+    shop_settings.forget_cache()
     yield
 
 
