@@ -56,7 +56,7 @@ class SortedSetScheduleSource(ScheduleSource):
 
     async def get_schedules(self) -> list[ScheduledTask]:
         """Everything due within the horizon, overdue ones included (scheduler was down)."""
-        ids = await self.redis.zrangebyscore(
+        ids: list[Any] = await self.redis.zrangebyscore(
             self.due_key, "-inf", time.time() + self.horizon, start=0, num=self.batch
         )
         if not ids:

@@ -15,7 +15,7 @@ MAX_CART_LINES = 100
 
 async def _buyable_sku(sku_id: int) -> Sku:
     sku = await Sku.get_or_none(id=sku_id, archived_at=None)
-    product = await Product.get_or_none(id=sku.product_id, archived_at=None) if sku else None  # type: ignore[attr-defined]
+    product = await Product.get_or_none(id=sku.product_id, archived_at=None) if sku else None
     if sku is None or product is None:
         raise NotFound(f"SKU {sku_id} not found", code="sku_not_found", details={"sku_id": sku_id})
     if not product.on_sale:

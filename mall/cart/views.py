@@ -18,12 +18,12 @@ async def cart_out(items: list[CartItem]) -> CartOut:
     skus = {s.id: s for s in await Sku.filter(id__in=[i.sku_id for i in items])}
     products = {
         p.id: p
-        for p in await Product.filter(id__in={s.product_id for s in skus.values()})  # type: ignore[attr-defined]
+        for p in await Product.filter(id__in={s.product_id for s in skus.values()})
     }
     lines: list[CartLineOut] = []
     for item in items:
         sku = skus.get(item.sku_id)
-        product = products.get(sku.product_id) if sku else None  # type: ignore[attr-defined]
+        product = products.get(sku.product_id) if sku else None
         available = bool(
             sku
             and product
