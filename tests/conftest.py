@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,10 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+EMBEDDED_DIR = ROOT / ".mall" / "test"
+_started: list[Callable[[], None]] = []
+
+
 def _servers() -> tuple[str, str]:
     db_url = os.environ.get("MALL_TEST_DATABASE_URL")
     redis_url = os.environ.get("MALL_TEST_REDIS_URL")
@@ -42,13 +46,21 @@ def _servers() -> tuple[str, str]:
         return _with_database(db_url, TEST_DB_NAME), redis_url
     from mall import embedded
 
-    data_dir = ROOT / ".mall" / "test"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    EMBEDDED_DIR.mkdir(parents=True, exist_ok=True)
     if not db_url:
-        db_url = embedded.start_postgres(data_dir)
+        db_url = embedded.start_postgres(EMBEDDED_DIR)
+        _started.append(lambda: embedded.stop_postgres(EMBEDDED_DIR))
     if not redis_url:
-        redis_url = embedded.start_redis(data_dir).url
+        server = embedded.start_redis(EMBEDDED_DIR)
+        redis_url = server.url
+        _started.append(server.stop)
     return _with_database(db_url, TEST_DB_NAME), redis_url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the embedded servers this run started (a configured server is left alone)."""
+    for stop in reversed(_started):
+        stop()
 
 
 def _dev_keys() -> dict[str, str]:
