@@ -22,6 +22,7 @@ from mall.catalog.views import files_bp as uploads_bp
 from mall.config import Settings
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
+from mall.dashboard.views import bp as dashboard_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments import service as payments
@@ -89,6 +90,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.blueprint(admin)
     app.blueprint(uploads_bp)
     app.blueprint(realtime_bp)
+    app.blueprint(dashboard_bp)
     _add_health_routes(app)
 
     @app.before_server_start
@@ -106,7 +108,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
             await broker.startup()
         resources.share_redis(app.ctx.redis)
         await payments.start(settings)
-        app.ctx.hub = Hub(app.ctx.redis)
+        app.ctx.hub = Hub(app.ctx.redis, recheck_seconds=settings.ws_auth_recheck_seconds)
         await app.ctx.hub.start()
         # Plain asyncio tasks: Sanic's named tasks are unavailable under create_server.
         app.ctx.background = [asyncio.create_task(events.sweep_forever())]

@@ -65,7 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _taskiq_modules() -> list[str]:
-    from tasks.broker import TASK_MODULES
+    from tasks import TASK_MODULES
 
     return list(TASK_MODULES)
 
@@ -100,8 +100,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             "tasks.broker:scheduler",
             *_taskiq_modules(),
             "--skip-first-run",
-            # ListRedisScheduleSource is only re-read this often: it bounds how late a
-            # delayed job (an order's cancellation) may fire.
+            # The sorted-set source hands out what is due within its 5 s horizon: a job
+            # added for sooner than that (a short timeout, a retry) waits for the next
+            # re-read, so this bounds how late such a job may fire.
             "--update-interval",
             str(args.update_interval),
             "--log-level",
@@ -182,10 +183,14 @@ def _ask_password() -> str:
 
 def cmd_wechat_sim(args: argparse.Namespace) -> int:
     """Run the local WeChat simulator (code2session, tokens, phone numbers, Pay v3)."""
-    from mall.wechat.simulator import create_sim_app
+    from mall.wechat.simulator import SimPayConfig, create_sim_app
 
     settings = Settings()
-    app = create_sim_app(appid=settings.wechat_appid, secret=settings.wechat_secret)
+    app = create_sim_app(
+        appid=settings.wechat_appid,
+        secret=settings.wechat_secret,
+        pay=SimPayConfig.from_settings(settings),
+    )
     app.run(host=args.host, port=args.port, single_process=True, motd=False)
     return 0
 
@@ -338,6 +343,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     """The quick start: embedded servers, migrations, demo data and every process."""
     from mall.embedded import start_postgres, start_redis, stop_postgres
     from mall.migrate import has_migrations, upgrade
+    from mall.wechat.keys import ensure_dev_keys
 
     data_dir: Path = args.data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -370,6 +376,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
             redis_kind = "embedded"
         # Everything below (our Settings and the children) reads the same environment.
         os.environ["MALL_WECHAT_API_BASE"] = f"http://127.0.0.1:{sim_port}"
+        os.environ["MALL_WECHAT_PAY_API_BASE"] = f"http://127.0.0.1:{sim_port}"
+        # The merchant's and the simulated platform's keys, made once and kept: the API and
+        # the worker sign and verify with one half, the simulator with the other.
+        os.environ.update(ensure_dev_keys(data_dir / "keys").env())
         os.environ["MALL_UPLOAD_DIR"] = str(data_dir / "uploads")
         os.environ.setdefault("MALL_PUBLIC_BASE_URL", base_url)
         (data_dir / "uploads").mkdir(exist_ok=True)
@@ -496,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     scheduler.add_argument(
         "--update-interval",
         type=_positive_int,
-        default=5,
+        default=1,
         help="seconds between re-reads of the schedule sources (default %(default)s)",
     )
     scheduler.add_argument(

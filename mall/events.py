@@ -16,16 +16,26 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
+from redis.asyncio.connection import parse_url
 from tortoise import connections
 
 from mall import resources
+from mall.config import Settings
 from mall.observability import EVENTS_PUBLISHED
 from models import OutboxEvent
 
 log = logging.getLogger("mall.events")
 
+
+def _redis_database(url: str) -> int:
+    return int(parse_url(url).get("db", 0))
+
+
 STREAM_PREFIX = "mall:stream:"
-LIVE_PREFIX = "mall:live:"
+# Pub/sub channels are server-wide: a Redis database number does not apply to them. The
+# database is named in the channel so that deployments (or test runs) sharing one Redis
+# server on different databases never deliver each other's events to their sockets.
+LIVE_PREFIX = f"mall:live:{_redis_database(Settings().redis_url)}:"
 LIVE_PATTERN = LIVE_PREFIX + "*"
 STREAM_MAXLEN = 10_000
 CLAIM_LEASE = timedelta(seconds=30)
@@ -59,6 +69,7 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2]
 redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[2])
 return id
 """
+
 
 async def record(*, channel: str, name: EventName | str, data: dict[str, Any]) -> OutboxEvent:
     """Write an event to the outbox; call inside the transaction of the change."""
@@ -116,10 +127,35 @@ async def publish(events: Sequence[OutboxEvent]) -> None:
     if not claimed:
         return
     try:
-        for event in sorted(events, key=lambda e: e.id):
-            await _send(redis, event)
+        await _send_all(redis, sorted(events, key=lambda e: e.id))
     except Exception:
         log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
+
+
+async def _send_all(redis: Any, batch: Sequence[OutboxEvent]) -> None:
+    """Send a change's events in id order in one Redis round trip, then mark them in one UPDATE.
+
+    A failure part way leaves them all unmarked: the sweeper sends them again (at least once).
+    """
+    async with redis.pipeline(transaction=False) as pipe:
+        for event in batch:
+            pipe.eval(
+                _PUBLISH,
+                2,
+                STREAM_PREFIX + event.channel,
+                LIVE_PREFIX + event.channel,
+                STREAM_MAXLEN,
+                payload(event),
+            )
+        stream_ids = await pipe.execute()
+    sids = [s.decode() if isinstance(s, bytes) else str(s) for s in stream_ids]
+    await connections.get("default").execute_query(
+        "UPDATE outbox_events AS e SET published_at = $1, stream_id = v.sid, claimed_until = NULL"
+        " FROM unnest($2::bigint[], $3::text[]) AS v(id, sid) WHERE e.id = v.id",
+        [datetime.now(UTC), [e.id for e in batch], sids],
+    )
+    for event in batch:
+        EVENTS_PUBLISHED.labels(event.name).inc()
 
 
 async def publish_unpublished(

@@ -10,7 +10,6 @@ from tortoise import Tortoise, connections
 
 from mall.config import Settings, tortoise_config
 
-
 _shared_redis: aioredis.Redis | None = None
 
 

@@ -44,6 +44,9 @@ class Product(Timestamped, Model):
     subtitle = fields.CharField(max_length=255, default="")
     description = fields.TextField(default="")
     images: fields.Field[list[str]] = fields.JSONField(default=list)
+    # The SKUs' spec names in the merchant's order (jsonb keeps object keys sorted its own
+    # way): the rows of the mini-program's SKU picker.
+    spec_names: fields.Field[list[str]] = fields.JSONField(default=list)
     cover = fields.CharField(max_length=512, default="")
     on_sale = fields.BooleanField(default=False)
     sales = fields.BigIntField(default=0)

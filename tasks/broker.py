@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
-from taskiq_redis import RedisStreamBroker
 
 from mall import resources
 from mall.config import Settings
 from mall.payments import service as payments
 from tasks.schedule_source import SortedSetScheduleSource
-
-TASK_MODULES = ["tasks.maintenance", "tasks.orders"]
+from tasks.stream_broker import ReclaimingStreamBroker
 
 _settings = Settings()
 
 # Acknowledged delivery: a worker killed mid-task gets its message redelivered after
 # idle_timeout, so every task must be safe to run twice.
-broker = RedisStreamBroker(
+broker = ReclaimingStreamBroker(
     url=_settings.redis_url,
     queue_name="mall:tasks",
     consumer_group_name="mall-workers",

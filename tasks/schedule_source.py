@@ -19,7 +19,13 @@ class SortedSetScheduleSource(ScheduleSource):
     """Schedules in `<prefix>:due` (score = due time) with their bodies in `<prefix>:data`."""
 
     def __init__(
-        self, url: str, *, prefix: str = "mall:schedule", horizon: float = 5.0, batch: int = 10_000
+        self,
+        url: str,
+        *,
+        prefix: str = "mall:schedule",
+        horizon: float = 5.0,
+        batch: int = 10_000,
+        max_connections: int = 50,
     ) -> None:
         super().__init__()
         self.url = url
@@ -27,12 +33,19 @@ class SortedSetScheduleSource(ScheduleSource):
         self.data_key = f"{prefix}:data"
         self.horizon = horizon
         self.batch = batch
+        self.max_connections = max_connections
         self._redis: aioredis.Redis | None = None
 
     @property
     def redis(self) -> aioredis.Redis:
         if self._redis is None:
-            self._redis = aioredis.from_url(self.url)
+            # Blocking: a burst (an API worker's orders, hundreds of sends due at one
+            # scheduler tick) waits for a connection; the default pool raises "Too many
+            # connections" past 100, and a send that fails is not retried by the scheduler.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=self.max_connections, timeout=10
+            )
+            self._redis = aioredis.Redis.from_pool(pool)
         return self._redis
 
     async def shutdown(self) -> None:

@@ -81,8 +81,12 @@ async def test_pay_end_to_end_and_the_cancellation_never_fires(
     owner = (await Order.get(id=order["id"])).user_id
     names = [e.name for e in await OutboxEvent.filter(channel=f"user:{owner}")]
     assert "order.paid" in names and "payment.succeeded" in names
-    # Paying removed the cancellation schedule; the task would also find nothing to do.
-    assert await redis.zscore("mall:schedule:due", f"cancel-unpaid:{order['id']}") is None
+    # Paying removes the cancellation schedule (right after the commit that marked it paid);
+    # the task would also find nothing to do.
+    async def unscheduled() -> bool:
+        return await redis.zscore("mall:schedule:due", f"cancel-unpaid:{order['id']}") is None
+
+    await eventually(unscheduled)
     assert await payments.cancel_if_unpaid(order_id=order["id"]) == "settled"
     assert await status_of(order["id"]) == "paid"
     assert (await Sku.get(id=sku.id)).stock == 9

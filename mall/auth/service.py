@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -156,6 +157,33 @@ async def authenticate(settings: Settings, redis: Any, *, token: str, audience: 
     if denied or family_revoked:
         raise Unauthorized("Token revoked", code="token_revoked")
     return claims
+
+
+async def refused_now(redis: Any, *, tokens: Sequence[Claims]) -> dict[str, str]:
+    """Of tokens accepted earlier (open sockets), those refused now: jti -> error code.
+    One MGET and one query per audience for all of them; expiry is the caller's to check."""
+    if not tokens:
+        return {}
+    keys = [key for c in tokens for key in (_deny_key(c.jti), _family_key(c.family))]
+    values = await redis.mget(keys)
+    refused = {
+        c.jti: "token_revoked"
+        for c, denied, family_revoked in zip(tokens, values[0::2], values[1::2], strict=True)
+        if denied or family_revoked
+    }
+    for audience in {c.audience for c in tokens}:
+        subjects = list({c.subject for c in tokens if c.audience is audience})
+        if audience is Audience.USER:
+            ids = await User.filter(id__in=subjects, banned=False).values_list("id", flat=True)
+            code = "account_banned"
+        else:
+            ids = await Admin.filter(id__in=subjects, is_active=True).values_list("id", flat=True)
+            code = "account_disabled"
+        allowed = set(ids)
+        for c in tokens:
+            if c.audience is audience and c.subject not in allowed:
+                refused.setdefault(c.jti, code)
+    return refused
 
 
 async def wechat_login(

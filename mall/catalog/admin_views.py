@@ -12,7 +12,7 @@ from sanic_ext.extensions.openapi import openapi
 from mall.admin.permissions import Permission
 from mall.admin.views import audit
 from mall.auth.guards import admin_required
-from mall.catalog import banners, presenters, service
+from mall.catalog import banners, categories, presenters, service
 from mall.catalog.schemas import (
     AdminBannerOut,
     AdminBannerQuery,
@@ -78,8 +78,8 @@ def _stock_out(request: Request, change: StockChange) -> StockOut:
 )
 @admin_required(P.CATALOG_READ)
 async def list_categories(request: Request) -> HTTPResponse:
-    categories, counts = await service.get_all_categories()
-    return json(presenters.admin_tree(categories, counts, image_storage(request)))
+    every, counts = await categories.get_all()
+    return json(presenters.admin_tree(every, counts, image_storage(request)))
 
 
 @bp.post("/categories")
@@ -95,7 +95,7 @@ async def list_categories(request: Request) -> HTTPResponse:
 @admin_required(P.CATALOG_WRITE)
 async def create_category(request: Request) -> HTTPResponse:
     data = parse_body(request, CategoryIn)
-    category = await service.create_category(
+    category = await categories.create(
         cache=catalog_cache(request), storage=image_storage(request), data=data
     )
     await audit(request, "category.create", "category", category.id, **data.model_dump())
@@ -112,7 +112,7 @@ async def create_category(request: Request) -> HTTPResponse:
 )
 @admin_required(P.CATALOG_READ)
 async def get_category(request: Request, category_id: int) -> HTTPResponse:
-    category = await service.get_category(category_id=category_id)
+    category = await categories.get(category_id=category_id)
     return render(presenters.category_out(category, image_storage(request)))
 
 
@@ -128,7 +128,7 @@ async def get_category(request: Request, category_id: int) -> HTTPResponse:
 @admin_required(P.CATALOG_WRITE)
 async def update_category(request: Request, category_id: int) -> HTTPResponse:
     data = parse_body(request, CategoryIn)
-    category = await service.update_category(
+    category = await categories.update(
         cache=catalog_cache(request),
         storage=image_storage(request),
         category_id=category_id,
@@ -148,7 +148,7 @@ async def update_category(request: Request, category_id: int) -> HTTPResponse:
 )
 @admin_required(P.CATALOG_WRITE)
 async def delete_category(request: Request, category_id: int) -> HTTPResponse:
-    await service.delete_category(cache=catalog_cache(request), category_id=category_id)
+    await categories.delete(cache=catalog_cache(request), category_id=category_id)
     await audit(request, "category.delete", "category", category_id)
     return empty()
 
@@ -252,8 +252,8 @@ async def update_product(request: Request, product_id: int) -> HTTPResponse:
         on_sale=data.on_sale,
         added_skus=edit.added,
         removed_skus=edit.removed,
-        prices=edit.prices,
-        stock=edit.stock,
+        prices={str(sku_id): change for sku_id, change in edit.prices.items()},
+        stock={str(sku_id): change for sku_id, change in edit.stock.items()},
     )
     return render(await _product_out(request, product))
 

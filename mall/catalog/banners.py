@@ -13,6 +13,7 @@ from models import Banner, Category, Product
 
 
 def is_active(banner: Banner, now: datetime) -> bool:
+    """Enabled and inside its window (either end may be open)."""
     return (
         banner.enabled
         and (banner.starts_at is None or banner.starts_at <= now)
@@ -35,6 +36,7 @@ async def get_all(*, query: AdminBannerQuery) -> tuple[list[Banner], int]:
 
 
 async def get(*, banner_id: int) -> Banner:
+    """One banner; 404 when unknown."""
     banner = await Banner.get_or_none(id=banner_id)
     if banner is None:
         raise NotFound("Banner not found", code="banner_not_found")

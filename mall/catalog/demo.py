@@ -6,13 +6,14 @@ Idempotent: categories are matched by name and parent, products and banners by t
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mall.catalog import banners, service
+from mall.catalog import banners, categories, service
 from mall.catalog.cache import CatalogCache
 from mall.catalog.images import PNG_SIGNATURE
 from mall.catalog.schemas import BannerIn, CategoryIn, LinkType, ProductIn, SkuIn
@@ -198,13 +199,21 @@ PRODUCTS: list[tuple[str, str, str, str, dict[str, list[str]], int, int]] = [
 ]
 
 
-def gradient_png(width: int, height: int, top: RGB, bottom: RGB) -> bytes:
-    """A real PNG file: a vertical colour gradient (stdlib only)."""
+@functools.lru_cache(maxsize=64)
+def gradient_png(width: int, height: int, top: RGB, bottom: RGB, inset: float = 0.0) -> bytes:
+    """A real PNG file (stdlib only): a vertical colour gradient, with a white panel in the
+    middle when inset > 0 (its margin as a fraction of the width), so products differ."""
+    margin = round(width * inset)
+    panel_rows = range(margin, height - margin) if inset else range(0)
     rows = []
     for y in range(height):
         t = y / max(height - 1, 1)
         pixel = bytes(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
-        rows.append(b"\x00" + pixel * width)  # filter type 0 per scanline
+        if y in panel_rows:
+            line = pixel * margin + b"\xfa\xfa\xf7" * (width - 2 * margin) + pixel * margin
+        else:
+            line = pixel * width
+        rows.append(b"\x00" + line)  # filter type 0 per scanline
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         body = tag + data
@@ -224,8 +233,10 @@ def _lighter(colour: RGB, amount: float = 0.45) -> RGB:
     return r, g, b
 
 
-async def _image(storage: ImageStorage, colour: RGB, size: tuple[int, int]) -> str:
-    data = gradient_png(*size, _lighter(colour), colour)
+async def _image(
+    storage: ImageStorage, colour: RGB, size: tuple[int, int], inset: float = 0.0
+) -> str:
+    data = gradient_png(*size, _lighter(colour), colour, inset)
     stored = await store_image(storage=storage, data=data, max_bytes=len(data))
     return stored.ref
 
@@ -252,7 +263,7 @@ async def _category_ids(cache: CatalogCache, storage: ImageStorage) -> dict[str,
         parent_id = ids[parent] if parent else None
         existing = await Category.filter(name=name, parent_id=parent_id).first()
         if existing is None:
-            existing = await service.create_category(
+            existing = await categories.create(
                 cache=cache,
                 storage=storage,
                 data=CategoryIn(name=name, parent_id=parent_id, sort_order=sort_order),
@@ -265,13 +276,15 @@ async def seed_shop(*, cache: CatalogCache, storage: ImageStorage) -> None:
     """Create whatever of the demo shop is missing."""
     category_ids = await _category_ids(cache, storage)
     product_ids: dict[str, int] = {}
-    for category, title, subtitle, colour, axes, price, stock in PRODUCTS:
+    for index, (category, title, subtitle, colour, axes, price, stock) in enumerate(PRODUCTS):
         existing = await Product.filter(title=title, archived_at=None).first()
         if existing is not None:
             product_ids[title] = existing.id
             continue
         shades = [COLOURS[v] for v in axes.get("颜色", []) if v in COLOURS] or [COLOURS[colour]]
-        images = [await _image(storage, shade, (IMAGE_SIZE, IMAGE_SIZE)) for shade in shades]
+        inset = 0.12 + 0.04 * (index % 5)  # a differently framed picture per product
+        size = (IMAGE_SIZE, IMAGE_SIZE)
+        images = [await _image(storage, shade, size, inset) for shade in shades]
         product = await service.create_product(
             cache=cache,
             storage=storage,

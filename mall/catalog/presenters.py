@@ -16,6 +16,7 @@ from mall.catalog.schemas import (
 )
 from mall.catalog.search import ProductRow
 from mall.catalog.storage import ImageStorage
+from mall.catalog.storefront import ordered_specs
 from models import Banner, Category, Product, Sku
 
 
@@ -67,7 +68,13 @@ def product_out(product: Product, skus: Sequence[Sku], storage: ImageStorage) ->
         max_price=product.max_price,
         stock=sum(sku.stock for sku in skus),
         skus=[
-            AdminSkuOut(id=s.id, specs=s.specs, price=s.price, stock=s.stock, code=s.code)
+            AdminSkuOut(
+                id=s.id,
+                specs=ordered_specs(product, s),
+                price=s.price,
+                stock=s.stock,
+                code=s.code,
+            )
             for s in skus
         ],
         created_at=product.created_at,

@@ -15,7 +15,10 @@ MAX_STOCK = 100_000_000  # keeps stock + any delta inside PostgreSQL's integer
 MAX_SKUS = 100
 MAX_IMAGES = 20
 MAX_SPECS = 5
-MAX_STOREFRONT_PAGE = 500
+# The storefront pages through the first 10,000 matches (a shopper never reads further;
+# a scraper may not) and counts no further: counting every match of a one-character
+# keyword would cost more than the page itself.
+MAX_STOREFRONT_RESULTS = 10_000
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
 
 Price = Annotated[int, Field(ge=0, le=MAX_PRICE, strict=True, description="fen")]
@@ -48,12 +51,17 @@ class Sort(StrEnum):
 
 
 class ProductQuery(PageQuery):
-    page: int = Field(1, ge=1, le=MAX_STOREFRONT_PAGE)
     category_id: Id | None = Field(None, description="includes its sub-categories")
     q: str | None = Field(
         None, max_length=64, description="keywords (all must match title or subtitle)"
     )
     sort: Sort = Sort.NEWEST
+
+    @model_validator(mode="after")
+    def _within_results(self) -> ProductQuery:
+        if self.offset + self.page_size > MAX_STOREFRONT_RESULTS:
+            raise ValueError(f"only the first {MAX_STOREFRONT_RESULTS} results can be paged")
+        return self
 
 
 class BannerQuery(Schema):
@@ -69,6 +77,15 @@ class ProductCard(Schema):
     max_price: int
     sales: int
     stock: int
+
+
+class ProductPage(Schema):
+    """GET /products; total counts at most MAX_STOREFRONT_RESULTS matches."""
+
+    items: list[ProductCard]
+    total: int = Field(description=f"matches, counted up to {MAX_STOREFRONT_RESULTS}")
+    page: int
+    page_size: int
 
 
 class SkuOut(Schema):

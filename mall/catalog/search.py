@@ -87,9 +87,14 @@ def keywords_of(q: str | None) -> list[str]:
 
 
 async def find_products(
-    product_filter: ProductFilter, *, sort: Sort, offset: int, limit: int
+    product_filter: ProductFilter,
+    *,
+    sort: Sort,
+    offset: int,
+    limit: int,
+    count_up_to: int | None = None,
 ) -> tuple[list[ProductRow], int]:
-    """One page of matching products and how many match in all."""
+    """One page of matching products and how many match in all (at most count_up_to)."""
     conn = connections.get("default")
     where, params = product_filter.where()
     n = len(params)
@@ -101,8 +106,9 @@ async def find_products(
     if 0 < len(rows) < limit or (not rows and offset == 0):
         total = offset + len(rows)  # the last page: no need to count
     else:
+        cap = "" if count_up_to is None else f" LIMIT {int(count_up_to)}"
         counted = await conn.execute_query_dict(
-            f"SELECT count(*) AS n FROM products p WHERE {where}",  # noqa: S608
+            f"SELECT count(*) AS n FROM (SELECT 1 FROM products p WHERE {where}{cap}) m",  # noqa: S608
             params,
         )
         total = int(counted[0]["n"])

@@ -1,4 +1,4 @@
-"""Admin changes to the catalogue: categories, products with their SKUs, and stock.
+"""Admin changes to products with their SKUs, and to stock.
 
 Each change is one transaction. After commit it publishes its events and invalidates the
 cache entries it affects, so the storefront shows it on the next read.
@@ -6,169 +6,31 @@ cache entries it affects, so the storefront shows it on the next read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from mall import events
+from mall.catalog import categories
 from mall.catalog.cache import CatalogCache
+from mall.catalog.categories import children_of, invalid, subtree_ids
 from mall.catalog.schemas import (
     MAX_STOCK,
     AdminProductQuery,
-    CategoryIn,
     ProductIn,
     SkuIn,
     Sort,
 )
 from mall.catalog.search import ProductFilter, ProductRow, find_products, keywords_of
 from mall.catalog.storage import ImageStorage
-from mall.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from mall.errors import Conflict, Forbidden, NotFound
 from models import Category, OutboxEvent, Product, Sku
 
-MAX_CATEGORY_DEPTH = 4
-# pg_advisory_xact_lock key: category tree edits run one at a time, so two concurrent
-# moves cannot build a cycle between them.
-CATEGORY_TREE_LOCK = 0x63617467  # "catg"
 DEFERRED_SKU_CONSTRAINTS = "skus_live_specs_unique, skus_live_code_unique"
-
-
-def _invalid(field: str, message: str, kind: str) -> ValidationFailed:
-    return ValidationFailed(details=[{"field": field, "message": message, "type": kind}])
-
-
-# --- categories ----------------------------------------------------------------------------
-
-
-async def get_all_categories() -> tuple[list[Category], dict[int, int]]:
-    """Every category (hidden ones too) and how many live products each holds directly."""
-    categories = await Category.all().order_by("sort_order", "id")
-    rows = (
-        await Product.filter(archived_at=None, category_id__not_isnull=True)
-        .annotate(n=Count("id"))
-        .group_by("category_id")
-        .values("category_id", "n")
-    )
-    return categories, {int(row["category_id"]): int(row["n"]) for row in rows}
-
-
-async def get_category(*, category_id: int) -> Category:
-    category = await Category.get_or_none(id=category_id)
-    if category is None:
-        raise NotFound("Category not found", code="category_not_found")
-    return category
-
-
-def _children_of(categories: Iterable[Category]) -> dict[int | None, list[int]]:
-    children: dict[int | None, list[int]] = {}
-    for category in categories:
-        children.setdefault(category.parent_id, []).append(category.id)
-    return children
-
-
-def subtree_ids(children: dict[int | None, list[int]], root: int) -> list[int]:
-    """root and every category below it."""
-    found, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        stack.extend(children.get(node, []))
-    return found
-
-
-async def _check_placement(*, name: str, parent_id: int | None, moving: int | None = None) -> None:
-    """Parent exists, no cycle, depth within MAX_CATEGORY_DEPTH, name free among siblings."""
-    categories = await Category.all()
-    by_id = {c.id: c for c in categories}
-    children = _children_of(categories)
-    if parent_id is not None and parent_id not in by_id:
-        raise _invalid("parent_id", f"unknown category {parent_id}", "unknown_id")
-    depth, node = 0, parent_id
-    while node is not None:
-        if node == moving:
-            raise _invalid("parent_id", "a category cannot move below itself", "category_cycle")
-        depth += 1
-        node = by_id[node].parent_id
-    height = 1 if moving is None else _height(children, moving)
-    if depth + height > MAX_CATEGORY_DEPTH:
-        raise _invalid(
-            "parent_id", f"categories nest at most {MAX_CATEGORY_DEPTH} levels", "too_deep"
-        )
-    for sibling in children.get(parent_id, []):
-        if sibling != moving and by_id[sibling].name == name:
-            raise Conflict(f"A sibling category is named {name!r}", code="category_name_taken")
-
-
-def _height(children: dict[int | None, list[int]], root: int) -> int:
-    return 1 + max((_height(children, child) for child in children.get(root, [])), default=0)
-
-
-async def create_category(
-    *, cache: CatalogCache, storage: ImageStorage, data: CategoryIn
-) -> Category:
-    """A new category, shown in the storefront's tree at once if visible."""
-    async with in_transaction() as conn:
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CATEGORY_TREE_LOCK])
-        await _check_placement(name=data.name, parent_id=data.parent_id)
-        category = await Category.create(
-            name=data.name,
-            parent_id=data.parent_id,
-            icon=storage.ref_of(data.icon) if data.icon else "",
-            sort_order=data.sort_order,
-            visible=data.visible,
-        )
-    await cache.invalidate_tree()
-    return category
-
-
-async def update_category(
-    *, cache: CatalogCache, storage: ImageStorage, category_id: int, data: CategoryIn
-) -> Category:
-    """Rename, move, reorder, hide or show a category (hiding hides its whole subtree)."""
-    async with in_transaction() as conn:
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CATEGORY_TREE_LOCK])
-        category = await get_category(category_id=category_id)
-        await _check_placement(name=data.name, parent_id=data.parent_id, moving=category.id)
-        moved = category.parent_id != data.parent_id
-        shown_changed = category.visible != data.visible or moved
-        category.name = data.name
-        category.parent_id = data.parent_id
-        category.icon = storage.ref_of(data.icon) if data.icon else ""
-        category.sort_order = data.sort_order
-        category.visible = data.visible
-        await category.save()
-        affected: list[int] = []
-        if shown_changed:
-            # Whether a product shows depends on every category above it.
-            children = _children_of(await Category.all())
-            affected = await Product.filter(
-                category_id__in=subtree_ids(children, category.id), archived_at=None
-            ).values_list("id", flat=True)  # type: ignore[assignment]
-    await cache.invalidate_tree()
-    if affected:
-        await cache.invalidate_products(affected)
-    return category
-
-
-async def delete_category(*, cache: CatalogCache, category_id: int) -> None:
-    """Remove an empty category: 409 while it has sub-categories or live products."""
-    async with in_transaction() as conn:
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CATEGORY_TREE_LOCK])
-        # The row lock makes a concurrent product insert into this category wait for us
-        # (its foreign key check) and then fail, instead of landing in a deleted category.
-        category = await Category.filter(id=category_id).select_for_update().first()
-        if category is None:
-            raise NotFound("Category not found", code="category_not_found")
-        if await Category.filter(parent_id=category_id).exists():
-            raise Conflict("The category has sub-categories", code="category_not_empty")
-        if await Product.filter(category_id=category_id, archived_at=None).exists():
-            raise Conflict("The category still holds products", code="category_not_empty")
-        await category.delete()
-    await cache.invalidate_tree()
 
 
 # --- products ------------------------------------------------------------------------------
@@ -184,6 +46,7 @@ async def get_product(*, product_id: int, lock: bool = False) -> Product:
 
 
 async def get_live_skus(*, product_id: int) -> list[Sku]:
+    """A product's SKUs that are not archived, oldest first."""
     return await Sku.filter(product_id=product_id, archived_at=None).order_by("id")
 
 
@@ -193,8 +56,8 @@ async def get_all_products(
     """The admin's product list: on and off sale, filtered, newest first."""
     category_ids = None
     if query.category_id is not None:
-        await get_category(category_id=query.category_id)
-        category_ids = subtree_ids(_children_of(await Category.all()), query.category_id)
+        await categories.get(category_id=query.category_id)
+        category_ids = subtree_ids(children_of(await Category.all()), query.category_id)
     product_filter = ProductFilter(
         keywords=keywords_of(query.q),
         category_ids=category_ids,
@@ -208,7 +71,7 @@ async def get_all_products(
 
 async def _require_category(category_id: int) -> None:
     if not await Category.filter(id=category_id).exists():
-        raise _invalid("category_id", f"unknown category {category_id}", "unknown_id")
+        raise invalid("category_id", f"unknown category {category_id}", "unknown_id")
 
 
 async def create_product(*, cache: CatalogCache, storage: ImageStorage, data: ProductIn) -> Product:
@@ -216,7 +79,7 @@ async def create_product(*, cache: CatalogCache, storage: ImageStorage, data: Pr
     await _require_category(data.category_id)
     for index, sku in enumerate(data.skus):
         if sku.id is not None:
-            raise _invalid(f"skus.{index}.id", "a new product has no SKU ids yet", "unknown_id")
+            raise invalid(f"skus.{index}.id", "a new product has no SKU ids yet", "unknown_id")
     try:
         async with in_transaction() as conn:
             product = await Product.create(**_product_fields(storage, data))
@@ -243,6 +106,7 @@ def _product_fields(storage: ImageStorage, data: ProductIn) -> dict[str, Any]:
         "subtitle": data.subtitle,
         "description": data.description,
         "images": [storage.ref_of(url) for url in data.images],
+        "spec_names": list(data.skus[0].specs),
         "cover": storage.ref_of(data.cover) if data.cover else "",
         "on_sale": data.on_sale,
     }
@@ -267,7 +131,7 @@ def _integrity_error(exc: IntegrityError) -> Exception:
     if "skus_live_code_unique" in text:
         return Conflict("Another live SKU has this code", code="sku_code_taken")
     if "category_id" in text:
-        return _invalid("category_id", "unknown category", "unknown_id")
+        return invalid("category_id", "unknown category", "unknown_id")
     return exc
 
 
@@ -364,7 +228,7 @@ def _match_skus(existing: Sequence[Sku], data: ProductIn) -> dict[int, Sku]:
     for index, incoming in enumerate(data.skus):
         if incoming.id is not None:
             if incoming.id not in by_id:
-                raise _invalid(
+                raise invalid(
                     f"skus.{index}.id", f"SKU {incoming.id} is not of this product", "unknown_id"
                 )
             plan[index] = by_id[incoming.id]

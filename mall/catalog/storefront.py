@@ -17,6 +17,7 @@ import orjson
 from mall.catalog import cache as catalog_cache
 from mall.catalog.cache import ABSENT, BANNERS, LISTS, CatalogCache
 from mall.catalog.schemas import (
+    MAX_STOREFRONT_RESULTS,
     BannerList,
     BannerOut,
     ProductCard,
@@ -69,6 +70,7 @@ async def category_tree(cache: CatalogCache, storage: ImageStorage) -> str:
 
 
 async def visible_tree(cache: CatalogCache, storage: ImageStorage) -> VisibleTree:
+    """Which categories the storefront shows, from the cached tree."""
     return VisibleTree.parse(await category_tree(cache, storage))
 
 
@@ -110,6 +112,7 @@ async def product_page(cache: CatalogCache, storage: ImageStorage, query: Produc
             sort=query.sort,
             offset=query.offset,
             limit=query.page_size,
+            count_up_to=MAX_STOREFRONT_RESULTS,
         )
         stock = await stock_totals([row.id for row in rows])
         cards = [
@@ -154,6 +157,7 @@ async def product_detail(cache: CatalogCache, storage: ImageStorage, product_id:
 def render_detail(
     product: Product, category_id: int, skus: Sequence[Sku], storage: ImageStorage
 ) -> ProductDetail:
+    """The storefront's product detail, image references resolved to URLs."""
     images = [storage.resolve(ref) for ref in product.images]
     return ProductDetail(
         id=product.id,
@@ -167,21 +171,29 @@ def render_detail(
         max_price=product.max_price,
         sales=product.sales,
         stock=sum(sku.stock for sku in skus),
-        skus=[SkuOut(id=s.id, specs=s.specs, price=s.price, stock=s.stock) for s in skus],
-        spec_options=spec_options(skus),
+        skus=[
+            SkuOut(id=s.id, specs=ordered_specs(product, s), price=s.price, stock=s.stock)
+            for s in skus
+        ],
+        spec_options=spec_options(product, skus),
         updated_at=product.updated_at,
     )
 
 
-def spec_options(skus: Sequence[Sku]) -> list[SpecOption]:
-    """Spec names and values in order of first appearance: the SKU picker's rows."""
-    options: dict[str, list[str]] = {}
+def ordered_specs(product: Product, sku: Sku) -> dict[str, str]:
+    """A SKU's specs in the merchant's order of spec names."""
+    return {name: sku.specs[name] for name in product.spec_names if name in sku.specs}
+
+
+def spec_options(product: Product, skus: Sequence[Sku]) -> list[SpecOption]:
+    """Spec names in the merchant's order, values in SKU order: the SKU picker's rows."""
+    options: dict[str, list[str]] = {name: [] for name in product.spec_names}
     for sku in skus:
         for name, value in sku.specs.items():
             values = options.setdefault(name, [])
             if value not in values:
                 values.append(value)
-    return [SpecOption(name=name, values=values) for name, values in options.items()]
+    return [SpecOption(name=name, values=values) for name, values in options.items() if values]
 
 
 # --- banners ---------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from mall.catalog.images import KINDS
 from mall.catalog.schemas import (
     BannerList,
     BannerQuery,
-    ProductCard,
     ProductDetail,
+    ProductPage,
     ProductQuery,
     category_tree_schema,
 )
@@ -55,7 +55,7 @@ async def categories(request: Request) -> HTTPResponse:
     summary="Products on sale: by category (with sub-categories), keywords, sort",
     tag="catalog",
     query=ProductQuery,
-    page_of=ProductCard,
+    response=ProductPage,
     errors=(404,),
 )
 async def products(request: Request) -> HTTPResponse:

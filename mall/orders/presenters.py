@@ -38,6 +38,12 @@ async def order_out(order: Order) -> OrderOut:
     return (await orders_out([order]))[0]
 
 
+async def new_order_out(order: Order) -> OrderOut:
+    """An order just placed: it has items, and no shipment or refund yet."""
+    items = await OrderItem.filter(order_id=order.id).order_by("id")
+    return _order_out(order, list(items), None, None)
+
+
 async def admin_order_out(order: Order) -> AdminOrderOut:
     base = await order_out(order)
     history = await OrderHistory.filter(order_id=order.id).order_by("id")

@@ -127,28 +127,39 @@ async def _address(*, user: User, address_id: int) -> dict[str, Any]:
     }
 
 
-async def checkout(*, user: User, body: CheckoutIn, require_stock: bool) -> Checkout:
-    """Price the lines server-side, pick up the address, and apply the chosen coupon."""
+def _ensure_stock_read(lines: list[pricing.PricedLine]) -> None:
+    """409 naming the first SKU whose stock, as priced, is short (no lock: a pre-check)."""
+    for line in lines:
+        if line.quantity > line.stock:
+            raise Conflict(
+                f"Not enough stock for SKU {line.sku_id}",
+                code="insufficient_stock",
+                details={
+                    "sku_id": line.sku_id,
+                    "requested": line.quantity,
+                    "available": line.stock,
+                },
+            )
+
+
+async def checkout(
+    *, user: User, body: CheckoutIn, require_stock: bool, list_coupons: bool = True
+) -> Checkout:
+    """Price the lines server-side, pick up the address, and apply the chosen coupon.
+
+    `list_coupons=False` (placing an order) looks at coupons only when one was chosen.
+    """
     lines, cart_ids = await _lines(user=user, body=body)
     priced_lines = await pricing.price_lines(lines)
     if require_stock:
-        for line in priced_lines:
-            if line.quantity > line.stock:
-                raise Conflict(
-                    f"Not enough stock for SKU {line.sku_id}",
-                    code="insufficient_stock",
-                    details={
-                        "sku_id": line.sku_id,
-                        "requested": line.quantity,
-                        "available": line.stock,
-                    },
-                )
+        _ensure_stock_read(priced_lines)
     settings = await shop.get()
     goods = sum(line.amount for line in priced_lines)
     priced = pricing.Priced(
         lines=priced_lines, goods_amount=goods, freight_amount=pricing.freight_for(goods, settings)
     )
-    priced.usable = await coupons.usable_for(user=user, lines=priced.coupon_lines())
+    if list_coupons or body.coupon_id is not None:
+        priced.usable = await coupons.usable_for(user=user, lines=priced.coupon_lines())
     if body.coupon_id is not None:
         chosen = next((pair for pair in priced.usable if pair[0].id == body.coupon_id), None)
         if chosen is None:
@@ -237,7 +248,7 @@ async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> t
         seen = await IdempotencyKey.get_or_none(user_id=user.id, key=idempotency_key)
         if seen is not None and seen.order_id is not None:
             return await Order.get(id=seen.order_id), True
-    co = await checkout(user=user, body=body, require_stock=False)
+    co = await checkout(user=user, body=body, require_stock=False, list_coupons=False)
     settings = await shop.get()
     now = _now()
     priced = co.priced
@@ -247,6 +258,9 @@ async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> t
                 earlier = await _claim_idempotency_key(conn, user_id=user.id, key=idempotency_key)
                 if earlier is not None:
                     raise _Replay(earlier)
+            # Sold out as priced: refuse before writing anything (the key claimed above
+            # goes back with the rollback, so a replay still wins over this 409).
+            _ensure_stock_read(priced.lines)
             order = await Order.create(
                 order_no=new_order_no(),
                 user_id=user.id,
@@ -260,7 +274,6 @@ async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> t
                 user_coupon_id=priced.coupon.id if priced.coupon else None,
                 expires_at=now + timedelta(seconds=settings.order_timeout_seconds),
             )
-            changes = await stock.reserve(conn, [(ln.sku_id, ln.quantity) for ln in priced.lines])
             await OrderItem.bulk_create(
                 [
                     OrderItem(
@@ -289,6 +302,9 @@ async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> t
                 )
             await _history(order.id, None, OrderStatus.PENDING_PAYMENT.value, f"user:{user.id}")
             recorded = await record_order_event(order, events.EventName.ORDER_CREATED)
+            # Last: the conditional decrement locks the SKU rows until COMMIT, and a hot
+            # SKU's buyers queue on that lock, so hold it for as few statements as possible.
+            changes = await stock.reserve(conn, [(ln.sku_id, ln.quantity) for ln in priced.lines])
             recorded += await stock.record_stock_events(
                 changes, reason="order", low_threshold=settings.low_stock_threshold
             )

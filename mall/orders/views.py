@@ -54,7 +54,8 @@ async def create_order(request: Request) -> HTTPResponse:
     body = parse_body(request, OrderIn)
     key = service.validate_idempotency_key(request.headers.get("idempotency-key"))
     order, replayed = await service.create(user=request.ctx.user, body=body, idempotency_key=key)
-    response = render(await presenters.order_out(order), status=201)
+    out = await (presenters.order_out(order) if replayed else presenters.new_order_out(order))
+    response = render(out, status=201)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -2,7 +2,8 @@
 
 Each socket has a bounded send queue drained by its own task, so a slow or stuck client
 only ever fills its own queue (and is dropped when it overflows); the fan-out loop never
-waits on a socket.
+waits on a socket. Tokens are rechecked for all sockets of the process at once (logout,
+ban), and each socket ends when its token expires.
 """
 
 from __future__ import annotations
@@ -10,17 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mall import events
+from mall.auth import service as auth
+from mall.auth.tokens import Claims
 from mall.observability import WS_CONNECTIONS
 
 log = logging.getLogger("mall.realtime")
 
 SEND_QUEUE_SIZE = 256
 SEND_TIMEOUT = 10.0
+# Tokens rechecked per round trip (one MGET of 2 keys each, one query).
+RECHECK_BATCH = 1000
 
 # Close codes (4000-4999 are the application's): the client reconnects on 1012/1013.
 CLOSE_AUTH = 4401
@@ -36,9 +42,10 @@ def _stream_key(stream_id: str) -> tuple[int, int]:
 class Connection:
     """One websocket: its channels, its send queue and what it has been sent per channel."""
 
-    def __init__(self, ws: Any, *, endpoint: str, max_subscriptions: int) -> None:
+    def __init__(self, ws: Any, *, endpoint: str, claims: Claims, max_subscriptions: int) -> None:
         self.ws = ws
         self.endpoint = endpoint
+        self.claims = claims
         self.max_subscriptions = max_subscriptions
         self.channels: set[str] = set()
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(SEND_QUEUE_SIZE)
@@ -48,6 +55,7 @@ class Connection:
         self.closed = asyncio.Event()
         self.close_code = 1000
         self.close_reason = ""
+        self.expiry: asyncio.TimerHandle | None = None
 
     def send_json_text(self, text: str) -> None:
         """Queue a message; a full queue means the client is not keeping up: drop it."""
@@ -94,29 +102,38 @@ class Connection:
 class Hub:
     """Local sockets by channel, fed by one pattern subscription to the live channels."""
 
-    def __init__(self, redis: Any) -> None:
+    def __init__(self, redis: Any, *, recheck_seconds: float = 15.0) -> None:
         self.redis = redis
+        self.recheck_seconds = recheck_seconds
         self.by_channel: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
-        self._reader: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
-        self._reader = asyncio.create_task(self._read_forever())
+        self._tasks = [
+            asyncio.create_task(self._read_forever()),
+            asyncio.create_task(self._recheck_forever()),
+        ]
         await asyncio.wait_for(self._subscribed.wait(), 10)
 
     async def stop(self) -> None:
         for conn in list(self.connections):
             conn.close(CLOSE_RESTART, "server restarting")
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def register(self, conn: Connection) -> None:
         self.connections.add(conn)
         WS_CONNECTIONS.labels(conn.endpoint).inc()
+        conn.expiry = asyncio.get_running_loop().call_later(
+            max(conn.claims.expires_at - time.time(), 0), conn.close, CLOSE_AUTH, "token expired"
+        )
 
     def unregister(self, conn: Connection) -> None:
+        if conn.expiry is not None:
+            conn.expiry.cancel()
         if conn in self.connections:
             self.connections.discard(conn)
             WS_CONNECTIONS.labels(conn.endpoint).dec()
@@ -162,6 +179,25 @@ class Hub:
         text = f'{{"type":"event","channel":"{channel}","id":"{stream_id}",{payload[1:]}'
         for conn in list(subscribers):
             conn.offer_event(channel, stream_id, text)
+
+    async def recheck(self) -> None:
+        """End the sockets whose token was revoked or whose account was banned or disabled
+        since the handshake: a few bulk look-ups per RECHECK_BATCH sockets, not one each."""
+        sockets = list(self.connections)
+        for start in range(0, len(sockets), RECHECK_BATCH):
+            batch = sockets[start : start + RECHECK_BATCH]
+            refused = await auth.refused_now(self.redis, tokens=[c.claims for c in batch])
+            for conn in batch:
+                if (code := refused.get(conn.claims.jti)) is not None:
+                    conn.close(CLOSE_AUTH, code)
+
+    async def _recheck_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.recheck_seconds)
+            try:
+                await self.recheck()
+            except Exception:
+                log.warning("could not recheck socket tokens; retrying", exc_info=True)
 
     async def _read_forever(self) -> None:
         prefix_len = len(events.LIVE_PREFIX)

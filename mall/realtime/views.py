@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -15,8 +14,8 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from mall import events
 from mall.auth.guards import authenticate_admin, authenticate_user
-from mall.errors import MallError, Unauthorized
-from mall.realtime.hub import CLOSE_AUTH, Connection, Hub
+from mall.errors import Unauthorized
+from mall.realtime.hub import Connection, Hub
 
 bp = Blueprint("realtime")
 
@@ -24,7 +23,6 @@ CHANNEL_PATTERN = re.compile(r"^(?:(?:user|product):[1-9][0-9]{0,18}|admin)$")
 STREAM_ID_PATTERN = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
 
 MayRead = Callable[[str], bool]
-StillValid = Callable[[], Awaitable[None]]
 
 
 def _token(request: Request) -> str:
@@ -57,24 +55,13 @@ async def user_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     def may_read(channel: str) -> bool:
         return channel == home or channel.startswith("product:")
 
-    async def still_valid() -> None:
-        await authenticate_user(request, _token(request))
-
-    await serve(request, ws, endpoint="user", home=home, may_read=may_read, still_valid=still_valid)
+    await serve(request, ws, endpoint="user", home=home, may_read=may_read)
 
 
 @bp.websocket("/ws/admin")
 async def admin_socket(request: Request, ws: WebsocketImplProtocol) -> None:
-    async def still_valid() -> None:
-        await authenticate_admin(request, _token(request))
-
     await serve(
-        request,
-        ws,
-        endpoint="admin",
-        home=events.ADMIN_CHANNEL,
-        may_read=lambda channel: True,
-        still_valid=still_valid,
+        request, ws, endpoint="admin", home=events.ADMIN_CHANNEL, may_read=lambda channel: True
     )
 
 
@@ -85,21 +72,22 @@ async def serve(
     endpoint: str,
     home: str,
     may_read: MayRead,
-    still_valid: StillValid,
 ) -> None:
     """Run one socket: welcome, then client ops and events until either side ends it."""
     settings = request.app.ctx.settings
     hub: Hub = request.app.ctx.hub
-    conn = Connection(ws, endpoint=endpoint, max_subscriptions=settings.ws_max_subscriptions)
+    conn = Connection(
+        ws,
+        endpoint=endpoint,
+        claims=request.ctx.claims,
+        max_subscriptions=settings.ws_max_subscriptions,
+    )
     hub.register(conn)
     hub.join(conn, home)
     conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
     tasks = [
         asyncio.create_task(conn.run_sender()),
         asyncio.create_task(_read_ops(conn, hub, ws, may_read)),
-        asyncio.create_task(
-            _watch_token(conn, request.ctx.claims.expires_at, still_valid, settings)
-        ),
     ]
     closed = asyncio.create_task(conn.closed.wait())
     try:
@@ -172,23 +160,6 @@ async def _handle(
         return
     count = await hub.resume(conn, channel, after)
     conn.send_json_text(_msg({"type": "resumed", "channel": channel, "replayed": count}))
-
-
-async def _watch_token(
-    conn: Connection, expires_at: int, still_valid: StillValid, settings: Any
-) -> None:
-    """End the socket when its token expires, is revoked or its account is banned."""
-    while True:
-        remaining = expires_at - time.time()
-        if remaining <= 0:
-            conn.close(CLOSE_AUTH, "token expired")
-            return
-        await asyncio.sleep(min(remaining, settings.ws_auth_recheck_seconds))
-        try:
-            await still_valid()
-        except MallError as exc:
-            conn.close(CLOSE_AUTH, exc.code)
-            return
 
 
 def _msg(body: dict[str, Any]) -> str:

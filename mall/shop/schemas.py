@@ -8,7 +8,7 @@ from mall.web import Schema
 
 
 class ShopSettingsDoc(Schema):
-    order_timeout_seconds: int = Field(1800, ge=10, le=7 * 24 * 3600)
+    order_timeout_seconds: int = Field(1800, ge=1, le=7 * 24 * 3600)
     auto_confirm_days: int = Field(7, ge=1, le=60)
     low_stock_threshold: int = Field(10, ge=0, le=1_000_000)
     freight_flat: int = Field(800, ge=0, le=100_000_00, description="fen")

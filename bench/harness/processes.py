@@ -1,0 +1,216 @@
+"""Child processes of a benchmark run, always stopped, and a time limit on the whole run.
+
+Every child leads its own session (so its helpers, e.g. Sanic's or Taskiq's worker
+processes, share its process group and are stopped with it) and is asked by Linux to exit
+if the benchmark dies, even by SIGKILL. Output goes to one log file per child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import FrameType
+
+from bench.harness.services import REPO_ROOT
+
+PR_SET_PDEATHSIG = 1
+STOP_TIMEOUT = 15.0
+
+
+class ChildExited(RuntimeError):
+    """A child the benchmark depends on exited early."""
+
+
+def die_with_parent(parent_pid: int) -> Callable[[], None] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return None
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+
+    def set_parent_death_signal() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return set_parent_death_signal
+
+
+class Processes:
+    """The children of one run; `with Processes(dir) as procs:` stops them all on exit."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def start(
+        self, name: str, argv: Sequence[str], env: dict[str, str]
+    ) -> subprocess.Popen[bytes]:
+        """Start `argv` (a list, no shell) in its own session with output to <name>.log."""
+        if name in self.children:
+            raise ValueError(f"{name} is already running")
+        with self.log_path(name).open("ab") as log:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and commands
+                list(argv),
+                env=env,
+                cwd=REPO_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent(os.getpid()),
+            )
+        self.children[name] = process
+        return process
+
+    def start_mall(self, name: str, args: Sequence[str], env: dict[str, str]) -> None:
+        """`mall ARGS` with this interpreter."""
+        self.start(name, [sys.executable, "-m", "mall.cli", *args], env)
+
+    def check_alive(self) -> None:
+        for name, process in self.children.items():
+            if process.poll() is not None:
+                tail = self.log_tail(name)
+                raise ChildExited(f"{name} exited with {process.returncode}:\n{tail}")
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.log_path(name)
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, name: str, timeout: float = STOP_TIMEOUT) -> None:
+        """SIGTERM the child's process group, wait, then SIGKILL whatever is left."""
+        process = self.children.pop(name, None)
+        if process is None:
+            return
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            print(f"bench: {name} did not stop in {timeout:.0f}s, killing it", file=sys.stderr)
+        # The leader may be gone while its helpers linger: the group reaches them too.
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.children):
+            self.stop(name)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def wait_for_http(url: str, procs: Processes, timeout: float = 60.0) -> None:
+    """Poll `url` until it answers 200; a child that exits meanwhile ends the wait."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        procs.check_alive()
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our URL
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
+
+
+class RunTimeout(Exception):
+    """The whole benchmark ran past its time limit."""
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise RunTimeout("the benchmark ran past its --time-limit")
+
+
+def _on_terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Bound the run; SIGTERM/SIGHUP unwind like Ctrl-C so every `finally` stops children."""
+    previous = {
+        signum: signal.signal(signum, handler)
+        for signum, handler in (
+            (signal.SIGALRM, _on_alarm),
+            (signal.SIGTERM, _on_terminate),
+            (signal.SIGHUP, _on_terminate),
+        )
+    }
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = raw[raw.index("(") + 1 : raw.rindex(")")]
+    return [name, *raw[raw.rindex(")") + 2 :].split()]
+
+
+def _all_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Live processes of a process group (a child and the helpers it forked)."""
+    return [pid for pid in _all_pids() if (f := _stat_fields(pid)) and int(f[3]) == pgid]
+
+
+def named_pids(name: str) -> list[int]:
+    """Live processes whose command name is `name` (e.g. postgres, redis-server)."""
+    return [pid for pid in _all_pids() if (f := _stat_fields(pid)) and f[0] == name]
+
+
+def cpu_snapshot(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each of `pids`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields is not None:
+            used[pid] = (int(fields[12]) + int(fields[13])) / ticks
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two snapshots (a process born meanwhile counts whole)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())

@@ -1,0 +1,1 @@
+"""The live admin order dashboard: a static page served at /admin/."""

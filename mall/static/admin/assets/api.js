@@ -1,0 +1,188 @@
+// The admin session (tokens in sessionStorage, refreshed before they expire) and
+// calls to the admin REST API with it.
+
+const STORAGE_KEY = "mall.admin.session";
+// Refresh this long before the access token expires (or at 80% of its life if shorter).
+const REFRESH_MARGIN_MS = 60_000;
+const RETRY_REFRESH_MS = 10_000;
+
+/** An error answer of the API: {"error": {"code", "message", "details"}}. */
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+async function request(path, { method = "GET", body, token } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch (err) {
+    throw new ApiError(0, "network_error", "网络不可用 Network unavailable");
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.code, error.message, error.details);
+  }
+  return data;
+}
+
+/**
+ * The logged-in admin. Emits "change" (tokens replaced) and "expired" (the session can no
+ * longer be refreshed: sign in again) on itself.
+ */
+export class Session extends EventTarget {
+  constructor() {
+    super();
+    this.data = null;
+    this._refreshing = null;
+    this._timer = null;
+    try {
+      this.data = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+    } catch {
+      this.data = null;
+    }
+  }
+
+  get active() {
+    return Boolean(this.data && this.data.refresh_token);
+  }
+
+  get accessToken() {
+    return this.data ? this.data.access_token : null;
+  }
+
+  get admin() {
+    return this.data ? this.data.admin : null;
+  }
+
+  can(permission) {
+    const admin = this.admin;
+    return Boolean(admin && (admin.is_superuser || (admin.permissions || []).includes(permission)));
+  }
+
+  /** Milliseconds the access token has left (negative once expired). */
+  get remainingMs() {
+    return this.data ? this.data.expires_at - Date.now() : -1;
+  }
+
+  async login(username, password) {
+    const tokens = await request("/api/admin/auth/login", {
+      method: "POST",
+      body: { username, password },
+    });
+    this._store(tokens, tokens.admin);
+  }
+
+  async logout() {
+    const token = this.accessToken;
+    this.clear();
+    if (token) {
+      // Best effort: the token is forgotten here whatever the server answers.
+      await request("/api/admin/auth/logout", { method: "POST", token }).catch(() => {});
+    }
+  }
+
+  clear() {
+    clearTimeout(this._timer);
+    this.data = null;
+    sessionStorage.removeItem(STORAGE_KEY);
+  }
+
+  /** A usable access token, refreshed first when it is about to expire. */
+  async freshToken() {
+    if (!this.active) throw new ApiError(401, "not_signed_in", "Not signed in");
+    if (this.remainingMs < 15_000) await this.refresh();
+    return this.accessToken;
+  }
+
+  /**
+   * Swap the refresh token for a new pair. One refresh at a time: a refresh token is
+   * single-use and a reused one revokes the whole login.
+   */
+  refresh() {
+    if (!this._refreshing) {
+      const spent = this.data && this.data.refresh_token;
+      this._refreshing = (async () => {
+        try {
+          if (!spent) throw new ApiError(401, "not_signed_in", "Not signed in");
+          const tokens = await request("/api/admin/auth/refresh", {
+            method: "POST",
+            body: { refresh_token: spent },
+          });
+          this._store(tokens, this.admin);
+        } catch (err) {
+          if (err.status === 401 || err.status === 403) {
+            this.clear();
+            this.dispatchEvent(new Event("expired"));
+          } else {
+            this._schedule(RETRY_REFRESH_MS);
+          }
+          throw err;
+        } finally {
+          this._refreshing = null;
+        }
+      })();
+    }
+    return this._refreshing;
+  }
+
+  /** Call the admin API; a 401 gets one refresh and one retry. */
+  async api(path, options = {}) {
+    const token = await this.freshToken();
+    try {
+      return await request(path, { ...options, token });
+    } catch (err) {
+      if (err.status !== 401 || !this.active) throw err;
+      await this.refresh();
+      return request(path, { ...options, token: this.accessToken });
+    }
+  }
+
+  resume() {
+    if (this.active) this._schedule(this._refreshDelay());
+  }
+
+  _store(tokens, admin) {
+    this.data = {
+      access_token: tokens.access_token,
+      refresh_token: tokens.refresh_token,
+      expires_at: Date.now() + tokens.expires_in * 1000,
+      expires_in: tokens.expires_in,
+      admin,
+    };
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(this.data));
+    this._schedule(this._refreshDelay());
+    this.dispatchEvent(new Event("change"));
+  }
+
+  _refreshDelay() {
+    const lifetime = (this.data.expires_in || 900) * 1000;
+    const margin = Math.min(REFRESH_MARGIN_MS, lifetime * 0.2);
+    return Math.max(this.remainingMs - margin, 0);
+  }
+
+  _schedule(delay) {
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => this.refresh().catch(() => {}), delay);
+  }
+}

@@ -1,0 +1,190 @@
+"""Real `mall` processes (worker, scheduler, API) for tests, with readiness probes.
+
+Each process runs `python -m mall.cli ...` in its own process group (so a kill reaches
+taskiq's child processes too), inherits the test process's environment (conftest points
+it at the test database, Redis and the WeChat simulator) and writes to a log file whose
+tail is shown when something goes wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import redis.asyncio as aioredis
+
+ROOT = Path(__file__).resolve().parent.parent
+STOP_TIMEOUT = 5.0
+STREAM = "mall:tasks"
+GROUP = "mall-workers"
+SCHEDULE_DUE_KEY = "mall:schedule:due"
+# A harmless task for probes: it only deletes expired refresh-token rows.
+PROBE_TASK = "mall.purge_expired_refresh_tokens"
+
+T = TypeVar("T")
+
+
+class MallProcess:
+    """One `mall <command>` subprocess that can be started, killed and restarted."""
+
+    def __init__(self, name: str, argv: Sequence[str], *, env: dict[str, str], log_dir: Path):
+        self.name = name
+        self.argv = list(argv)
+        self.env = env
+        self.log_path = log_dir / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        assert not self.running, f"{self.name} is already running"
+        self.starts += 1
+        with self.log_path.open("ab") as log:
+            log.write(f"\n--- start #{self.starts}: mall {' '.join(self.argv)}\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mall.cli", *self.argv],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self, signum: int = signal.SIGKILL) -> None:
+        """Signal the whole process group (taskiq's workers included) and reap the leader."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signum)
+        if signum == signal.SIGKILL:
+            self.process.wait()
+
+    async def stop(self) -> None:
+        """SIGTERM, then SIGKILL whatever of the group is left after STOP_TIMEOUT.
+
+        Waits without blocking the loop: a stopping process may still call the app or the
+        simulator running in the test process.
+        """
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.kill(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(self.process.wait, STOP_TIMEOUT)
+        self.kill(signal.SIGKILL)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def describe(processes: Sequence[MallProcess]) -> str:
+    """The state and log tail of each process, for assertion messages."""
+    parts = []
+    for proc in processes:
+        code = None if proc.process is None else proc.process.poll()
+        state = "running" if proc.running else f"exited ({code})"
+        parts.append(f"=== {proc.name}: {state}\n{proc.log_tail()}")
+    return "\n".join(parts)
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float,
+    what: str,
+    watch: Sequence[MallProcess] = (),
+    interval: float = 0.05,
+) -> T:
+    """Poll CHECK (never blocking the loop: the app and the simulator run on it) until truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        died = [p for p in watch if p.process is not None and not p.running]
+        if died or time.monotonic() > deadline:
+            reason = f"{died[0].name} died" if died else f"not within {timeout:.1f}s"
+            raise AssertionError(f"{what}: {reason}\n{describe(watch)}")
+        await asyncio.sleep(interval)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def worker_caught_up(redis: aioredis.Redis) -> bool:
+    """Every message in the task stream was delivered to the group and acknowledged."""
+    try:
+        stream = await redis.xinfo_stream(STREAM)
+        groups = await redis.xinfo_groups(STREAM)
+    except aioredis.ResponseError:  # no stream yet
+        return False
+    group = next((g for g in groups if _text(g["name"]) == GROUP), None)
+    if group is None:
+        return False
+    last = _text(stream["last-generated-id"])
+    return _text(group["last-delivered-id"]) == last and int(group["pending"]) == 0
+
+
+async def wait_worker_ready(
+    redis: aioredis.Redis, *, timeout: float, watch: Sequence[MallProcess]
+) -> None:
+    """Queue a probe task and wait until a worker has run and acknowledged it."""
+    from mall import jobs
+
+    assert await jobs.kick(PROBE_TASK)
+
+    async def caught_up() -> bool:
+        return await worker_caught_up(redis)
+
+    await wait_until(caught_up, timeout=timeout, what="worker consuming tasks", watch=watch)
+
+
+async def wait_scheduler_ready(
+    redis: aioredis.Redis, *, timeout: float, watch: Sequence[MallProcess]
+) -> None:
+    """Schedule a probe due now and wait until the scheduler has sent it (and dropped it)."""
+    from mall import jobs
+
+    schedule_id = f"probe:{uuid.uuid4().hex}"
+    assert await jobs.schedule(PROBE_TASK, at=datetime.now(UTC), schedule_id=schedule_id)
+
+    async def sent() -> bool:
+        return await redis.zscore(SCHEDULE_DUE_KEY, schedule_id) is None
+
+    await wait_until(sent, timeout=timeout, what="scheduler sending schedules", watch=watch)
+
+
+async def wait_http_ready(base_url: str, *, timeout: float, watch: Sequence[MallProcess]) -> None:
+    """Wait until GET /health/ready answers 200 (PostgreSQL and Redis reachable)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=2) as http:
+
+        async def ready() -> bool:
+            try:
+                return (await http.get("/health/ready")).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await wait_until(
+            ready, timeout=timeout, what=f"{base_url} ready", watch=watch, interval=0.1
+        )
