@@ -3,6 +3,11 @@
 taskiq-redis's ListRedisScheduleSource files one-off schedules per minute, so a task can
 fire up to a minute late; here every schedule is a member of one sorted set scored by
 its due time, and the scheduler (refreshing every second) fetches only what is due soon.
+
+The scheduler remembers the ids it has sent until a refresh stops listing them, so the
+ids it is handed carry the due time (`<schedule id>@<due ms>`): a schedule moved or
+re-added under the same id is a new one to it, and sending or deleting an older version
+never touches the newer one.
 """
 
 from __future__ import annotations
@@ -13,6 +18,28 @@ from typing import Any
 import redis.asyncio as aioredis
 from taskiq import ScheduledTask, ScheduleSource
 from taskiq.exceptions import ScheduledTaskCancelledError
+
+VERSION_SEPARATOR = "@"
+
+# Remove a schedule only if it is still the version that was sent (not re-added since).
+_DELETE_IF_VERSION = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and math.floor(tonumber(score) * 1000 + 0.5) == tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+def _due_ms(score: float) -> int:
+    return int(score * 1000 + 0.5)
+
+
+def _split(versioned_id: str) -> tuple[str, int]:
+    base, _, version = versioned_id.rpartition(VERSION_SEPARATOR)
+    return base, int(version)
 
 
 class SortedSetScheduleSource(ScheduleSource):
@@ -75,16 +102,29 @@ class SortedSetScheduleSource(ScheduleSource):
         if not ids:
             return []
         bodies: list[Any] = await self.redis.hmget(self.data_key, ids)
-        return [ScheduledTask.model_validate_json(body) for body in bodies if body is not None]
+        schedules = []
+        for body in bodies:
+            if body is None:
+                continue
+            task = ScheduledTask.model_validate_json(body)
+            assert task.time is not None
+            task.schedule_id = (
+                f"{task.schedule_id}{VERSION_SEPARATOR}{_due_ms(task.time.timestamp())}"
+            )
+            schedules.append(task)
+        return schedules
 
     async def pre_send(self, task: ScheduledTask) -> None:
-        # The scheduler holds fetched schedules in memory: one deleted since (order paid)
-        # must not be sent.
-        if await self.redis.zscore(self.due_key, task.schedule_id) is None:
+        # The scheduler holds fetched schedules in memory: one deleted (order paid) or
+        # moved since must not be sent.
+        base, version = _split(task.schedule_id)
+        score = await self.redis.zscore(self.due_key, base)
+        if score is None or _due_ms(score) != version:
             raise ScheduledTaskCancelledError
 
     async def post_send(self, task: ScheduledTask) -> None:
-        await self.delete_schedule(task.schedule_id)
+        base, version = _split(task.schedule_id)
+        await self.redis.eval(_DELETE_IF_VERSION, 2, self.due_key, self.data_key, base, version)
 
     async def pending(self) -> int:
         """How many schedules wait (metrics, tests)."""

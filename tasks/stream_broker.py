@@ -8,8 +8,7 @@ FLUSHDB), the blocked read raises and the worker process dies and is restarted.
 
 Here every round first claims the messages idle for `idle_timeout` (XAUTOCLAIM is atomic
 per entry, so no lock is needed), then reads new ones, and a lost group is simply
-declared again.
-Only the broker's own queue is read (no `additional_streams`).
+declared again. Only the broker's own queue is read (no `additional_streams`).
 """
 
 from __future__ import annotations

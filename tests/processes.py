@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -32,7 +34,17 @@ SCHEDULE_DUE_KEY = "mall:schedule:due"
 # A harmless task for probes: it only deletes expired refresh-token rows.
 PROBE_TASK = "mall.purge_expired_refresh_tokens"
 
+PR_SET_PDEATHSIG = 1
+
 T = TypeVar("T")
+
+
+def _die_with_test_process() -> None:
+    """In the child before exec: Linux sends it SIGTERM if the test process dies (even by
+    SIGKILL), so an interrupted run never leaves a worker consuming the test queue."""
+    libc_name = ctypes.util.find_library("c")
+    if sys.platform.startswith("linux") and libc_name:
+        ctypes.CDLL(libc_name).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class MallProcess:
@@ -64,6 +76,7 @@ class MallProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_test_process,
             )
 
     def kill(self, signum: int = signal.SIGKILL) -> None:

@@ -9,7 +9,6 @@ websockets watched here unless a test connects to one of the API subprocesses.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import socket
@@ -24,7 +23,6 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 import websockets
-from tortoise import connections
 
 from models import Order, OutboxEvent, Payment, RefundRequest, Sku, UserCoupon
 from tests.factories import admin_login, bearer, login, make_address, make_admin, make_product
@@ -131,21 +129,12 @@ async def stack(app_server: Any, tmp_path_factory: pytest.TempPathFactory) -> As
         await asyncio.gather(*(proc.stop() for proc in procs.all))
 
 
-_order_ids = itertools.count(1_000, 1_000)
-
-
 @pytest.fixture
 async def tasks(stack: Stack, redis: aioredis.Redis) -> Stack:
     """The worker and the scheduler up and working (conftest has just emptied Redis)."""
     for proc in stack.tasks:
         if not proc.running:  # left dead by a failed test
             proc.start()
-    # conftest restarts every id sequence, but the scheduler remembers the schedule ids it
-    # sent ("cancel-unpaid:<order id>") until a refresh no longer lists them: an order id
-    # reused within a second would never fire. Production never reuses an order id.
-    await connections.get("default").execute_query(
-        "SELECT setval('orders_id_seq', $1)", [next(_order_ids)]
-    )
     await wait_worker_ready(redis, timeout=START_TIMEOUT, watch=stack.tasks)
     if stack.scheduler_proven != stack.scheduler.starts:
         await wait_scheduler_ready(redis, timeout=START_TIMEOUT, watch=stack.tasks)
@@ -377,7 +366,7 @@ async def test_worker_killed_while_due_times_pass_cancels_after_restart(
         await wait_until(
             worker_stuck, timeout=CANCEL_WITHIN, what="worker in the task", watch=tasks.tasks
         )
-        assert (await redis.xpending(STREAM, GROUP))["pending"] == 1
+        assert (await redis.xpending(STREAM, GROUP))["pending"] >= 1  # taken, not acked
 
         # when the worker is killed there (the message it took is never acknowledged),
         # and stays dead while the second order's due time passes
@@ -421,6 +410,7 @@ async def test_scheduler_down_at_the_due_time_cancels_after_restart(
     tasks.scheduler.start()
     await wait_cancelled(order["id"], watch=tasks.tasks)
     await assert_cancelled_by_timeout(shop, (buyer, order))
+    tasks.scheduler_proven = tasks.scheduler.starts  # no need to probe the new one
 
 
 async def test_pay_racing_the_timeout_ends_in_one_state_with_stock_counted_once(
