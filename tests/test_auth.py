@@ -135,13 +135,14 @@ async def test_tokens_never_cross_audiences(client: httpx.AsyncClient) -> None:
 async def test_forged_expired_and_alg_none_tokens(client: httpx.AsyncClient, settings) -> None:
     tokens = await login(client, "kate")
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
-    forged = jwt.encode(claims, "not-the-secret", algorithm="HS256")
+    forged = jwt.encode(claims, "an attacker's guess, long enough to look real", algorithm="HS256")
     expired = jwt.encode(
         {**claims, "exp": int(time.time()) - 10}, settings.jwt_secret, algorithm="HS256"
     )
     none_alg = jwt.encode(claims, None, algorithm="none")
     wrong_iss = jwt.encode({**claims, "iss": "evil"}, settings.jwt_secret, algorithm="HS256")
-    hs512 = jwt.encode(claims, settings.jwt_secret, algorithm="HS512")
+    # The right secret under an algorithm outside the allowlist (padded to HS512's length).
+    hs512 = jwt.encode(claims, settings.jwt_secret.ljust(64, "x"), algorithm="HS512")
     for token, code in [
         (forged, "invalid_token"),
         (expired, "token_expired"),
