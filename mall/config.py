@@ -67,8 +67,6 @@ class Settings(BaseSettings):
     # An upload is one multipart body: keep it within max_body_bytes (the app raises the
     # body limit to fit a larger upload limit).
     upload_max_bytes: int = 1024 * 1024
-    # Stock alerts (stock.low); the admin settings of the orders work will take this over.
-    low_stock_threshold: int = 10
     # Seconds a cached product detail / category tree lives without an admin change (every
     # change invalidates it at once), and a storefront list page (stock and sales in list
     # pages may lag this much behind orders).
@@ -106,6 +104,16 @@ class Settings(BaseSettings):
             )
 
 
+async def keep_session_state(connection: Any) -> None:
+    """asyncpg pool `reset`: skip the session reset query when a connection goes back.
+
+    asyncpg otherwise sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    after every query Tortoise runs outside a transaction: one more round trip each time.
+    An open transaction is still rolled back on release; nothing in mall leaves session
+    state on a pooled connection (no SET, LISTEN, cursors or session advisory locks).
+    """
+
+
 def db_connection(url: str, *, pool_min: int = 1, pool_max: int = 10) -> dict[str, Any]:
     """Tortoise connection dict for a postgres URL, including unix-socket URLs (?host=/dir)."""
     parts = urlsplit(url)
@@ -123,6 +131,7 @@ def db_connection(url: str, *, pool_min: int = 1, pool_max: int = 10) -> dict[st
             "database": parts.path.lstrip("/") or "postgres",
             "minsize": pool_min,
             "maxsize": pool_max,
+            "reset": keep_session_state,
         },
     }
 

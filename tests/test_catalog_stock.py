@@ -6,14 +6,13 @@ import asyncio
 
 import httpx
 import orjson
-import pytest
 import redis.asyncio as aioredis
 
-from mall.catalog import service
 from mall.config import Settings
+from mall.shop.schemas import ShopSettingsDoc
 from models import OutboxEvent
 from tests.catalog_support import ADMIN, admin_headers, as_input, category, product, sku
-from tests.factories import assert_error
+from tests.factories import assert_error, make_address, make_buyers
 
 
 async def stream(redis: aioredis.Redis, channel: str) -> list[dict[str, object]]:
@@ -28,7 +27,7 @@ async def test_setting_stock_emits_changed_and_low(
     cat = await category(client, admin, "服饰")
     made = await product(client, admin, category_id=cat, skus=[sku({"颜色": "红"}, 4900, 50)])
     sku_id, pid = made["skus"][0]["id"], made["id"]
-    threshold = settings.low_stock_threshold
+    threshold = ShopSettingsDoc().low_stock_threshold
 
     resp = await client.put(
         f"{ADMIN}/skus/{sku_id}/stock",
@@ -118,18 +117,22 @@ async def test_adjustments_never_go_below_zero(
 
 
 async def test_removing_a_sku_held_by_an_unpaid_order_is_refused(
-    client: httpx.AsyncClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, settings: Settings
 ) -> None:
     admin = await admin_headers(settings)
     cat = await category(client, admin, "服饰")
-    made = await product(client, admin, category_id=cat)
+    made = await product(client, admin, category_id=cat, on_sale=True)
     held = made["skus"][1]["id"]
-
-    async def pending(sku_ids: list[int]) -> list[int]:
-        return [i for i in sku_ids if i == held]
-
-    # Stands in for the orders work's query until it lands (see skus_in_pending_orders).
-    monkeypatch.setattr(service, "skus_in_pending_orders", pending)
+    [(buyer, buyer_headers)] = await make_buyers(settings, 1, prefix="holder")
+    ordered = await client.post(
+        "/api/v1/orders",
+        json={
+            "items": [{"sku_id": held, "quantity": 1}],
+            "address_id": await make_address(buyer.id),
+        },
+        headers=buyer_headers,
+    )
+    assert ordered.status_code == 201, ordered.text
     body = as_input(made)
     body["skus"] = body["skus"][:1]
     err = assert_error(
@@ -143,3 +146,10 @@ async def test_removing_a_sku_held_by_an_unpaid_order_is_refused(
     )
     still = (await client.get(f"{ADMIN}/products/{made['id']}", headers=admin)).json()
     assert len(still["skus"]) == 2
+    # Once the order no longer waits for payment, the SKU may go.
+    order_id = ordered.json()["id"]
+    cancelled = await client.post(f"/api/v1/orders/{order_id}/cancel", headers=buyer_headers)
+    assert cancelled.status_code == 200
+    edited = await client.put(f"{ADMIN}/products/{made['id']}", json=body, headers=admin)
+    assert edited.status_code == 200, edited.text
+    assert [s["id"] for s in edited.json()["skus"]] == [made["skus"][0]["id"]]

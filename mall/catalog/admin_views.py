@@ -34,6 +34,7 @@ from mall.catalog.service import StockChange
 from mall.catalog.uploads import store_image
 from mall.catalog.views import catalog_cache, image_storage
 from mall.errors import ValidationFailed
+from mall.shop import service as shop
 from mall.web import doc, parse_body, parse_query, render, render_page
 from models import Admin, Product
 
@@ -54,8 +55,7 @@ async def _product_out(request: Request, product: Product) -> AdminProductOut:
     return presenters.product_out(product, skus, image_storage(request))
 
 
-def _stock_out(request: Request, change: StockChange) -> StockOut:
-    threshold = request.app.ctx.settings.low_stock_threshold
+def _stock_out(change: StockChange, threshold: int) -> StockOut:
     return StockOut(
         sku_id=change.sku_id,
         product_id=change.product_id,
@@ -168,7 +168,7 @@ async def delete_category(request: Request, category_id: int) -> HTTPResponse:
 @admin_required(P.CATALOG_READ)
 async def list_products(request: Request) -> HTTPResponse:
     query = parse_query(request, AdminProductQuery)
-    threshold = request.app.ctx.settings.low_stock_threshold
+    threshold = (await shop.get()).low_stock_threshold
     rows, total = await service.get_all_products(query=query, low_stock_threshold=threshold)
     stock = await stock_totals([row.id for row in rows])
     storage = image_storage(request)
@@ -233,14 +233,13 @@ async def get_product(request: Request, product_id: int) -> HTTPResponse:
 @admin_required(P.CATALOG_WRITE)
 async def update_product(request: Request, product_id: int) -> HTTPResponse:
     data = parse_body(request, ProductIn)
-    settings = request.app.ctx.settings
     product, edit = await service.update_product(
         cache=catalog_cache(request),
         storage=image_storage(request),
         product_id=product_id,
         data=data,
         may_set_stock=await _has_permission(request.ctx.admin, P.STOCK_WRITE),
-        low_stock_threshold=settings.low_stock_threshold,
+        low_stock_threshold=(await shop.get()).low_stock_threshold,
     )
     await audit(
         request,
@@ -328,11 +327,12 @@ async def take_off_sale(request: Request, product_id: int) -> HTTPResponse:
 @admin_required(P.STOCK_WRITE)
 async def set_stock(request: Request, sku_id: int) -> HTTPResponse:
     data = parse_body(request, StockSet)
+    threshold = (await shop.get()).low_stock_threshold
     change = await service.change_stock(
         cache=catalog_cache(request),
         sku_id=sku_id,
         stock=data.stock,
-        low_stock_threshold=request.app.ctx.settings.low_stock_threshold,
+        low_stock_threshold=threshold,
     )
     await audit(
         request,
@@ -344,7 +344,7 @@ async def set_stock(request: Request, sku_id: int) -> HTTPResponse:
         stock=change.stock,
         reason=data.reason,
     )
-    return render(_stock_out(request, change))
+    return render(_stock_out(change, threshold))
 
 
 @bp.post("/skus/<sku_id:id>/stock/adjust")
@@ -359,11 +359,12 @@ async def set_stock(request: Request, sku_id: int) -> HTTPResponse:
 @admin_required(P.STOCK_WRITE)
 async def adjust_stock(request: Request, sku_id: int) -> HTTPResponse:
     data = parse_body(request, StockAdjust)
+    threshold = (await shop.get()).low_stock_threshold
     change = await service.change_stock(
         cache=catalog_cache(request),
         sku_id=sku_id,
         delta=data.delta,
-        low_stock_threshold=request.app.ctx.settings.low_stock_threshold,
+        low_stock_threshold=threshold,
     )
     await audit(
         request,
@@ -376,7 +377,7 @@ async def adjust_stock(request: Request, sku_id: int) -> HTTPResponse:
         delta=data.delta,
         reason=data.reason,
     )
-    return render(_stock_out(request, change))
+    return render(_stock_out(change, threshold))
 
 
 # --- banners ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -273,12 +274,15 @@ async def _add_or_revive(
 
 
 async def skus_in_pending_orders(sku_ids: Sequence[int]) -> list[int]:
-    """Which of these SKUs an order awaiting payment references (their removal is refused).
-
-    Orders do not exist yet: the orders work replaces this body with a query over order
-    items of orders in pending_payment. Until then no SKU is held.
-    """
-    return []
+    """Which of these SKUs an order awaiting payment references (their removal is refused)."""
+    if not sku_ids:
+        return []
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT DISTINCT i.sku_id FROM order_items i JOIN orders o ON o.id = i.order_id "
+        "WHERE o.status = 'pending_payment' AND i.sku_id = ANY($1::bigint[]) ORDER BY 1",
+        [list(sku_ids)],
+    )
+    return [int(r["sku_id"]) for r in rows]
 
 
 async def set_on_sale(*, cache: CatalogCache, product_id: int, on_sale: bool) -> Product:
@@ -338,13 +342,13 @@ class StockChange:
 
 
 async def record_stock_events(
-    changes: Sequence[StockChange], *, low_stock_threshold: int
+    changes: Sequence[StockChange], *, low_stock_threshold: int, reason: str = "admin"
 ) -> list[OutboxEvent]:
-    """Outbox events for admin stock changes; call inside the change's transaction.
+    """Outbox events for stock changes (admin, order, cancel, refund); call inside the
+    change's transaction.
 
-    stock.changed per product on its public channel (the shape order stock moves use,
-    with reason "admin"), and stock.low on the admin channel for each SKU that fell below
-    the threshold.
+    stock.changed per product on its public channel, and stock.low on the admin channel
+    for each SKU that fell below the threshold.
     """
     recorded: list[OutboxEvent] = []
     by_product: dict[int, list[dict[str, int]]] = {}
@@ -374,7 +378,7 @@ async def record_stock_events(
             await events.record(
                 channel=events.product_channel(product_id),
                 name=events.EventName.STOCK_CHANGED,
-                data={"product_id": product_id, "skus": skus, "reason": "admin"},
+                data={"product_id": product_id, "skus": skus, "reason": reason},
             )
         )
     return recorded

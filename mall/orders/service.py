@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 
 from mall import events, jobs, resources
 from mall.catalog.cache import CatalogCache
+from mall.catalog.service import record_stock_events
 from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.orders import pricing, stock
@@ -82,6 +83,10 @@ def cancel_schedule_id(order_id: int) -> str:
 
 def confirm_schedule_id(order_id: int) -> str:
     return f"auto-confirm:{order_id}"
+
+
+def _lines_of(items: list[OrderItem]) -> list[stock.Line]:
+    return [stock.Line(i.sku_id, i.quantity, i.title, i.specs) for i in items]
 
 
 def new_order_no() -> str:
@@ -304,9 +309,12 @@ async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> t
             recorded = await record_order_event(order, events.EventName.ORDER_CREATED)
             # Last: the conditional decrement locks the SKU rows until COMMIT, and a hot
             # SKU's buyers queue on that lock, so hold it for as few statements as possible.
-            changes = await stock.reserve(conn, [(ln.sku_id, ln.quantity) for ln in priced.lines])
-            recorded += await stock.record_stock_events(
-                changes, reason="order", low_threshold=settings.low_stock_threshold
+            changes = await stock.reserve(
+                conn,
+                [stock.Line(ln.sku_id, ln.quantity, ln.title, ln.specs) for ln in priced.lines],
+            )
+            recorded += await record_stock_events(
+                changes, reason="order", low_stock_threshold=settings.low_stock_threshold
             )
     except _Replay as replay:
         return await Order.get(id=replay.order_id), True
@@ -317,12 +325,12 @@ async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> t
         schedule_id=cancel_schedule_id(order.id),
         order_id=order.id,
     )
-    await _stock_moved({pid for pid, _ in changes.values()})
+    await stock_moved({c.product_id for c in changes})
     return order, False
 
 
-async def _stock_moved(product_ids: set[int]) -> None:
-    """Drop cached product details whose stock figures just changed."""
+async def stock_moved(product_ids: set[int]) -> None:
+    """Drop cached product details whose stock or sales figures just changed."""
     redis = resources.shared_redis()
     if redis is None or not product_ids:
         return
@@ -384,18 +392,20 @@ async def cancel(*, order: Order, reason: CancelReason, actor: str) -> Order:
             current = await Order.get(id=order.id)
             raise _state_conflict(current, "cancel")
         items = await OrderItem.filter(order_id=order.id)
-        changes = await stock.restore(conn, [(i.sku_id, i.quantity) for i in items])
-        await coupons.release_for_order(order_id=order.id)
+        if order.user_coupon_id is not None:
+            await coupons.release_for_order(order_id=order.id)
         order = await Order.get(id=order.id)
         recorded = await record_order_event(
             order, events.EventName.ORDER_CANCELLED, reason=reason.value
         )
-        recorded += await stock.record_stock_events(
-            changes, reason="cancel", low_threshold=settings.low_stock_threshold
+        # Last, as in create: the SKU rows stay locked until COMMIT.
+        changes = await stock.restore(conn, _lines_of(items))
+        recorded += await record_stock_events(
+            changes, reason="cancel", low_stock_threshold=settings.low_stock_threshold
         )
     await events.publish(recorded)
     await jobs.unschedule(cancel_schedule_id(order.id))
-    await _stock_moved({pid for pid, _ in changes.values()})
+    await stock_moved({c.product_id for c in changes})
     return order
 
 
@@ -583,17 +593,17 @@ async def complete_refund(*, order_id: int, refund_id: int, actor: str) -> bool:
             return False
         await RefundRequest.filter(id=refund_id).update(status=RefundStatus.REFUNDED.value)
         items = await OrderItem.filter(order_id=order_id)
-        changes = await stock.restore(conn, [(i.sku_id, i.quantity) for i in items])
+        changes = await stock.restore(conn, _lines_of(items))
         for item in items:
             await Product.filter(id=item.product_id).update(sales=F("sales") - item.quantity)
         await coupons.return_for_refund(order_id=order_id)
         order = await Order.get(id=order_id)
         recorded = await record_order_event(order, events.EventName.ORDER_REFUNDED)
-        recorded += await stock.record_stock_events(
-            changes, reason="refund", low_threshold=settings.low_stock_threshold
+        recorded += await record_stock_events(
+            changes, reason="refund", low_stock_threshold=settings.low_stock_threshold
         )
     await events.publish(recorded)
-    await _stock_moved({pid for pid, _ in changes.values()})
+    await stock_moved({c.product_id for c in changes})
     return True
 
 

@@ -188,6 +188,9 @@ async def settle_paid(*, order: Order, tx: PayQueryResult, source: str) -> Order
         await jobs.kick(REFUND_TASK, refund_id=refund.id)
     else:
         await jobs.unschedule(orders.cancel_schedule_id(order.id))
+        # Paid orders change products' sales figures.
+        items = await OrderItem.filter(order_id=order.id).values_list("product_id", flat=True)
+        await orders.stock_moved({int(pid) for pid in cast(list[int], items)})
     return await Order.get(id=order.id)
 
 
@@ -240,18 +243,18 @@ async def cancel_unpaid(*, order: Order, reason: CancelReason, actor: str) -> Or
             code="invalid_order_state",
             details={"status": order.status},
         )
-    fresh = await Order.get(id=order.id)
-    if fresh.prepay_id is not None and _gateway is not None:
+    # Every caller has just loaded the order; the cancel's conditional UPDATE decides anyway.
+    if order.prepay_id is not None and _gateway is not None:
         try:
-            await _gateway.close(out_trade_no=fresh.order_no)
+            await _gateway.close(out_trade_no=order.order_no)
         except OrderAlreadyPaid:
-            paid = await reconcile(order=fresh)
+            paid = await reconcile(order=order)
             raise Conflict(
                 "The order was paid", code="invalid_order_state", details={"status": paid.status}
             ) from None
         except PayError as exc:
             raise _upstream(exc) from None
-    return await orders.cancel(order=fresh, reason=reason, actor=actor)
+    return await orders.cancel(order=order, reason=reason, actor=actor)
 
 
 async def cancel_if_unpaid(*, order_id: int) -> str:
