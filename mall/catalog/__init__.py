@@ -1,0 +1,1 @@
+"""The catalogue: categories, products with SKUs, search, banners, uploads, caching."""
