@@ -195,3 +195,47 @@ async def test_subscription_cap(client: httpx.AsyncClient, base_url, settings) -
         replies = [await recv_json(ws) for _ in range(settings.ws_max_subscriptions)]
         assert [r["type"] for r in replies].count("subscribed") == settings.ws_max_subscriptions - 1
         assert replies[-1]["code"] == "too_many_subscriptions"
+
+
+async def test_resume_after_live_events_sends_each_missed_event_once(
+    client: httpx.AsyncClient, base_url
+) -> None:
+    user = await login(client, "gail")
+    channel = f"user:{user['user']['id']}"
+    url = ws_url(base_url, "/ws", user["access_token"])
+    async with websockets.connect(url) as ws:
+        await recv_json(ws)
+        await emit(channel, "order.created", {"n": 0})
+        seen = (await next_of_type(ws, "event"))["id"]
+    await emit(channel, "order.paid", {"n": 1})  # missed while away
+    async with websockets.connect(url) as ws:
+        await recv_json(ws)
+        # A live event reaches the new socket before the client gets to ask for a resume.
+        await emit(channel, "order.shipped", {"n": 2})
+        assert (await next_of_type(ws, "event"))["data"] == {"n": 2}
+        await ws.send(json.dumps({"op": "resume", "channel": channel, "after": seen}))
+        replayed = await next_of_type(ws, "event")
+        assert replayed["data"] == {"n": 1}
+        assert (await next_of_type(ws, "resumed"))["replayed"] == 1
+        await emit(channel, "order.completed", {"n": 3})
+        assert (await next_of_type(ws, "event"))["data"] == {"n": 3}
+        with pytest.raises(TimeoutError):
+            await next_of_type(ws, "event", timeout=0.3)
+
+
+async def test_ban_ends_open_sockets(client: httpx.AsyncClient, base_url) -> None:
+    await make_admin("root")
+    admin = await admin_login(client)
+    user = await login(client, "hugo")
+    async with websockets.connect(ws_url(base_url, "/ws", user["access_token"])) as ws:
+        await recv_json(ws)
+        banned = await client.post(
+            f"/api/admin/users/{user['user']['id']}/ban",
+            json={"reason": "fraud"},
+            headers=bearer(admin["access_token"]),
+        )
+        assert banned.status_code == 200
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 4401

@@ -9,7 +9,6 @@ Sanic, so the comparison is about code, not event loops.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import redis.asyncio as aioredis

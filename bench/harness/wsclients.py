@@ -118,7 +118,7 @@ class Clients:
         await asyncio.gather(*(one(u, lb) for u, lb in zip(urls, labels, strict=True)))
         return {"connected": len(self.clients), "failed": sum(errors.values()), "errors": errors}
 
-    async def send_all(self, text: str, ack: str, timeout: float) -> dict[str, Any]:
+    async def send_all(self, text: str, ack: str, within: float) -> dict[str, Any]:
         self.ack, self.acks, self.ack_target = ack, 0, len(self.clients)
         self.acked = asyncio.Event()
         if not self.clients:
@@ -126,7 +126,7 @@ class Clients:
         for _, ws, _ in self.clients:
             await ws.send(text)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.acked.wait(), timeout)
+            await asyncio.wait_for(self.acked.wait(), within)
         acked, self.ack = self.acks, None
         return {"acked": acked}
 

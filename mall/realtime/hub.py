@@ -1,20 +1,26 @@
 """Per-process websocket fan-out: one Redis subscription feeds every local socket.
 
-Each socket has a bounded send queue drained by its own task, so a slow or stuck client
-only ever fills its own queue (and is dropped when it overflows); the fan-out loop never
-waits on a socket. Tokens are rechecked for all sockets of the process at once (logout,
-ban), and each socket ends when its token expires.
+A message goes straight to the socket's transport when the client keeps up (nothing
+queued, nothing buffered), as websockets' own broadcast() does: no task per message and
+socket, so one event reaches thousands of sockets in one pass. Otherwise it waits in the
+socket's bounded queue, drained by a task of its own that exists only while messages
+wait: a slow or stuck client only ever fills its own queue (and is dropped when it
+overflows or a send hangs), the fan-out never waits on a socket, and an idle socket costs
+no task. Timers are per process, not per socket or message: one watchdog for hung sends,
+one recheck of every socket's token (logout, ban); a socket also ends when its token
+expires.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from websockets.protocol import State
 
 from mall import events
 from mall.auth import service as auth
@@ -24,6 +30,8 @@ from mall.observability import WS_CONNECTIONS
 log = logging.getLogger("mall.realtime")
 
 SEND_QUEUE_SIZE = 256
+# A send still waiting for the client to read after this long (give or take a watchdog
+# round) drops the client.
 SEND_TIMEOUT = 10.0
 # Tokens rechecked per round trip (one MGET of 2 keys each, one query).
 RECHECK_BATCH = 1000
@@ -40,7 +48,7 @@ def _stream_key(stream_id: str) -> tuple[int, int]:
 
 
 class Connection:
-    """One websocket: its channels, its send queue and what it has been sent per channel."""
+    """One websocket: its channels, what waits to be sent and what it was sent per channel."""
 
     def __init__(self, ws: Any, *, endpoint: str, claims: Claims, max_subscriptions: int) -> None:
         self.ws = ws
@@ -48,55 +56,94 @@ class Connection:
         self.claims = claims
         self.max_subscriptions = max_subscriptions
         self.channels: set[str] = set()
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(SEND_QUEUE_SIZE)
         self.last_sent: dict[str, tuple[int, int]] = {}
+        # The first event each channel got live: everything from it to last_sent was sent,
+        # so a resume asked for later must not send those again.
+        self.first_live: dict[str, tuple[int, int]] = {}
         # Live events that arrive while a channel is being replayed wait here.
         self.replaying: dict[str, list[tuple[str, str]]] = {}
-        self.closed = asyncio.Event()
+        self.outbox: deque[str] = deque()
+        self.sender: asyncio.Task[None] | None = None
+        # When the send under way began (loop time), for the watchdog.
+        self.sending_since: float | None = None
+        self.loop = asyncio.get_running_loop()
+        # Done when the socket is to end: closed by us (close_code) or left by the client.
+        self.ended: asyncio.Future[None] = self.loop.create_future()
         self.close_code = 1000
         self.close_reason = ""
         self.expiry: asyncio.TimerHandle | None = None
 
-    def send_json_text(self, text: str) -> None:
-        """Queue a message; a full queue means the client is not keeping up: drop it."""
-        if self.closed.is_set():
-            return
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            self.close(CLOSE_TOO_SLOW, "client too slow")
+    @property
+    def closed(self) -> bool:
+        return self.ended.done()
 
-    def offer_event(self, channel: str, stream_id: str, text: str) -> None:
+    def send_json_text(self, text: str) -> None:
+        """Send a message now, or queue it; a full queue means the client is not keeping up:
+        drop it."""
+        if self.closed or (self.sender is None and self._write_now(text)):
+            return
+        if len(self.outbox) >= SEND_QUEUE_SIZE:
+            self.close(CLOSE_TOO_SLOW, "client too slow")
+            return
+        self.outbox.append(text)
+        if self.sender is None:
+            self.sender = self.loop.create_task(self._send_queued())
+
+    def _write_now(self, text: str) -> bool:
+        """Write TEXT's frame to the transport if that cannot wait or reorder anything: no
+        message queued (the caller checks) or being sent, nothing left unsent in the
+        transport's buffer. This is what Sanic's ws.send() does, minus the coroutine."""
+        ws = self.ws
+        transport = getattr(ws.io_proto, "transport", None)
+        if (
+            transport is None
+            or transport.is_closing()
+            or transport.get_write_buffer_size()
+            or ws.conn_mutex.locked()
+            or ws.ws_proto.state is not State.OPEN
+        ):
+            return False
+        ws.ws_proto.send_text(text.encode())
+        for data in ws.ws_proto.data_to_send():
+            transport.write(data)
+        return True
+
+    def offer_event(
+        self, channel: str, stream_id: str, text: str, key: tuple[int, int] | None = None
+    ) -> None:
         """Deliver a live event unless it was already sent (replay overlap) or is held back."""
         pending = self.replaying.get(channel)
         if pending is not None:
             pending.append((stream_id, text))
             return
-        key = _stream_key(stream_id)
+        key = key or _stream_key(stream_id)
         if key <= self.last_sent.get(channel, (-1, -1)):
             return
         self.last_sent[channel] = key
+        self.first_live.setdefault(channel, key)
         self.send_json_text(text)
 
     def close(self, code: int, reason: str) -> None:
-        if self.closed.is_set():
+        """End the socket with CODE; its handler sends the close frame."""
+        if self.closed:
             return
         self.close_code, self.close_reason = code, reason
-        self.closed.set()
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(None)
+        self.ended.set_result(None)
 
-    async def run_sender(self) -> None:
-        """Drain the queue to the socket; a send that hangs past SEND_TIMEOUT drops it."""
-        while True:
-            text = await self.queue.get()
-            if text is None or self.closed.is_set():
-                return
-            try:
-                await asyncio.wait_for(self.ws.send(text), SEND_TIMEOUT)
-            except (TimeoutError, Exception):
-                self.close(CLOSE_TOO_SLOW, "send failed")
-                return
+    async def _send_queued(self) -> None:
+        """Send until the queue is empty."""
+        try:
+            while self.outbox and not self.closed:
+                self.sending_since = self.loop.time()
+                await self.ws.send(self.outbox.popleft())
+        except Exception:
+            self.close(CLOSE_TOO_SLOW, "send failed")
+        finally:
+            self.sending_since = None
+            self.sender = None
+
+    def send_hung(self, now: float) -> bool:
+        return self.sending_since is not None and now - self.sending_since > SEND_TIMEOUT
 
 
 class Hub:
@@ -114,6 +161,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._read_forever()),
             asyncio.create_task(self._recheck_forever()),
+            asyncio.create_task(self._watch_sends_forever()),
         ]
         await asyncio.wait_for(self._subscribed.wait(), 10)
 
@@ -147,6 +195,7 @@ class Hub:
     def leave(self, conn: Connection, channel: str) -> None:
         conn.channels.discard(channel)
         conn.last_sent.pop(channel, None)
+        conn.first_live.pop(channel, None)
         subscribers = self.by_channel.get(channel)
         if subscribers is not None:
             subscribers.discard(conn)
@@ -161,13 +210,25 @@ class Hub:
         except Exception:
             conn.replaying.pop(channel, None)
             raise
-        conn.last_sent[channel] = _stream_key(after)
-        held = conn.replaying.pop(channel)
+        # Live events may already have gone out on this channel (between the welcome and
+        # this resume): those are skipped; older ones the client missed still go, after
+        # them (the ids tell the order).
+        sent_from = conn.first_live.get(channel)
+        sent_to = conn.last_sent.get(channel, (-1, -1))
+        replayed = 0
         for envelope in missed:
-            conn.offer_event(channel, envelope["id"], _dumps(envelope))
+            key = _stream_key(envelope["id"])
+            if sent_from is not None and sent_from <= key <= sent_to:
+                continue
+            conn.send_json_text(_dumps(envelope))
+            sent_to = max(sent_to, key)
+            replayed += 1
+        conn.last_sent[channel] = max(sent_to, _stream_key(after))
+        conn.first_live.pop(channel, None)
+        held = conn.replaying.pop(channel)
         for stream_id, text in held:
             conn.offer_event(channel, stream_id, text)
-        return len(missed)
+        return replayed
 
     def dispatch(self, channel: str, message: str) -> None:
         subscribers = self.by_channel.get(channel)
@@ -177,8 +238,9 @@ class Hub:
         # The stored payload is the envelope minus type/channel/id: splice them in once
         # for all subscribers instead of encoding per socket.
         text = f'{{"type":"event","channel":"{channel}","id":"{stream_id}",{payload[1:]}'
+        key = _stream_key(stream_id)
         for conn in list(subscribers):
-            conn.offer_event(channel, stream_id, text)
+            conn.offer_event(channel, stream_id, text, key)
 
     async def recheck(self) -> None:
         """End the sockets whose token was revoked or whose account was banned or disabled
@@ -198,6 +260,15 @@ class Hub:
                 await self.recheck()
             except Exception:
                 log.warning("could not recheck socket tokens; retrying", exc_info=True)
+
+    async def _watch_sends_forever(self) -> None:
+        """Drop the clients whose send has waited past SEND_TIMEOUT for them to read."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(SEND_TIMEOUT / 4)
+            now = loop.time()
+            for conn in [c for c in self.connections if c.send_hung(now)]:
+                conn.close(CLOSE_TOO_SLOW, "send timed out")
 
     async def _read_forever(self) -> None:
         prefix_len = len(events.LIVE_PREFIX)

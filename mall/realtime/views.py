@@ -85,25 +85,25 @@ async def serve(
     hub.register(conn)
     hub.join(conn, home)
     conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
-    tasks = [
-        asyncio.create_task(conn.run_sender()),
-        asyncio.create_task(_read_ops(conn, hub, ws, may_read)),
-    ]
-    closed = asyncio.create_task(conn.closed.wait())
+    # Sanic's recv() ends in a CancelledError when the client closes: read in a task of its
+    # own, whose end (however it ends) ends the socket.
+    reader = asyncio.create_task(_read_ops(conn, hub, ws, may_read))
+    reader.add_done_callback(lambda _: conn.close(1000, ""))
     try:
-        await asyncio.wait([*tasks[1:], closed], return_when=asyncio.FIRST_COMPLETED)
-        if conn.closed.is_set():
-            # Let the sender flush what was queued before the close (e.g. a final error).
+        await conn.ended
+        if conn.sender is not None:
+            # Let a send under way finish (e.g. a final error) before the close frame.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(tasks[0]), 1)
+                await asyncio.wait_for(asyncio.shield(conn.sender), 1)
     finally:
         hub.unregister(conn)
-        for task in [*tasks, closed]:
+        tasks = [t for t in (reader, conn.sender) if t is not None]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, closed, return_exceptions=True)
-        if conn.closed.is_set():
-            with contextlib.suppress(Exception):
-                await ws.close(conn.close_code, conn.close_reason)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # A no-op when the client closed first.
+        with contextlib.suppress(Exception):
+            await ws.close(conn.close_code, conn.close_reason)
 
 
 async def _read_ops(
