@@ -8,11 +8,18 @@ The scheduler remembers the ids it has sent until a refresh stops listing them, 
 ids it is handed carry the due time (`<schedule id>@<due ms>`): a schedule moved or
 re-added under the same id is a new one to it, and sending or deleting an older version
 never touches the newer one.
+
+Taskiq's scheduler loop wakes on whole seconds and sends what is due by then, so a job
+would fire up to a second late and every second's jobs would reach the workers in one
+burst. The scheduler is told each schedule is due one tick early, and `pre_send` waits
+for the real due time: jobs go out on time, spread over the second, never early.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from datetime import timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -20,6 +27,8 @@ from taskiq import ScheduledTask, ScheduleSource
 from taskiq.exceptions import ScheduledTaskCancelledError
 
 VERSION_SEPARATOR = "@"
+# Taskiq's scheduler loop ticks every second (it cannot tick faster).
+SCHEDULER_TICK = timedelta(seconds=1)
 
 # Remove a schedule only if it is still the version that was sent (not re-added since).
 _DELETE_IF_VERSION = """
@@ -111,13 +120,18 @@ class SortedSetScheduleSource(ScheduleSource):
             task.schedule_id = (
                 f"{task.schedule_id}{VERSION_SEPARATOR}{_due_ms(task.time.timestamp())}"
             )
+            # Picked up on the tick before it is due; pre_send waits for the due time.
+            task.time -= SCHEDULER_TICK
             schedules.append(task)
         return schedules
 
     async def pre_send(self, task: ScheduledTask) -> None:
+        base, version = _split(task.schedule_id)
+        early = version / 1000 - time.time()
+        if early > 0:
+            await asyncio.sleep(early)
         # The scheduler holds fetched schedules in memory: one deleted (order paid) or
         # moved since must not be sent.
-        base, version = _split(task.schedule_id)
         score = await self.redis.zscore(self.due_key, base)
         if score is None or _due_ms(score) != version:
             raise ScheduledTaskCancelledError

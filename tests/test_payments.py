@@ -81,6 +81,7 @@ async def test_pay_end_to_end_and_the_cancellation_never_fires(
     owner = (await Order.get(id=order["id"])).user_id
     names = [e.name for e in await OutboxEvent.filter(channel=f"user:{owner}")]
     assert "order.paid" in names and "payment.succeeded" in names
+
     # Paying removes the cancellation schedule (right after the commit that marked it paid);
     # the task would also find nothing to do.
     async def unscheduled() -> bool:

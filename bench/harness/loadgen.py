@@ -76,7 +76,7 @@ def run_load(
             "calls": [_call_json(c) for c in calls],
         }
         plan_path.write_text(json.dumps(plan))
-        subprocess.run(  # noqa: S603 - our own interpreter and module
+        subprocess.run(
             [sys.executable, "-m", "bench.harness.loadgen", str(plan_path), str(result_path)],
             env=env,
             cwd=REPO_ROOT,

@@ -64,14 +64,12 @@ class Processes:
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
 
-    def start(
-        self, name: str, argv: Sequence[str], env: dict[str, str]
-    ) -> subprocess.Popen[bytes]:
+    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         """Start `argv` (a list, no shell) in its own session with output to <name>.log."""
         if name in self.children:
             raise ValueError(f"{name} is already running")
         with self.log_path(name).open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter and commands
+            process = subprocess.Popen(
                 list(argv),
                 env=env,
                 cwd=REPO_ROOT,
@@ -130,7 +128,7 @@ def wait_for_http(url: str, procs: Processes, timeout: float = 60.0) -> None:
     while time.monotonic() < deadline:
         procs.check_alive()
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our URL
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -214,3 +212,70 @@ def cpu_snapshot(pids: list[int]) -> dict[int, float]:
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds used between two snapshots (a process born meanwhile counts whole)."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(idle, total) jiffies of all CPUs since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return idle, sum(fields[:8])
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes of the machine have used since boot (every core)."""
+    idle, total = _cpu_times()
+    return (total - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_idle(seconds: float = 2.0) -> float:
+    """The machine's idle share (0-1) over the next `seconds`."""
+    idle0, total0 = _cpu_times()
+    time.sleep(seconds)
+    idle1, total1 = _cpu_times()
+    return (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_until_idle(min_idle: float, max_wait: float) -> float:
+    """Wait (up to `max_wait` s) for a machine others may be using to quieten down.
+
+    Returns the idle share last seen, for the report.
+    """
+    deadline = time.monotonic() + max_wait
+    idle = cpu_idle()
+    while idle < min_idle and time.monotonic() < deadline:
+        print(f"bench: machine only {idle:.0%} idle, waiting for {min_idle:.0%}", flush=True)
+        idle = cpu_idle(5.0)
+    return idle
+
+
+class CpuMeter:
+    """CPU seconds used over a span by named groups of processes, and by the rest.
+
+    Each group is a function listing its live pids, called at start and at stop: a process
+    born meanwhile counts whole, one that exited meanwhile is missed. "others" is what
+    the whole machine used minus the groups: other users of a shared machine.
+    """
+
+    OTHERS = "others on the machine"
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self.groups = groups
+        self._before: dict[str, dict[int, float]] = {}
+        self._busy = 0.0
+        self._started = 0.0
+        self.seconds = 0.0  # wall time from start() to stop()
+
+    def start(self) -> None:
+        self._before = {name: cpu_snapshot(pids()) for name, pids in self.groups.items()}
+        self._busy = machine_busy_seconds()
+        self._started = time.monotonic()
+
+    def stop(self) -> dict[str, float]:
+        busy = machine_busy_seconds() - self._busy
+        self.seconds = time.monotonic() - self._started
+        used = {
+            name: cpu_used(self._before[name], cpu_snapshot(pids()))
+            for name, pids in self.groups.items()
+        }
+        used[self.OTHERS] = max(0.0, busy - sum(used.values()))
+        return used

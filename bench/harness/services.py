@@ -7,8 +7,8 @@ flushed, so give every benchmark its own of both.
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,9 @@ class Target:
 
     def __post_init__(self) -> None:
         if not self.database.startswith(DATABASE_PREFIX):
-            raise ValueError(f"a benchmark database is named {DATABASE_PREFIX}*, not {self.database}")
+            raise ValueError(
+                f"a benchmark database is named {DATABASE_PREFIX}*, not {self.database}"
+            )
 
     @property
     def database_url(self) -> str:
@@ -85,14 +87,18 @@ async def recreate_database(target: Target, env: dict[str, str]) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}"')
     finally:
         await conn.close()
-    subprocess.run(  # `mall migrate` creates the database, then applies every migration
-        [sys.executable, "-m", "mall.cli", "migrate"],
+    # `mall migrate` creates the database, then applies every migration.
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mall.cli",
+        "migrate",
         env=env,
         cwd=REPO_ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        timeout=120,
+        stdout=asyncio.subprocess.DEVNULL,
     )
+    if await asyncio.wait_for(migrate.wait(), 120) != 0:
+        raise RuntimeError(f"mall migrate failed with {migrate.returncode}")
 
 
 async def flush_redis(target: Target) -> None:

@@ -16,10 +16,7 @@ bp = Blueprint("cart")
 
 async def cart_out(items: list[CartItem]) -> CartOut:
     skus = {s.id: s for s in await Sku.filter(id__in=[i.sku_id for i in items])}
-    products = {
-        p.id: p
-        for p in await Product.filter(id__in={s.product_id for s in skus.values()})
-    }
+    products = {p.id: p for p in await Product.filter(id__in={s.product_id for s in skus.values()})}
     lines: list[CartLineOut] = []
     for item in items:
         sku = skus.get(item.sku_id)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from mall.catalog.schemas import Sort
 
@@ -95,23 +96,29 @@ async def find_products(
     count_up_to: int | None = None,
 ) -> tuple[list[ProductRow], int]:
     """One page of matching products and how many match in all (at most count_up_to)."""
-    conn = connections.get("default")
     where, params = product_filter.where()
     n = len(params)
-    rows = await conn.execute_query_dict(
-        f"SELECT {COLUMNS} FROM products p WHERE {where}"  # noqa: S608 - no input in the text
-        f" ORDER BY {ORDER_BY[sort]} LIMIT ${n + 1} OFFSET ${n + 2}",
-        [*params, limit, offset],
-    )
-    if 0 < len(rows) < limit or (not rows and offset == 0):
-        total = offset + len(rows)  # the last page: no need to count
-    else:
-        cap = "" if count_up_to is None else f" LIMIT {int(count_up_to)}"
-        counted = await conn.execute_query_dict(
-            f"SELECT count(*) AS n FROM (SELECT 1 FROM products p WHERE {where}{cap}) m",  # noqa: S608
-            params,
+    async with in_transaction() as conn:
+        if product_filter.keywords:
+            # The best plan depends on the keyword: a rare one reads the trigram index, a
+            # common one walks the sort order's index and stops after a page. A prepared
+            # statement's generic plan knows neither, and asyncpg reuses prepared
+            # statements: at 100k products the generic plan took 64 ms where this takes 0.4.
+            await conn.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
+        rows = await conn.execute_query_dict(
+            f"SELECT {COLUMNS} FROM products p WHERE {where}"  # noqa: S608 - no input in the text
+            f" ORDER BY {ORDER_BY[sort]} LIMIT ${n + 1} OFFSET ${n + 2}",
+            [*params, limit, offset],
         )
-        total = int(counted[0]["n"])
+        if 0 < len(rows) < limit or (not rows and offset == 0):
+            total = offset + len(rows)  # the last page: no need to count
+        else:
+            cap = "" if count_up_to is None else f" LIMIT {int(count_up_to)}"
+            counted = await conn.execute_query_dict(
+                f"SELECT count(*) AS n FROM (SELECT 1 FROM products p WHERE {where}{cap}) m",  # noqa: S608
+                params,
+            )
+            total = int(counted[0]["n"])
     return [ProductRow(**row) for row in rows], total
 
 

@@ -71,26 +71,27 @@ def merge_lines(lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 async def price_lines(lines: Sequence[tuple[int, int]]) -> list[PricedLine]:
     """Current price and snapshot data of each SKU; every SKU must be on sale now."""
     merged = merge_lines(lines)
-    skus = {s.id: s for s in await Sku.filter(id__in=[sku_id for sku_id, _ in merged])}
-    products = {p.id: p for p in await Product.filter(id__in={s.product_id for s in skus.values()})}
-    hidden = set(
-        await Category.filter(
-            id__in={p.category_id for p in products.values() if p.category_id}, visible=False
-        ).values_list("id", flat=True)
-    )
+    # One query: each SKU with its product and the product's category (for visibility).
+    skus = {
+        s.id: s
+        for s in await Sku.filter(id__in=[sku_id for sku_id, _ in merged]).select_related(
+            "product__category"
+        )
+    }
     priced: list[PricedLine] = []
     for sku_id, quantity in merged:
         sku = skus.get(sku_id)
-        product = products.get(sku.product_id) if sku else None
+        product: Product | None = sku.product if sku else None
         if sku is None or product is None:
             raise NotFound(
                 f"SKU {sku_id} not found", code="sku_not_found", details={"sku_id": sku_id}
             )
+        category: Category | None = product.category
         if (
             sku.archived_at is not None
             or product.archived_at is not None
             or not product.on_sale
-            or product.category_id in hidden
+            or (category is not None and not category.visible)
         ):
             raise Conflict(
                 f"SKU {sku_id} is not on sale", code="sku_unavailable", details={"sku_id": sku_id}
