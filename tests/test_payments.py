@@ -57,6 +57,16 @@ async def status_of(order_id: int) -> str:
     return (await Order.get(id=order_id)).status
 
 
+async def pay_through_simulator(sim: httpx.AsyncClient, order: dict) -> None:
+    """The customer pays; WeChat notifies; the order turns paid."""
+    assert (await sim.post(f"/sim/pay/{order['order_no']}")).status_code == 200
+
+    async def paid() -> bool:
+        return await status_of(order["id"]) == "paid"
+
+    await eventually(paid)
+
+
 async def test_pay_end_to_end_and_the_cancellation_never_fires(
     client: httpx.AsyncClient, settings, wechat_sim: str, redis
 ) -> None:
@@ -69,12 +79,7 @@ async def test_pay_end_to_end_and_the_cancellation_never_fires(
     assert await redis.zscore("mall:schedule:due", f"cancel-unpaid:{order['id']}") is not None
 
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
-        assert (await sim.post(f"/sim/pay/{order['order_no']}")).status_code == 200
-
-    async def paid() -> bool:
-        return await status_of(order["id"]) == "paid"
-
-    await eventually(paid)
+        await pay_through_simulator(sim, order)
     shown = (await client.get(f"/api/v1/orders/{order['id']}", headers=headers)).json()
     assert shown["status"] == "paid" and shown["paid_at"]
     assert await Payment.filter(order_id=order["id"]).count() == 1
@@ -152,12 +157,7 @@ async def test_ten_identical_notifications_at_once_record_one_payment(
     order, headers, _ = await place_order(client, settings)
     await prepay(client, order, headers)
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
-        await sim.post(f"/sim/pay/{order['order_no']}")
-
-        async def paid() -> bool:
-            return await status_of(order["id"]) == "paid"
-
-        await eventually(paid)
+        await pay_through_simulator(sim, order)
         replay = await sim.post(f"/sim/notify/replay/{order['order_no']}", json={"times": 10})
         assert replay.status_code == 200, replay.text
     statuses = [d["status"] for d in replay.json()["deliveries"]]
@@ -271,12 +271,7 @@ async def test_refund_end_to_end_with_duplicate_refund_notification(
     order, headers, sku = await place_order(client, settings)
     await prepay(client, order, headers)
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
-        await sim.post(f"/sim/pay/{order['order_no']}")
-
-        async def paid() -> bool:
-            return await status_of(order["id"]) == "paid"
-
-        await eventually(paid)
+        await pay_through_simulator(sim, order)
         asked = await client.post(
             f"/api/v1/orders/{order['id']}/refund", json={"reason": "尺码不合适"}, headers=headers
         )
@@ -314,12 +309,7 @@ async def test_failed_refund_is_visible_and_can_be_retried(
     order, headers, _ = await place_order(client, settings)
     await prepay(client, order, headers)
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
-        await sim.post(f"/sim/pay/{order['order_no']}")
-
-        async def paid() -> bool:
-            return await status_of(order["id"]) == "paid"
-
-        await eventually(paid)
+        await pay_through_simulator(sim, order)
         await client.post(
             f"/api/v1/orders/{order['id']}/refund", json={"reason": "坏了"}, headers=headers
         )
