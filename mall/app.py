@@ -42,10 +42,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     """Build the app; every resource is opened per worker process in before_server_start."""
     settings = settings or Settings()
     settings.check_production()
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    _configure_logging(settings.log_level)
 
     app = Sanic(APP_NAME)
     # An image upload is one multipart body: room for the file and the form around it.
@@ -130,6 +127,17 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         await resources.close_db()
 
     return app
+
+
+def _configure_logging(level: str) -> None:
+    """Our loggers (mall.*) get one handler; Sanic's keep their own, so nothing prints twice."""
+    mall_log = logging.getLogger("mall")
+    mall_log.setLevel(level)
+    if not mall_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        mall_log.addHandler(handler)
+        mall_log.propagate = False
 
 
 def path_id(value: str) -> int:

@@ -64,6 +64,7 @@ async def test_create_order_reserves_stock_and_writes_events(
     assert order["pay_amount"] == 5000 + 800 and order["remark"] == "放门口"
     assert order["items"][0]["price"] == 2500 and order["items"][0]["quantity"] == 2
     assert order["address"]["city"] == "广州市"
+    assert order["items"][0]["cover_url"] == "https://img.example.com/cover.png"
     assert datetime.fromisoformat(order["expires_at"]) > datetime.now(UTC) + timedelta(minutes=29)
     assert (await Sku.get(id=sku.id)).stock == 3
     names = {(e.channel, e.name) for e in await OutboxEvent.all()}
@@ -353,3 +354,20 @@ async def test_order_bad_input(client: httpx.AsyncClient, settings) -> None:
     )
     assert_error(await client.get("/api/v1/orders?status=lost", headers=headers), 422)
     assert await Order.all().count() == 0
+
+
+async def test_snapshot_cover_is_a_url_clients_can_load(
+    client: httpx.AsyncClient, settings
+) -> None:
+    product, (sku,) = await make_product()
+    stored = "/uploads/" + "ab" * 32 + ".png"  # an uploaded image, kept as a reference
+    await type(product).filter(id=product.id).update(cover="", images=[stored])
+    [(user, headers)] = await make_buyers(settings, 1)
+    await client.post("/api/v1/cart/items", json={"sku_id": sku.id, "quantity": 1}, headers=headers)
+    cart = (await client.get("/api/v1/cart", headers=headers)).json()
+    expected = settings.public_base_url.rstrip("/") + stored
+    assert cart["items"][0]["cover_url"] == expected
+    order = (
+        await client.post("/api/v1/orders", json=await order_body(user.id, sku.id), headers=headers)
+    ).json()
+    assert order["items"][0]["cover_url"] == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 from openapi_spec_validator import validate
 
@@ -106,7 +108,13 @@ async def test_unhandled_error_is_500_with_request_id_and_no_traceback(caplog) -
     async def boom(request):
         raise RuntimeError("secret internals")
 
-    _, resp = await app.asgi_client.get("/boom", headers={"X-Request-ID": "req-42"})
+    # mall's loggers do not propagate to the root logger: listen on ours directly.
+    errors_log = logging.getLogger("mall.errors")
+    errors_log.addHandler(caplog.handler)
+    try:
+        _, resp = await app.asgi_client.get("/boom", headers={"X-Request-ID": "req-42"})
+    finally:
+        errors_log.removeHandler(caplog.handler)
     assert resp.status == 500
     assert resp.json == {
         "error": {

@@ -7,6 +7,9 @@ from sanic.response import HTTPResponse, empty
 
 from mall.auth.guards import user_required
 from mall.cart import service
+from mall.catalog.storage import ImageStorage
+from mall.catalog.views import image_storage
+from mall.orders.pricing import cover_url
 from mall.orders.schemas import CartItemIn, CartItemPatch, CartLineOut, CartOut
 from mall.web import doc, parse_body, render
 from models import CartItem, Product, Sku
@@ -14,7 +17,7 @@ from models import CartItem, Product, Sku
 bp = Blueprint("cart")
 
 
-async def cart_out(items: list[CartItem]) -> CartOut:
+async def cart_out(items: list[CartItem], images: ImageStorage) -> CartOut:
     skus = {s.id: s for s in await Sku.filter(id__in=[i.sku_id for i in items])}
     products = {p.id: p for p in await Product.filter(id__in={s.product_id for s in skus.values()})}
     lines: list[CartLineOut] = []
@@ -35,7 +38,7 @@ async def cart_out(items: list[CartItem]) -> CartOut:
                 sku_id=item.sku_id,
                 product_id=product.id if product else 0,
                 title=product.title if product else "",
-                cover_url=product.cover if product else "",
+                cover_url=cover_url(product, images) if product else "",
                 specs=dict(sku.specs or {}) if sku else {},
                 price=sku.price if sku else 0,
                 quantity=item.quantity,
@@ -61,7 +64,9 @@ async def cart_out(items: list[CartItem]) -> CartOut:
 )
 @user_required
 async def get_cart(request: Request) -> HTTPResponse:
-    return render(await cart_out(await service.get_all(user=request.ctx.user)))
+    return render(
+        await cart_out(await service.get_all(user=request.ctx.user), image_storage(request))
+    )
 
 
 @bp.post("/cart/items")
@@ -78,7 +83,10 @@ async def get_cart(request: Request) -> HTTPResponse:
 async def add_item(request: Request) -> HTTPResponse:
     data = parse_body(request, CartItemIn)
     await service.add(user=request.ctx.user, data=data)
-    return render(await cart_out(await service.get_all(user=request.ctx.user)), status=201)
+    return render(
+        await cart_out(await service.get_all(user=request.ctx.user), image_storage(request)),
+        status=201,
+    )
 
 
 @bp.patch("/cart/items/<item_id:id>")
@@ -94,7 +102,9 @@ async def add_item(request: Request) -> HTTPResponse:
 async def patch_item(request: Request, item_id: int) -> HTTPResponse:
     data = parse_body(request, CartItemPatch)
     await service.update(user=request.ctx.user, item_id=item_id, data=data)
-    return render(await cart_out(await service.get_all(user=request.ctx.user)))
+    return render(
+        await cart_out(await service.get_all(user=request.ctx.user), image_storage(request))
+    )
 
 
 @bp.delete("/cart/items/<item_id:id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mall.catalog.storage import ImageStorage
 from mall.coupons import rules
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.orders.schemas import MAX_LINE_QUANTITY
@@ -68,8 +69,11 @@ def merge_lines(lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(merged.items())
 
 
-async def price_lines(lines: Sequence[tuple[int, int]]) -> list[PricedLine]:
-    """Current price and snapshot data of each SKU; every SKU must be on sale now."""
+async def price_lines(
+    lines: Sequence[tuple[int, int]], *, images: ImageStorage
+) -> list[PricedLine]:
+    """Current price and snapshot data of each SKU (the cover as an absolute URL, since the
+    order keeps it); every SKU must be on sale now."""
     merged = merge_lines(lines)
     # One query: each SKU with its product and the product's category (for visibility).
     skus = {
@@ -102,7 +106,7 @@ async def price_lines(lines: Sequence[tuple[int, int]]) -> list[PricedLine]:
                 product_id=product.id,
                 category_id=product.category_id,
                 title=product.title,
-                cover_url=product.cover,
+                cover_url=cover_url(product, images),
                 specs=dict(sku.specs or {}),
                 price=sku.price,
                 quantity=quantity,
@@ -110,6 +114,12 @@ async def price_lines(lines: Sequence[tuple[int, int]]) -> list[PricedLine]:
             )
         )
     return priced
+
+
+def cover_url(product: Product, images: ImageStorage) -> str:
+    """The product's cover, or its first image, as a URL clients can load."""
+    ref = product.cover or next(iter(product.images or []), "")
+    return images.resolve(ref) if ref else ""
 
 
 def freight_for(goods_amount: int, settings: ShopSettingsDoc) -> int:

@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 from mall import events, jobs, resources
 from mall.catalog.cache import CatalogCache
 from mall.catalog.service import record_stock_events
+from mall.catalog.storage import ImageStorage
 from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.orders import pricing, stock
@@ -148,14 +149,19 @@ def _ensure_stock_read(lines: list[pricing.PricedLine]) -> None:
 
 
 async def checkout(
-    *, user: User, body: CheckoutIn, require_stock: bool, list_coupons: bool = True
+    *,
+    user: User,
+    body: CheckoutIn,
+    images: ImageStorage,
+    require_stock: bool,
+    list_coupons: bool = True,
 ) -> Checkout:
     """Price the lines server-side, pick up the address, and apply the chosen coupon.
 
     `list_coupons=False` (placing an order) looks at coupons only when one was chosen.
     """
     lines, cart_ids = await _lines(user=user, body=body)
-    priced_lines = await pricing.price_lines(lines)
+    priced_lines = await pricing.price_lines(lines, images=images)
     if require_stock:
         _ensure_stock_read(priced_lines)
     settings = await shop.get()
@@ -244,7 +250,9 @@ async def transition(
     return bool(won)
 
 
-async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> tuple[Order, bool]:
+async def create(
+    *, user: User, body: OrderIn, images: ImageStorage, idempotency_key: str | None
+) -> tuple[Order, bool]:
     """Place an order: reserve stock, lock the coupon, snapshot prices and address, atomically.
 
     Returns the order and whether it is a replay of an earlier request with the same key.
@@ -253,7 +261,9 @@ async def create(*, user: User, body: OrderIn, idempotency_key: str | None) -> t
         seen = await IdempotencyKey.get_or_none(user_id=user.id, key=idempotency_key)
         if seen is not None and seen.order_id is not None:
             return await Order.get(id=seen.order_id), True
-    co = await checkout(user=user, body=body, require_stock=False, list_coupons=False)
+    co = await checkout(
+        user=user, body=body, images=images, require_stock=False, list_coupons=False
+    )
     settings = await shop.get()
     now = _now()
     priced = co.priced

@@ -6,6 +6,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from mall.auth.guards import user_required
+from mall.catalog.views import image_storage
 from mall.orders import presenters, service
 from mall.orders.schemas import (
     CheckoutIn,
@@ -35,7 +36,9 @@ bp = Blueprint("orders")
 @user_required
 async def preview(request: Request) -> HTTPResponse:
     body = parse_body(request, CheckoutIn)
-    co = await service.checkout(user=request.ctx.user, body=body, require_stock=True)
+    co = await service.checkout(
+        user=request.ctx.user, body=body, images=image_storage(request), require_stock=True
+    )
     return render(presenters.preview_out(co.priced))
 
 
@@ -53,7 +56,9 @@ async def preview(request: Request) -> HTTPResponse:
 async def create_order(request: Request) -> HTTPResponse:
     body = parse_body(request, OrderIn)
     key = service.validate_idempotency_key(request.headers.get("idempotency-key"))
-    order, replayed = await service.create(user=request.ctx.user, body=body, idempotency_key=key)
+    order, replayed = await service.create(
+        user=request.ctx.user, body=body, images=image_storage(request), idempotency_key=key
+    )
     out = await (presenters.order_out(order) if replayed else presenters.new_order_out(order))
     response = render(out, status=201)
     if replayed:
