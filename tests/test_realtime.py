@@ -239,3 +239,35 @@ async def test_ban_ends_open_sockets(client: httpx.AsyncClient, base_url) -> Non
             while True:
                 await asyncio.wait_for(ws.recv(), 5)
         assert info.value.rcvd is not None and info.value.rcvd.code == 4401
+
+
+async def test_server_shutdown_tells_clients_to_reconnect(
+    client: httpx.AsyncClient, tmp_path
+) -> None:
+    import os
+
+    from tests.conftest import _free_port
+    from tests.processes import MallProcess, wait_http_ready
+
+    user = await login(client, "ivan")
+    port = _free_port()
+    api = MallProcess(
+        "api-shutdown",
+        ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=dict(os.environ),
+        log_dir=tmp_path,
+    )
+    api.start()
+    try:
+        await wait_http_ready(f"http://127.0.0.1:{port}", timeout=30, watch=[api])
+        url = ws_url(f"http://127.0.0.1:{port}", "/ws", user["access_token"])
+        async with websockets.connect(url) as ws:
+            await recv_json(ws)
+            stopping = asyncio.create_task(api.stop())  # SIGTERM, as a deploy would send
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 15)
+            await stopping
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1012, api.log_tail()
+    finally:
+        await api.stop()
