@@ -127,3 +127,16 @@ async def test_unhandled_error_is_500_with_request_id_and_no_traceback(caplog) -
     assert resp.headers["X-Request-ID"] == "req-42"
     logged = [r for r in caplog.records if r.name == "mall.errors"]
     assert logged and "req-42" in logged[0].getMessage() and logged[0].exc_info
+
+
+def test_production_refuses_a_default_or_short_jwt_secret() -> None:
+    import pytest
+
+    from mall.app import create_app
+    from mall.config import DEFAULT_JWT_SECRET, Settings
+
+    for secret in (DEFAULT_JWT_SECRET, "short-secret"):
+        with pytest.raises(RuntimeError, match="MALL_JWT_SECRET"):
+            create_app(settings=Settings(env="production", jwt_secret=secret))
+    # A long random secret is accepted (the app is built, not started).
+    assert create_app(settings=Settings(env="production", jwt_secret="x" * 48)).name == "mall"
