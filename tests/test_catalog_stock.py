@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 
 from mall.config import Settings
 from mall.shop.schemas import ShopSettingsDoc
-from models import OutboxEvent
+from models import AdminLog, OutboxEvent
 from tests.catalog_support import ADMIN, admin_headers, as_input, category, product, sku
 from tests.factories import assert_error, make_address, make_buyers
 
@@ -114,6 +114,15 @@ async def test_adjustments_never_go_below_zero(
     )
     detail = (await client.get(f"/api/v1/products/{made['id']}")).json()
     assert detail["stock"] == 20
+    logged = await AdminLog.filter(action="sku.stock_adjust").order_by("-id").first()
+    assert logged is not None
+    assert logged.detail == {
+        "product_id": made["id"],
+        "previous": 0,
+        "stock": 20,
+        "reason": "到货",
+        "delta": 20,
+    }
 
 
 async def test_removing_a_sku_held_by_an_unpaid_order_is_refused(

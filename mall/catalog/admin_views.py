@@ -327,24 +327,7 @@ async def take_off_sale(request: Request, product_id: int) -> HTTPResponse:
 @admin_required(P.STOCK_WRITE)
 async def set_stock(request: Request, sku_id: int) -> HTTPResponse:
     data = parse_body(request, StockSet)
-    threshold = (await shop.get()).low_stock_threshold
-    change = await service.change_stock(
-        cache=catalog_cache(request),
-        sku_id=sku_id,
-        stock=data.stock,
-        low_stock_threshold=threshold,
-    )
-    await audit(
-        request,
-        "sku.stock_set",
-        "sku",
-        sku_id,
-        product_id=change.product_id,
-        previous=change.previous,
-        stock=change.stock,
-        reason=data.reason,
-    )
-    return render(_stock_out(change, threshold))
+    return await _change_stock(request, sku_id, "sku.stock_set", data.reason, stock=data.stock)
 
 
 @bp.post("/skus/<sku_id:id>/stock/adjust")
@@ -359,23 +342,28 @@ async def set_stock(request: Request, sku_id: int) -> HTTPResponse:
 @admin_required(P.STOCK_WRITE)
 async def adjust_stock(request: Request, sku_id: int) -> HTTPResponse:
     data = parse_body(request, StockAdjust)
+    return await _change_stock(request, sku_id, "sku.stock_adjust", data.reason, delta=data.delta)
+
+
+async def _change_stock(
+    request: Request, sku_id: int, action: str, reason: str, **change_by: int
+) -> HTTPResponse:
+    """Set (stock=) or move (delta=) a SKU's stock, log who did it and why."""
     threshold = (await shop.get()).low_stock_threshold
     change = await service.change_stock(
-        cache=catalog_cache(request),
-        sku_id=sku_id,
-        delta=data.delta,
-        low_stock_threshold=threshold,
+        cache=catalog_cache(request), sku_id=sku_id, low_stock_threshold=threshold, **change_by
     )
+    moved = {"delta": change_by["delta"]} if "delta" in change_by else {}
     await audit(
         request,
-        "sku.stock_adjust",
+        action,
         "sku",
         sku_id,
         product_id=change.product_id,
         previous=change.previous,
         stock=change.stock,
-        delta=data.delta,
-        reason=data.reason,
+        reason=reason,
+        **moved,
     )
     return render(_stock_out(change, threshold))
 
