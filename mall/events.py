@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from redis.asyncio.connection import parse_url
@@ -55,6 +56,32 @@ class EventName(StrEnum):
     STOCK_LOW = "stock.low"
 
 
+class Publishable(Protocol):
+    """An outbox row as the publisher needs it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An outbox row written by raw SQL (the order statement) rather than through the model."""
+
+    id: int
+    channel: str
+    name: str
+    data: dict[str, Any]
+    created_at: datetime | None
+
+
 def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
@@ -76,7 +103,7 @@ async def record(*, channel: str, name: EventName | str, data: dict[str, Any]) -
     return await OutboxEvent.create(channel=channel, name=str(name), data=data)
 
 
-def payload(event: OutboxEvent) -> bytes:
+def payload(event: Publishable) -> bytes:
     """What the stream stores: everything of the envelope but the id, which Redis assigns."""
     at = event.created_at or datetime.now(UTC)
     return orjson.dumps({"event": event.name, "data": event.data, "at": at.isoformat()})
@@ -132,7 +159,19 @@ async def publish(events: Sequence[OutboxEvent]) -> None:
         log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
 
 
-async def _send_all(redis: Any, batch: Sequence[OutboxEvent]) -> None:
+async def publish_claimed(events: Sequence[Publishable]) -> None:
+    """Send events whose rows were claimed when they were written (the order statement)."""
+    redis = resources.shared_redis()
+    if not events or redis is None:
+        return
+    try:
+        await _send_all(redis, sorted(events, key=lambda e: e.id))
+    except Exception:
+        ids = [e.id for e in events]
+        log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
+
+
+async def _send_all(redis: Any, batch: Sequence[Publishable]) -> None:
     """Send a change's events in id order in one Redis round trip, then mark them in one UPDATE.
 
     A failure part way leaves them all unmarked: the sweeper sends them again (at least once).

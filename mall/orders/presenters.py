@@ -17,6 +17,7 @@ from mall.orders.schemas import (
     ShipmentOut,
     UsableCouponOut,
 )
+from mall.orders.service import Created
 from models import Order, OrderHistory, OrderItem, RefundRequest, Shipment
 
 
@@ -38,10 +39,10 @@ async def order_out(order: Order) -> OrderOut:
     return (await orders_out([order]))[0]
 
 
-async def new_order_out(order: Order) -> OrderOut:
-    """An order just placed: it has items, and no shipment or refund yet."""
-    items = await OrderItem.filter(order_id=order.id).order_by("id")
-    return _order_out(order, list(items), None, None)
+def created_out(created: Created) -> OrderOut:
+    """An order placed (or replayed) just now: items, and no shipment or refund yet."""
+    items = sorted(created.items, key=lambda i: i.id)
+    return _order_out(created.order, items, None, None)
 
 
 async def admin_order_out(order: Order) -> AdminOrderOut:

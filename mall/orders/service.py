@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -27,7 +26,7 @@ from mall.catalog.service import record_stock_events
 from mall.catalog.storage import ImageStorage
 from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
-from mall.orders import pricing, stock
+from mall.orders import placing, pricing, stock
 from mall.orders.schemas import CheckoutIn, OrderIn, ReviewIn, ShipIn
 from mall.shop import service as shop
 from models import (
@@ -52,6 +51,7 @@ SHOP_TZ = ZoneInfo("Asia/Shanghai")
 REFUND_WINDOW_AFTER_COMPLETION = timedelta(days=7)
 CANCEL_TASK = "mall.cancel_if_unpaid"
 AUTO_CONFIRM_TASK = "mall.auto_confirm"
+ORDER_NO_ATTEMPTS = 3
 
 
 class OrderStatus(StrEnum):
@@ -183,35 +183,6 @@ async def checkout(
     return Checkout(priced=priced, address=address, cart_item_ids=cart_ids)
 
 
-class _Replay(Exception):
-    def __init__(self, order_id: int) -> None:
-        self.order_id = order_id
-
-
-async def _claim_idempotency_key(conn: BaseDBAsyncClient, *, user_id: int, key: str) -> int | None:
-    """Insert the key in this transaction; if another request holds it, the order it made.
-
-    A concurrent insert of the same key waits here until the other transaction ends: if it
-    committed, its order is returned; if it rolled back, this request carries on.
-    """
-    rows = await conn.execute_query_dict(
-        "INSERT INTO idempotency_keys (user_id, key, created_at) VALUES ($1, $2, now()) "
-        "ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
-        [user_id, key],
-    )
-    if rows:
-        return None
-    existing = await conn.execute_query_dict(
-        "SELECT order_id FROM idempotency_keys WHERE user_id = $1 AND key = $2", [user_id, key]
-    )
-    order_id = existing[0]["order_id"] if existing else None
-    if order_id is None:
-        raise Conflict(
-            "A request with this Idempotency-Key is in progress", code="idempotency_conflict"
-        )
-    return int(order_id)
-
-
 def _order_event_data(order: Order, **extra: Any) -> dict[str, Any]:
     return {
         "order_id": order.id,
@@ -250,93 +221,141 @@ async def transition(
     return bool(won)
 
 
+@dataclass(frozen=True)
+class Created:
+    """An order placed by this request (`placed`), or the one an earlier request with the
+    same Idempotency-Key placed (`replayed`)."""
+
+    order: Order
+    items: list[OrderItem]
+    replayed: bool
+
+
+async def _replay(*, user: User, key: str | None) -> Created | None:
+    """The order an earlier request with this Idempotency-Key placed, if there is one."""
+    if key is None:
+        return None
+    seen = await IdempotencyKey.get_or_none(user_id=user.id, key=key)
+    if seen is None or seen.order_id is None:
+        return None
+    order = await Order.get(id=seen.order_id)
+    return Created(order=order, items=await OrderItem.filter(order_id=order.id), replayed=True)
+
+
 async def create(
     *, user: User, body: OrderIn, images: ImageStorage, idempotency_key: str | None
-) -> tuple[Order, bool]:
+) -> Created:
     """Place an order: reserve stock, lock the coupon, snapshot prices and address, atomically.
 
-    Returns the order and whether it is a replay of an earlier request with the same key.
+    A request repeating an earlier one's Idempotency-Key gets that order back, even once
+    the cart lines are gone or the SKU sold out since.
     """
-    if idempotency_key is not None:
-        seen = await IdempotencyKey.get_or_none(user_id=user.id, key=idempotency_key)
-        if seen is not None and seen.order_id is not None:
-            return await Order.get(id=seen.order_id), True
-    co = await checkout(
-        user=user, body=body, images=images, require_stock=False, list_coupons=False
-    )
-    settings = await shop.get()
-    now = _now()
-    priced = co.priced
     try:
-        async with in_transaction() as conn:
-            if idempotency_key is not None:
-                earlier = await _claim_idempotency_key(conn, user_id=user.id, key=idempotency_key)
-                if earlier is not None:
-                    raise _Replay(earlier)
-            # Sold out as priced: refuse before writing anything (the key claimed above
-            # goes back with the rollback, so a replay still wins over this 409).
-            _ensure_stock_read(priced.lines)
-            order = await Order.create(
-                order_no=new_order_no(),
-                user_id=user.id,
-                status=OrderStatus.PENDING_PAYMENT.value,
-                goods_amount=priced.goods_amount,
-                freight_amount=priced.freight_amount,
-                discount_amount=priced.discount_amount,
-                pay_amount=priced.pay_amount,
-                address=co.address,
-                remark=body.remark,
-                user_coupon_id=priced.coupon.id if priced.coupon else None,
-                expires_at=now + timedelta(seconds=settings.order_timeout_seconds),
+        co = await checkout(
+            user=user, body=body, images=images, require_stock=True, list_coupons=False
+        )
+    except (NotFound, Conflict):
+        replay = await _replay(user=user, key=idempotency_key)
+        if replay is None:
+            raise
+        return replay
+    settings = await shop.get()
+    priced = co.priced
+    new = placing.NewOrder(
+        user_id=user.id,
+        order_no="",
+        lines=priced.lines,
+        goods_amount=priced.goods_amount,
+        freight_amount=priced.freight_amount,
+        discount_amount=priced.discount_amount,
+        pay_amount=priced.pay_amount,
+        address=co.address,
+        remark=body.remark,
+        coupon_id=priced.coupon.id if priced.coupon else None,
+        timeout_seconds=settings.order_timeout_seconds,
+        cart_item_ids=co.cart_item_ids,
+        actor=f"user:{user.id}",
+    )
+    for attempt in range(ORDER_NO_ATTEMPTS):
+        new = replace(new, order_no=new_order_no())
+        try:
+            outcome = await placing.place(
+                new,
+                idempotency_key=idempotency_key,
+                low_stock_threshold=settings.low_stock_threshold,
             )
-            await OrderItem.bulk_create(
-                [
-                    OrderItem(
-                        order_id=order.id,
-                        sku_id=ln.sku_id,
-                        product_id=ln.product_id,
-                        title=ln.title,
-                        specs=ln.specs,
-                        cover_url=ln.cover_url,
-                        price=ln.price,
-                        quantity=ln.quantity,
-                    )
-                    for ln in priced.lines
-                ]
+        except IntegrityError:
+            # Two orders drew the same number in the same second; draw again.
+            if attempt == ORDER_NO_ATTEMPTS - 1:
+                raise
+            continue
+        break
+    if isinstance(outcome, placing.Refused):
+        replay = await _replay(user=user, key=idempotency_key)
+        if replay is not None:
+            return replay
+        if outcome.short:
+            first = outcome.short[0]
+            raise Conflict(
+                f"Not enough stock for SKU {first['sku_id']}",
+                code="insufficient_stock",
+                details={
+                    "sku_id": first["sku_id"],
+                    "requested": first["quantity"],
+                    "available": first["available"],
+                },
             )
-            if priced.coupon is not None:
-                await coupons.lock_for_order(
-                    user=user, coupon_id=priced.coupon.id, order_id=order.id
-                )
-            if co.cart_item_ids:
-                await CartItem.filter(id__in=co.cart_item_ids, user_id=user.id).delete()
-            if idempotency_key is not None:
-                await conn.execute_query(
-                    "UPDATE idempotency_keys SET order_id = $1 WHERE user_id = $2 AND key = $3",
-                    [order.id, user.id, idempotency_key],
-                )
-            await _history(order.id, None, OrderStatus.PENDING_PAYMENT.value, f"user:{user.id}")
-            recorded = await record_order_event(order, events.EventName.ORDER_CREATED)
-            # Last: the conditional decrement locks the SKU rows until COMMIT, and a hot
-            # SKU's buyers queue on that lock, so hold it for as few statements as possible.
-            changes = await stock.reserve(
-                conn,
-                [stock.Line(ln.sku_id, ln.quantity, ln.title, ln.specs) for ln in priced.lines],
-            )
-            recorded += await record_stock_events(
-                changes, reason="order", low_stock_threshold=settings.low_stock_threshold
-            )
-    except _Replay as replay:
-        return await Order.get(id=replay.order_id), True
-    await events.publish(recorded)
+        if outcome.coupon_unavailable:
+            raise Conflict("The coupon is not usable", code="coupon_unavailable")
+        # The key was taken and its order is gone: only a rolled-back request could do this.
+        raise Conflict(
+            "A request with this Idempotency-Key is in progress", code="idempotency_conflict"
+        )
+    order, items = _placed_order(new, outcome)
+    await events.publish_claimed(outcome.events)
     await jobs.schedule(
         CANCEL_TASK,
-        at=order.expires_at,
-        schedule_id=cancel_schedule_id(order.id),
-        order_id=order.id,
+        at=outcome.expires_at,
+        schedule_id=cancel_schedule_id(outcome.order_id),
+        order_id=outcome.order_id,
     )
-    await stock_moved({c.product_id for c in changes})
-    return order, False
+    await stock_moved({product_id for product_id, _, _ in outcome.stock_left})
+    return Created(order=order, items=items, replayed=False)
+
+
+def _placed_order(new: placing.NewOrder, placed: placing.Placed) -> tuple[Order, list[OrderItem]]:
+    """The rows the statement wrote, as models (no read back)."""
+    order = Order(
+        id=placed.order_id,
+        order_no=new.order_no,
+        user_id=new.user_id,
+        status=OrderStatus.PENDING_PAYMENT.value,
+        goods_amount=new.goods_amount,
+        freight_amount=new.freight_amount,
+        discount_amount=new.discount_amount,
+        pay_amount=new.pay_amount,
+        address=new.address,
+        remark=new.remark,
+        user_coupon_id=new.coupon_id,
+        created_at=placed.created_at,
+        expires_at=placed.expires_at,
+    )
+    items = [
+        OrderItem(
+            id=placed.item_ids[ln.sku_id],
+            order_id=placed.order_id,
+            sku_id=ln.sku_id,
+            product_id=ln.product_id,
+            title=ln.title,
+            specs=ln.specs,
+            cover_url=ln.cover_url,
+            price=ln.price,
+            quantity=ln.quantity,
+            reviewed=False,
+        )
+        for ln in new.lines
+    ]
+    return order, items
 
 
 async def stock_moved(product_ids: set[int]) -> None:

@@ -56,12 +56,11 @@ async def preview(request: Request) -> HTTPResponse:
 async def create_order(request: Request) -> HTTPResponse:
     body = parse_body(request, OrderIn)
     key = service.validate_idempotency_key(request.headers.get("idempotency-key"))
-    order, replayed = await service.create(
+    created = await service.create(
         user=request.ctx.user, body=body, images=image_storage(request), idempotency_key=key
     )
-    out = await (presenters.order_out(order) if replayed else presenters.new_order_out(order))
-    response = render(out, status=201)
-    if replayed:
+    response = render(presenters.created_out(created), status=201)
+    if created.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
 
