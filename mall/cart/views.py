@@ -38,7 +38,7 @@ async def cart_out(items: list[CartItem], images: ImageStorage) -> CartOut:
                 sku_id=item.sku_id,
                 product_id=product.id if product else 0,
                 title=product.title if product else "",
-                cover_url=cover_url(product, images) if product else "",
+                cover_url=cover_url(product.cover, product.images, images) if product else "",
                 specs=dict(sku.specs or {}) if sku else {},
                 price=sku.price if sku else 0,
                 quantity=item.quantity,

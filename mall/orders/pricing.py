@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from tortoise import connections
 
 from mall.catalog.storage import ImageStorage
 from mall.coupons import rules
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.orders.schemas import MAX_LINE_QUANTITY
 from mall.shop.schemas import ShopSettingsDoc
-from models import Category, Product, Sku, UserCoupon
+from models import UserCoupon
 
 
 @dataclass(frozen=True)
@@ -69,56 +73,109 @@ def merge_lines(lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(merged.items())
 
 
+def _sku_snapshots(sku_ids: str) -> str:
+    """SQL: each SKU of the bigint[] parameter `sku_ids` as one JSON object with what pricing
+    needs of its product and category (one JSON array, '[]' for none)."""
+    return f"""(
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+        'sku_id', s.id, 'product_id', p.id, 'category_id', p.category_id, 'title', p.title,
+        'cover', p.cover, 'images', p.images, 'specs', s.specs, 'price', s.price,
+        'stock', s.stock,
+        'on_sale', s.archived_at IS NULL AND p.archived_at IS NULL AND p.on_sale
+            AND coalesce(c.visible, true)
+    )), '[]')::text
+    FROM skus s
+    JOIN products p ON p.id = s.product_id
+    LEFT JOIN categories c ON c.id = p.category_id
+    WHERE s.id = ANY({sku_ids}::bigint[])
+)"""  # noqa: S608 (a parameter reference, never input)
+
+
+_SKUS = f"SELECT {_sku_snapshots('$1')} AS skus"
+
+# Everything a checkout reads, in one round trip: the SKUs, the address, and the order an
+# earlier request with the same Idempotency-Key placed (NULL key: none).
+_CHECKOUT = f"""
+SELECT
+    {_sku_snapshots("$1")} AS skus,
+    (SELECT row(a.name, a.phone, a.province, a.city, a.district, a.detail)
+        FROM addresses a WHERE a.id = $2 AND a.user_id = $3) AS address,
+    (SELECT k.order_id FROM idempotency_keys k
+        WHERE k.user_id = $3 AND k.key = $4::text) AS replay_order_id
+"""  # noqa: S608
+ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
+
+
+@dataclass(frozen=True)
+class CheckoutRead:
+    skus: list[dict[str, Any]]
+    address: dict[str, str] | None
+    replay_order_id: int | None
+
+
+async def read_checkout(
+    *, user_id: int, sku_ids: list[int], address_id: int, idempotency_key: str | None
+) -> CheckoutRead:
+    """The SKUs, the user's address (None if not theirs) and a replayed order, if any."""
+    rows = await connections.get("default").execute_query_dict(
+        _CHECKOUT, [sku_ids, address_id, user_id, idempotency_key]
+    )
+    row = rows[0]
+    address = row["address"]
+    return CheckoutRead(
+        skus=orjson.loads(row["skus"]),
+        address=dict(zip(ADDRESS_FIELDS, address, strict=True)) if address else None,
+        replay_order_id=row["replay_order_id"],
+    )
+
+
 async def price_lines(
     lines: Sequence[tuple[int, int]], *, images: ImageStorage
 ) -> list[PricedLine]:
     """Current price and snapshot data of each SKU (the cover as an absolute URL, since the
     order keeps it); every SKU must be on sale now."""
     merged = merge_lines(lines)
-    # One query: each SKU with its product and the product's category (for visibility).
-    skus = {
-        s.id: s
-        for s in await Sku.filter(id__in=[sku_id for sku_id, _ in merged]).select_related(
-            "product__category"
-        )
-    }
+    rows = await connections.get("default").execute_query_dict(
+        _SKUS, [[sku_id for sku_id, _ in merged]]
+    )
+    return priced_from(merged, orjson.loads(rows[0]["skus"]), images=images)
+
+
+def priced_from(
+    merged: Sequence[tuple[int, int]], snapshots: list[dict[str, Any]], *, images: ImageStorage
+) -> list[PricedLine]:
+    """Price merged lines from SKU_SNAPSHOTS rows; 404/409 for a SKU missing or off sale."""
+    skus = {row["sku_id"]: row for row in snapshots}
     priced: list[PricedLine] = []
     for sku_id, quantity in merged:
         sku = skus.get(sku_id)
-        product: Product | None = sku.product if sku else None
-        if sku is None or product is None:
+        if sku is None:
             raise NotFound(
                 f"SKU {sku_id} not found", code="sku_not_found", details={"sku_id": sku_id}
             )
-        category: Category | None = product.category
-        if (
-            sku.archived_at is not None
-            or product.archived_at is not None
-            or not product.on_sale
-            or (category is not None and not category.visible)
-        ):
+        if not sku["on_sale"]:
             raise Conflict(
                 f"SKU {sku_id} is not on sale", code="sku_unavailable", details={"sku_id": sku_id}
             )
         priced.append(
             PricedLine(
-                sku_id=sku.id,
-                product_id=product.id,
-                category_id=product.category_id,
-                title=product.title,
-                cover_url=cover_url(product, images),
-                specs=dict(sku.specs or {}),
-                price=sku.price,
+                sku_id=sku_id,
+                product_id=sku["product_id"],
+                category_id=sku["category_id"],
+                title=sku["title"],
+                cover_url=cover_url(sku["cover"], sku["images"], images),
+                specs=dict(sku["specs"] or {}),
+                price=sku["price"],
                 quantity=quantity,
-                stock=sku.stock,
+                stock=sku["stock"],
             )
         )
     return priced
 
 
-def cover_url(product: Product, images: ImageStorage) -> str:
+def cover_url(cover: str, product_images: list[str] | None, images: ImageStorage) -> str:
     """The product's cover, or its first image, as a URL clients can load."""
-    ref = product.cover or next(iter(product.images or []), "")
+    ref = cover or next(iter(product_images or []), "")
     return images.resolve(ref) if ref else ""
 
 

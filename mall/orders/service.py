@@ -30,7 +30,6 @@ from mall.orders import placing, pricing, stock
 from mall.orders.schemas import CheckoutIn, OrderIn, ReviewIn, ShipIn
 from mall.shop import service as shop
 from models import (
-    Address,
     CartItem,
     IdempotencyKey,
     Order,
@@ -104,6 +103,12 @@ class Checkout:
     priced: pricing.Priced
     address: dict[str, Any]
     cart_item_ids: list[int]
+    replay_order_id: int | None = None
+
+
+def _replay_of(order_id: int) -> Checkout:
+    empty = pricing.Priced(lines=[], goods_amount=0, freight_amount=0)
+    return Checkout(priced=empty, address={}, cart_item_ids=[], replay_order_id=order_id)
 
 
 async def _lines(*, user: User, body: CheckoutIn) -> tuple[list[tuple[int, int]], list[int]]:
@@ -117,20 +122,6 @@ async def _lines(*, user: User, body: CheckoutIn) -> tuple[list[tuple[int, int]]
             "Cart items not found", code="cart_item_not_found", details={"cart_item_ids": missing}
         )
     return [(c.sku_id, c.quantity) for c in cart], ids
-
-
-async def _address(*, user: User, address_id: int) -> dict[str, Any]:
-    address = await Address.get_or_none(id=address_id, user_id=user.id)
-    if address is None:
-        raise NotFound("Address not found", code="address_not_found")
-    return {
-        "name": address.name,
-        "phone": address.phone,
-        "province": address.province,
-        "city": address.city,
-        "district": address.district,
-        "detail": address.detail,
-    }
 
 
 def _ensure_stock_read(lines: list[pricing.PricedLine]) -> None:
@@ -155,13 +146,31 @@ async def checkout(
     images: ImageStorage,
     require_stock: bool,
     list_coupons: bool = True,
+    idempotency_key: str | None = None,
 ) -> Checkout:
     """Price the lines server-side, pick up the address, and apply the chosen coupon.
 
-    `list_coupons=False` (placing an order) looks at coupons only when one was chosen.
+    `list_coupons=False` (placing an order) looks at coupons only when one was chosen. With
+    an Idempotency-Key whose order exists, that order's id is all that comes back.
     """
-    lines, cart_ids = await _lines(user=user, body=body)
-    priced_lines = await pricing.price_lines(lines, images=images)
+    try:
+        lines, cart_ids = await _lines(user=user, body=body)
+    except NotFound:
+        # The cart lines an earlier request with this key ordered are gone: a replay.
+        earlier = await _order_of_key(user=user, key=idempotency_key)
+        if earlier is None:
+            raise
+        return _replay_of(earlier)
+    merged = pricing.merge_lines(lines)
+    read = await pricing.read_checkout(
+        user_id=user.id,
+        sku_ids=[sku_id for sku_id, _ in merged],
+        address_id=body.address_id,
+        idempotency_key=idempotency_key,
+    )
+    if read.replay_order_id is not None:
+        return _replay_of(read.replay_order_id)
+    priced_lines = pricing.priced_from(merged, read.skus, images=images)
     if require_stock:
         _ensure_stock_read(priced_lines)
     settings = await shop.get()
@@ -179,8 +188,9 @@ async def checkout(
                 raise NotFound("Coupon not found", code="coupon_not_found")
             raise Conflict("The coupon does not apply to this order", code="coupon_unavailable")
         pricing.apply_coupon(priced, *chosen)
-    address = await _address(user=user, address_id=body.address_id)
-    return Checkout(priced=priced, address=address, cart_item_ids=cart_ids)
+    if read.address is None:
+        raise NotFound("Address not found", code="address_not_found")
+    return Checkout(priced=priced, address=read.address, cart_item_ids=cart_ids)
 
 
 def _order_event_data(order: Order, **extra: Any) -> dict[str, Any]:
@@ -231,14 +241,16 @@ class Created:
     replayed: bool
 
 
-async def _replay(*, user: User, key: str | None) -> Created | None:
+async def _order_of_key(*, user: User, key: str | None) -> int | None:
     """The order an earlier request with this Idempotency-Key placed, if there is one."""
     if key is None:
         return None
     seen = await IdempotencyKey.get_or_none(user_id=user.id, key=key)
-    if seen is None or seen.order_id is None:
-        return None
-    order = await Order.get(id=seen.order_id)
+    return seen.order_id if seen is not None else None
+
+
+async def _replayed(order_id: int) -> Created:
+    order = await Order.get(id=order_id)
     return Created(order=order, items=await OrderItem.filter(order_id=order.id), replayed=True)
 
 
@@ -250,15 +262,16 @@ async def create(
     A request repeating an earlier one's Idempotency-Key gets that order back, even once
     the cart lines are gone or the SKU sold out since.
     """
-    try:
-        co = await checkout(
-            user=user, body=body, images=images, require_stock=True, list_coupons=False
-        )
-    except (NotFound, Conflict):
-        replay = await _replay(user=user, key=idempotency_key)
-        if replay is None:
-            raise
-        return replay
+    co = await checkout(
+        user=user,
+        body=body,
+        images=images,
+        require_stock=True,
+        list_coupons=False,
+        idempotency_key=idempotency_key,
+    )
+    if co.replay_order_id is not None:
+        return await _replayed(co.replay_order_id)
     settings = await shop.get()
     priced = co.priced
     new = placing.NewOrder(
@@ -276,42 +289,14 @@ async def create(
         cart_item_ids=co.cart_item_ids,
         actor=f"user:{user.id}",
     )
-    for attempt in range(ORDER_NO_ATTEMPTS):
-        new = replace(new, order_no=new_order_no())
-        try:
-            outcome = await placing.place(
-                new,
-                idempotency_key=idempotency_key,
-                low_stock_threshold=settings.low_stock_threshold,
-            )
-        except IntegrityError:
-            # Two orders drew the same number in the same second; draw again.
-            if attempt == ORDER_NO_ATTEMPTS - 1:
-                raise
-            continue
-        break
-    if isinstance(outcome, placing.Refused):
-        replay = await _replay(user=user, key=idempotency_key)
-        if replay is not None:
-            return replay
-        if outcome.short:
-            first = outcome.short[0]
-            raise Conflict(
-                f"Not enough stock for SKU {first['sku_id']}",
-                code="insufficient_stock",
-                details={
-                    "sku_id": first["sku_id"],
-                    "requested": first["quantity"],
-                    "available": first["available"],
-                },
-            )
-        if outcome.coupon_unavailable:
-            raise Conflict("The coupon is not usable", code="coupon_unavailable")
-        # The key was taken and its order is gone: only a rolled-back request could do this.
-        raise Conflict(
-            "A request with this Idempotency-Key is in progress", code="idempotency_conflict"
-        )
-    order, items = _placed_order(new, outcome)
+    try:
+        outcome = await _place(new, idempotency_key, settings.low_stock_threshold)
+    except placing.Refused as refused:
+        earlier = await _order_of_key(user=user, key=idempotency_key)
+        if earlier is not None:
+            return await _replayed(earlier)
+        raise _refusal_error(refused) from None
+    order, items = _placed_order(outcome)
     await events.publish_claimed(outcome.events)
     await jobs.schedule(
         CANCEL_TASK,
@@ -323,8 +308,46 @@ async def create(
     return Created(order=order, items=items, replayed=False)
 
 
-def _placed_order(new: placing.NewOrder, placed: placing.Placed) -> tuple[Order, list[OrderItem]]:
+async def _place(
+    new: placing.NewOrder, idempotency_key: str | None, low_stock_threshold: int
+) -> placing.Placed:
+    for attempt in range(1, ORDER_NO_ATTEMPTS + 1):
+        try:
+            return await placing.place(
+                replace(new, order_no=new_order_no()),
+                idempotency_key=idempotency_key,
+                low_stock_threshold=low_stock_threshold,
+            )
+        except placing.OrderNoTaken:
+            # Two orders drew the same number in the same second: draw again.
+            if attempt == ORDER_NO_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refusal_error(refused: placing.Refused) -> Conflict:
+    if refused.code == "insufficient_stock" and refused.detail:
+        first = refused.detail[0]
+        return Conflict(
+            f"Not enough stock for SKU {first['sku_id']}",
+            code="insufficient_stock",
+            details={
+                "sku_id": first["sku_id"],
+                "requested": first["quantity"],
+                "available": first["available"],
+            },
+        )
+    if refused.code == "coupon_unavailable":
+        return Conflict("The coupon is not usable", code="coupon_unavailable")
+    # The key is taken but its order is not there: only a rolled-back request does that.
+    return Conflict(
+        "A request with this Idempotency-Key is in progress", code="idempotency_conflict"
+    )
+
+
+def _placed_order(placed: placing.Placed) -> tuple[Order, list[OrderItem]]:
     """The rows the statement wrote, as models (no read back)."""
+    new = placed.new
     order = Order(
         id=placed.order_id,
         order_no=new.order_no,
