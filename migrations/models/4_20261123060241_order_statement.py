@@ -4,8 +4,14 @@ RUN_IN_TRANSACTION = True
 
 
 async def upgrade(db: BaseDBAsyncClient) -> str:
-    # The order statement (mall/orders/placing.py) refuses with this: the statement ends in
-    # an error, so everything it wrote so far is rolled back, and the code says why.
+    # Two helpers of the order statement (mall/orders/placing.py).
+    # mall_refuse ends a statement in an error that names why, so everything the
+    # statement wrote so far is rolled back.
+    # mall_take_stock locks the SKU rows in primary-key order in a statement of its own
+    # and then decrements them: the decrement starts with the lock held, so it sees the
+    # latest stock and never re-checks a concurrent update inside the large statement
+    # (PostgreSQL's EvalPlanQual, costly in a statement of many parts). Short stock, or a
+    # SKU archived meanwhile, raises insufficient_stock with the lines it could not cover.
     return """
         CREATE OR REPLACE FUNCTION mall_refuse(code text, detail jsonb DEFAULT NULL)
         RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
@@ -13,11 +19,47 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
             RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = code,
                 DETAIL = coalesce(detail::text, '');
         END
+        $$;
+        CREATE OR REPLACE FUNCTION mall_take_stock(
+            p_sku_ids bigint[], p_quantities int[], p_ready boolean
+        )
+        RETURNS TABLE (sku_id bigint, product_id bigint, stock int)
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            v_taken int;
+            v_short jsonb;
+        BEGIN
+            IF NOT p_ready THEN
+                RETURN;
+            END IF;
+            PERFORM 1 FROM skus s WHERE s.id = ANY(p_sku_ids) ORDER BY s.id FOR UPDATE;
+            RETURN QUERY
+            UPDATE skus s SET stock = s.stock - w.quantity, updated_at = now()
+            FROM unnest(p_sku_ids, p_quantities) AS w(sku_id, quantity)
+            WHERE s.id = w.sku_id AND s.stock >= w.quantity AND s.archived_at IS NULL
+            RETURNING s.id, s.product_id, s.stock;
+            GET DIAGNOSTICS v_taken = ROW_COUNT;
+            IF v_taken < cardinality(p_sku_ids) THEN
+                SELECT jsonb_agg(jsonb_build_object(
+                    'sku_id', w.sku_id,
+                    'quantity', w.quantity,
+                    'available', CASE WHEN s.archived_at IS NULL
+                                 THEN coalesce(s.stock, 0) ELSE 0 END
+                ) ORDER BY w.sku_id)
+                INTO v_short
+                FROM unnest(p_sku_ids, p_quantities) AS w(sku_id, quantity)
+                LEFT JOIN skus s ON s.id = w.sku_id
+                WHERE s.id IS NULL OR s.archived_at IS NOT NULL OR s.stock < w.quantity;
+                RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'insufficient_stock',
+                    DETAIL = coalesce(v_short::text, '');
+            END IF;
+        END
         $$;"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
     return """
+        DROP FUNCTION IF EXISTS mall_take_stock(bigint[], int[], boolean);
         DROP FUNCTION IF EXISTS mall_refuse(text, jsonb);"""
 
 
