@@ -116,6 +116,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         for task in app.ctx.background:
             task.cancel()
         await asyncio.gather(*app.ctx.background, return_exceptions=True)
+        await events.marks.close()
 
     @app.after_server_stop
     async def close_resources(app: Sanic) -> None:

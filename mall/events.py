@@ -159,42 +159,95 @@ async def publish(events: Sequence[OutboxEvent]) -> None:
         log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
 
 
-async def publish_claimed(events: Sequence[Publishable]) -> None:
-    """Send events whose rows were claimed when they were written (the order statement)."""
-    redis = resources.shared_redis()
-    if not events or redis is None:
-        return
-    try:
-        await _send_all(redis, sorted(events, key=lambda e: e.id))
-    except Exception:
-        ids = [e.id for e in events]
-        log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
+def queue_publish(pipe: Any, events: Sequence[Publishable]) -> list[Publishable]:
+    """Add the sends of claimed events to a Redis pipeline the caller executes (together
+    with other work after the same commit); pass what it returns and the pipeline's
+    results for them to `sent`."""
+    batch = sorted(events, key=lambda e: e.id)
+    for event in batch:
+        pipe.eval(
+            _PUBLISH,
+            2,
+            STREAM_PREFIX + event.channel,
+            LIVE_PREFIX + event.channel,
+            STREAM_MAXLEN,
+            payload(event),
+        )
+    return batch
+
+
+def sent(batch: Sequence[Publishable], stream_ids: Sequence[Any]) -> None:
+    """Events of `queue_publish` are out: mark them (in the next batch of marks)."""
+    sids = [s.decode() if isinstance(s, bytes) else str(s) for s in stream_ids]
+    marks.add([e.id for e in batch], sids)
+    for event in batch:
+        EVENTS_PUBLISHED.labels(event.name).inc()
 
 
 async def _send_all(redis: Any, batch: Sequence[Publishable]) -> None:
-    """Send a change's events in id order in one Redis round trip, then mark them in one UPDATE.
+    """Send a change's events in id order in one Redis round trip; they are marked published
+    in the process's next batch of marks.
 
     A failure part way leaves them all unmarked: the sweeper sends them again (at least once).
     """
     async with redis.pipeline(transaction=False) as pipe:
-        for event in batch:
-            pipe.eval(
-                _PUBLISH,
-                2,
-                STREAM_PREFIX + event.channel,
-                LIVE_PREFIX + event.channel,
-                STREAM_MAXLEN,
-                payload(event),
-            )
+        queue_publish(pipe, batch)
         stream_ids = await pipe.execute()
-    sids = [s.decode() if isinstance(s, bytes) else str(s) for s in stream_ids]
-    await connections.get("default").execute_query(
-        "UPDATE outbox_events AS e SET published_at = $1, stream_id = v.sid, claimed_until = NULL"
-        " FROM unnest($2::bigint[], $3::text[]) AS v(id, sid) WHERE e.id = v.id",
-        [datetime.now(UTC), [e.id for e in batch], sids],
-    )
-    for event in batch:
-        EVENTS_PUBLISHED.labels(event.name).inc()
+    sent(batch, stream_ids)
+
+
+class PublishedMarks:
+    """Marks sent events published, many at a time: one UPDATE per MARK_EVERY seconds for
+    all of a process's events instead of one per change. Until marked, a row stays claimed
+    (claimed_until), so the sweeper leaves it alone; if the process dies first, the
+    sweeper sends it again once the claim runs out (at least once, as before)."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._ids: list[int] = []
+        self._sids: list[str] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, ids: Sequence[int], sids: Sequence[str]) -> None:
+        self._ids.extend(ids)
+        self._sids.extend(sids)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._later())
+
+    async def _later(self) -> None:
+        await asyncio.sleep(self.every)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the marks now (shutdown, tests); on failure they wait for the next try."""
+        while self._ids:
+            ids, sids = self._ids, self._sids
+            self._ids, self._sids = [], []
+            try:
+                await connections.get("default").execute_query(
+                    "UPDATE outbox_events AS e"
+                    " SET published_at = now(), stream_id = v.sid, claimed_until = NULL"
+                    " FROM unnest($1::bigint[], $2::text[]) AS v(id, sid) WHERE e.id = v.id",
+                    [ids, sids],
+                )
+            except Exception:
+                log.warning("could not mark %d events published", len(ids), exc_info=True)
+                self._ids[:0], self._sids[:0] = ids, sids
+                if self._task is asyncio.current_task():
+                    self._task = asyncio.get_running_loop().create_task(self._later())
+                return
+
+    async def close(self) -> None:
+        """Flush and stop (a process shutting down)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
+        await self.flush()
+
+
+MARK_EVERY = 0.05
+marks = PublishedMarks(every=MARK_EVERY)
 
 
 async def publish_unpublished(

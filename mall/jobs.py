@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from taskiq import ScheduledTask
 from taskiq.kicker import AsyncKicker
 
 log = logging.getLogger("mall.jobs")
@@ -31,6 +32,26 @@ async def schedule(task_name: str, *, at: datetime, schedule_id: str, **kwargs: 
         log.warning("could not schedule %s (%s)", task_name, schedule_id, exc_info=True)
         return False
     return True
+
+
+def queue_schedule(
+    pipe: Any, task_name: str, *, at: datetime, schedule_id: str, **kwargs: Any
+) -> None:
+    """`schedule` through the caller's Redis pipeline (same Redis as the schedule source),
+    sent with other work in one round trip; if that fails, a sweep catches it."""
+    from tasks.broker import schedule_source
+
+    schedule_source.queue_add(
+        pipe,
+        ScheduledTask(
+            schedule_id=schedule_id,
+            task_name=task_name,
+            labels={},
+            args=[],
+            kwargs=kwargs,
+            time=at,
+        ),
+    )
 
 
 async def unschedule(schedule_id: str) -> None:

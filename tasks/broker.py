@@ -9,7 +9,7 @@ from __future__ import annotations
 from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 
-from mall import resources
+from mall import events, resources
 from mall.config import Settings
 from mall.payments import service as payments
 from tasks.schedule_source import SortedSetScheduleSource
@@ -45,6 +45,7 @@ async def open_database(state: TaskiqState) -> None:
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
 async def close_database(state: TaskiqState) -> None:
+    await events.marks.close()
     await payments.stop()
     resources.share_redis(None)
     await state.redis.aclose()

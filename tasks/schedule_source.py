@@ -90,12 +90,17 @@ class SortedSetScheduleSource(ScheduleSource):
             self._redis = None
 
     async def add_schedule(self, schedule: ScheduledTask) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            self.queue_add(pipe, schedule)
+            await pipe.execute()
+
+    def queue_add(self, pipe: Any, schedule: ScheduledTask) -> None:
+        """Add a schedule through another client's pipeline on the same Redis (one round
+        trip with other work); the body goes in before the due time that points to it."""
         if schedule.time is None:
             raise ValueError("only one-off (time) schedules are kept in the sorted set")
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.data_key, schedule.schedule_id, schedule.model_dump_json())
-            pipe.zadd(self.due_key, {schedule.schedule_id: schedule.time.timestamp()})
-            await pipe.execute()
+        pipe.hset(self.data_key, schedule.schedule_id, schedule.model_dump_json())
+        pipe.zadd(self.due_key, {schedule.schedule_id: schedule.time.timestamp()})
 
     async def delete_schedule(self, schedule_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

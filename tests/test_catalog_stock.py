@@ -8,6 +8,7 @@ import httpx
 import orjson
 import redis.asyncio as aioredis
 
+from mall import events
 from mall.config import Settings
 from mall.shop.schemas import ShopSettingsDoc
 from models import AdminLog, OutboxEvent
@@ -55,6 +56,8 @@ async def test_setting_stock_emits_changed_and_low(
     }
     low = recorded[0].data
     assert low["threshold"] == threshold and low["specs"] == {"颜色": "红"}
+    await events.marks.flush()
+    recorded = await OutboxEvent.all().order_by("id")
     assert all(e.published_at is not None for e in recorded)
     changed = await stream(redis, f"product:{pid}")
     assert changed[0]["event"] == "stock.changed"

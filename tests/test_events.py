@@ -49,8 +49,14 @@ async def test_publish_after_commit_reaches_stream_and_live(app_server, settings
     assert [e["event"] for e in replayed] == ["order.created", "order.paid"]
     assert [e["id"] for e in replayed] == ids
     assert replayed[0]["data"] == {"order_id": 1} and replayed[0]["channel"] == "user:7"
+    # Marked published in the process's next batch of marks, within MARK_EVERY seconds;
+    # until then the rows stay claimed, so the sweeper leaves them alone.
     rows = await OutboxEvent.all().order_by("id")
-    assert all(r.published_at is not None for r in rows)
+    assert all(r.published_at is None and r.claimed_until is not None for r in rows)
+    assert await events.publish_unpublished(older_than=timedelta(0)) == 0
+    await asyncio.sleep(events.MARK_EVERY * 4)
+    rows = await OutboxEvent.all().order_by("id")
+    assert all(r.published_at is not None and r.claimed_until is None for r in rows)
     assert [r.stream_id for r in rows] == ids
 
     after_first = await events.replay(redis, channel="user:7", after=ids[0])

@@ -259,15 +259,17 @@ class CatalogCache:
         """Orphan the cached banners."""
         await self._bump(BANNERS)
 
+    def queue_drop_product_details(self, pipe: Any, product_ids: Iterable[int]) -> None:
+        """`invalidate_product_details` through the caller's pipeline (one round trip with
+        other work after the same commit)."""
+        _queue_drop(pipe, [product_key(product_id) for product_id in sorted(set(product_ids))])
+
     async def _drop(self, keys: list[str]) -> None:
         if not keys:
             return
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
-                for key in keys:
-                    pipe.incr(GENERATION + key)
-                    pipe.expire(GENERATION + key, GENERATION_TTL)
-                    pipe.delete(key)
+                _queue_drop(pipe, keys)
                 await pipe.execute()
         except redis.exceptions.RedisError:
             log.warning("could not invalidate %s; they expire on their own", keys, exc_info=True)
@@ -277,3 +279,11 @@ class CatalogCache:
             await self.redis.incr(VERSION + namespace)
         except redis.exceptions.RedisError:
             log.warning("could not invalidate %s; they expire on their own", namespace)
+
+
+def _queue_drop(pipe: Any, keys: list[str]) -> None:
+    # A new generation first: a rebuild that read the old row cannot store it back.
+    for key in keys:
+        pipe.incr(GENERATION + key)
+        pipe.expire(GENERATION + key, GENERATION_TTL)
+        pipe.delete(key)

@@ -296,16 +296,36 @@ async def create(
         if earlier is not None:
             return await _replayed(earlier)
         raise _refusal_error(refused) from None
+    await _after_placed(outcome)
     order, items = _placed_order(outcome)
-    await events.publish_claimed(outcome.events)
-    await jobs.schedule(
-        CANCEL_TASK,
-        at=outcome.expires_at,
-        schedule_id=cancel_schedule_id(outcome.order_id),
-        order_id=outcome.order_id,
-    )
-    await stock_moved({product_id for product_id, _, _ in outcome.stock_left})
     return Created(order=order, items=items, replayed=False)
+
+
+async def _after_placed(placed: placing.Placed) -> None:
+    """After the commit, in one Redis round trip: publish the events, schedule the
+    cancellation, drop the cached details of the products whose stock moved. If Redis
+    fails, the outbox sweeper publishes, the overdue sweep cancels, and the cache expires."""
+    redis = resources.shared_redis()
+    if redis is None:
+        return
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            batch = events.queue_publish(pipe, placed.events)
+            jobs.queue_schedule(
+                pipe,
+                CANCEL_TASK,
+                at=placed.expires_at,
+                schedule_id=cancel_schedule_id(placed.order_id),
+                order_id=placed.order_id,
+            )
+            CatalogCache(redis).queue_drop_product_details(
+                pipe, {product_id for product_id, _, _ in placed.stock_left}
+            )
+            results = await pipe.execute()
+    except Exception:
+        log.warning("after placing order %s", placed.order_id, exc_info=True)
+        return
+    events.sent(batch, results[: len(batch)])
 
 
 async def _place(
