@@ -23,6 +23,7 @@ from mall.config import Settings
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
+from mall.orders import placing
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments import service as payments
@@ -95,6 +96,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         from tasks.broker import broker  # the broker is process-global; start it per worker
 
         await resources.init_db(settings)
+        placing.sku_turns.per_sku = settings.order_statements_per_sku
         app.ctx.redis = resources.redis_client(settings)
         app.ctx.catalog_cache = CatalogCache(
             app.ctx.redis, ttl=settings.catalog_cache_ttl, list_ttl=settings.catalog_list_ttl

@@ -60,19 +60,22 @@ def run_load(
     calls: list[Call],
     *,
     concurrency: int,
-    warmup: Call,
+    warmup: list[list[Call]],
     env: dict[str, str],
     timeout: float = 300.0,
     request_timeout: float = 60.0,
 ) -> LoadResult:
-    """Send `calls` from `concurrency` keep-alive clients in a separate process."""
+    """Send `calls` from `concurrency` keep-alive clients in a separate process.
+
+    Client i first sends `warmup[i % len(warmup)]` (not measured); then all start at once.
+    """
     with tempfile.TemporaryDirectory(prefix="mall-bench-load-") as tmp:
         plan_path, result_path = Path(tmp) / "plan.json", Path(tmp) / "result.json"
         plan = {
             "base_url": base_url,
             "concurrency": concurrency,
             "request_timeout": request_timeout,
-            "warmup": _call_json(warmup),
+            "warmup": [[_call_json(c) for c in calls_] for calls_ in warmup],
             "calls": [_call_json(c) for c in calls],
         }
         plan_path.write_text(json.dumps(plan))
@@ -128,9 +131,10 @@ async def _drive(plan: dict[str, Any]) -> dict[str, Any]:
                 await response.read()
                 return response.status
 
-        async def client() -> None:
+        async def client(number: int) -> None:
             try:
-                await send(plan["warmup"])
+                for call in plan["warmup"][number % len(plan["warmup"])]:
+                    await send(call)
             finally:
                 warmed.append(1)
             if len(warmed) == concurrency:
@@ -145,7 +149,7 @@ async def _drive(plan: dict[str, Any]) -> dict[str, Any]:
                     errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                 ends[index] = time.perf_counter() - t0
 
-        clients = [asyncio.create_task(client()) for _ in range(concurrency)]
+        clients = [asyncio.create_task(client(n)) for n in range(concurrency)]
         await all_warm.wait()
         cpu_before = _cpu_seconds()
         clock[0] = time.perf_counter()
