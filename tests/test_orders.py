@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from mall.payments import service as payments
-from models import CartItem, Order, OutboxEvent, Sku, UserCoupon
+from models import Address, CartItem, Order, OutboxEvent, Sku, User, UserCoupon
 from tests.factories import (
     admin_login,
     assert_error,
@@ -371,3 +371,24 @@ async def test_snapshot_cover_is_a_url_clients_can_load(
         await client.post("/api/v1/orders", json=await order_body(user.id, sku.id), headers=headers)
     ).json()
     assert order["items"][0]["cover_url"] == expected
+
+
+async def test_placing_an_order_checks_the_customer_in_its_checkout_read(
+    client: httpx.AsyncClient, settings
+) -> None:
+    # POST /orders reads the customer in the checkout query, not in the guard: a banned
+    # customer whose token was not revoked, or a deleted one, still places nothing.
+    _, (sku,) = await make_product(skus=[({"颜色": "红"}, 3000, 10)])
+    [(banned, banned_headers), (gone, gone_headers)] = await make_buyers(settings, 2)
+    banned_body = await order_body(banned.id, sku.id)
+    gone_body = await order_body(gone.id, sku.id)
+    await User.filter(id=banned.id).update(banned=True)
+    await Address.filter(user_id=gone.id).delete()
+    await User.filter(id=gone.id).delete()
+
+    refused = await client.post("/api/v1/orders", json=banned_body, headers=banned_headers)
+    assert_error(refused, 403, "account_banned")
+    unknown = await client.post("/api/v1/orders", json=gone_body, headers=gone_headers)
+    assert_error(unknown, 401, "invalid_token")
+    assert await Order.all().count() == 0
+    assert (await Sku.get(id=sku.id)).stock == 10

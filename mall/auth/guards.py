@@ -39,12 +39,7 @@ async def authenticate_user(request: Request, token: str) -> tuple[Claims, User]
     claims = await service.authenticate(
         app.ctx.settings, app.ctx.redis, token=token, audience=Audience.USER
     )
-    user = await _user(claims.subject)
-    if user is None:
-        raise Unauthorized("Unknown user", code="invalid_token")
-    if user.banned:
-        raise Forbidden("This account is banned", code="account_banned")
-    return claims, user
+    return claims, service.active_user(await _user(claims.subject))
 
 
 async def authenticate_admin(request: Request, token: str) -> tuple[Claims, Admin, set[str]]:
@@ -70,6 +65,22 @@ def user_required(handler: Handler) -> Handler:
     async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
         request.ctx.claims, request.ctx.user = await authenticate_user(
             request, bearer_token(request)
+        )
+        return await handler(request, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def user_token_required(handler: Handler) -> Handler:
+    """Like user_required, but leaves reading the user to the handler (request.ctx.claims
+    only): placing an order reads them in its checkout query and checks them with
+    `service.active_user`, one round trip fewer on the busiest path."""
+
+    @wraps(handler)
+    async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
+        app = request.app
+        request.ctx.claims = await service.authenticate(
+            app.ctx.settings, app.ctx.redis, token=bearer_token(request), audience=Audience.USER
         )
         return await handler(request, *args, **kwargs)
 

@@ -159,6 +159,15 @@ async def authenticate(settings: Settings, redis: Any, *, token: str, audience: 
     return claims
 
 
+def active_user(user: User | None) -> User:
+    """The user a valid token names, if they still exist and are not banned."""
+    if user is None:
+        raise Unauthorized("Unknown user", code="invalid_token")
+    if user.banned:
+        raise Forbidden("This account is banned", code="account_banned")
+    return user
+
+
 async def refused_now(redis: Any, *, tokens: Sequence[Claims]) -> dict[str, str]:
     """Of tokens accepted earlier (open sockets), those refused now: jti -> error code.
     One MGET and one query per audience for all of them; expiry is the caller's to check."""

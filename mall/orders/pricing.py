@@ -14,7 +14,7 @@ from mall.coupons import rules
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.orders.schemas import MAX_LINE_QUANTITY
 from mall.shop.schemas import ShopSettingsDoc
-from models import UserCoupon
+from models import User, UserCoupon
 
 
 @dataclass(frozen=True)
@@ -93,15 +93,21 @@ def _sku_snapshots(sku_ids: str) -> str:
 
 _SKUS = f"SELECT {_sku_snapshots('$1')} AS skus"
 
-# Everything a checkout reads, in one round trip: the SKUs, the address, and the order an
-# earlier request with the same Idempotency-Key placed (NULL key: none).
+# The users columns as the model knows them, read beside the checkout as u_<column>.
+_USER_COLUMNS = tuple(sorted(User._meta.fields_db_projection.values()))
+# Everything a checkout reads, in one round trip: the SKUs, the address, the order an
+# earlier request with the same Idempotency-Key placed (NULL key: none), and the customer
+# (placing an order checks them here rather than in a query of its own).
 _CHECKOUT = f"""
 SELECT
     {_sku_snapshots("$1")} AS skus,
     (SELECT row(a.name, a.phone, a.province, a.city, a.district, a.detail)
         FROM addresses a WHERE a.id = $2 AND a.user_id = $3) AS address,
     (SELECT k.order_id FROM idempotency_keys k
-        WHERE k.user_id = $3 AND k.key = $4::text) AS replay_order_id
+        WHERE k.user_id = $3 AND k.key = $4::text) AS replay_order_id,
+    {", ".join(f'u."{column}" AS "u_{column}"' for column in _USER_COLUMNS)}
+FROM (SELECT 1) AS one
+LEFT JOIN users u ON u.id = $3
 """  # noqa: S608
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
 
@@ -111,21 +117,25 @@ class CheckoutRead:
     skus: list[dict[str, Any]]
     address: dict[str, str] | None
     replay_order_id: int | None
+    user: User | None
 
 
 async def read_checkout(
     *, user_id: int, sku_ids: list[int], address_id: int, idempotency_key: str | None
 ) -> CheckoutRead:
-    """The SKUs, the user's address (None if not theirs) and a replayed order, if any."""
-    rows = await connections.get("default").execute_query_dict(
-        _CHECKOUT, [sku_ids, address_id, user_id, idempotency_key]
-    )
-    row = rows[0]
+    """The SKUs, the user's address (None if not theirs), a replayed order if any, and the
+    user (None if there is no such user)."""
+    async with connections.get("default").acquire_connection() as conn:
+        row = await conn.fetchrow(_CHECKOUT, sku_ids, address_id, user_id, idempotency_key)
     address = row["address"]
+    user = None
+    if row["u_id"] is not None:
+        user = User._init_from_db(**{column: row[f"u_{column}"] for column in _USER_COLUMNS})
     return CheckoutRead(
         skus=orjson.loads(row["skus"]),
         address=dict(zip(ADDRESS_FIELDS, address, strict=True)) if address else None,
         replay_order_id=row["replay_order_id"],
+        user=user,
     )
 
 

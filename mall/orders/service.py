@@ -21,6 +21,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from mall import events, jobs, resources
+from mall.auth import service as auth
 from mall.catalog.cache import CatalogCache
 from mall.catalog.service import record_stock_events
 from mall.catalog.storage import ImageStorage
@@ -103,6 +104,7 @@ class Checkout:
     priced: pricing.Priced
     address: dict[str, Any]
     cart_item_ids: list[int]
+    user: User | None = None
     replay_order_id: int | None = None
 
 
@@ -111,11 +113,11 @@ def _replay_of(order_id: int) -> Checkout:
     return Checkout(priced=empty, address={}, cart_item_ids=[], replay_order_id=order_id)
 
 
-async def _lines(*, user: User, body: CheckoutIn) -> tuple[list[tuple[int, int]], list[int]]:
+async def _lines(*, user_id: int, body: CheckoutIn) -> tuple[list[tuple[int, int]], list[int]]:
     if body.items is not None:
         return [(line.sku_id, line.quantity) for line in body.items], []
     ids = list(dict.fromkeys(body.cart_item_ids or []))
-    cart = await CartItem.filter(id__in=ids, user_id=user.id)
+    cart = await CartItem.filter(id__in=ids, user_id=user_id)
     missing = sorted(set(ids) - {c.id for c in cart})
     if missing:
         raise NotFound(
@@ -141,7 +143,7 @@ def _ensure_stock_read(lines: list[pricing.PricedLine]) -> None:
 
 async def checkout(
     *,
-    user: User,
+    user_id: int,
     body: CheckoutIn,
     images: ImageStorage,
     require_stock: bool,
@@ -150,24 +152,26 @@ async def checkout(
 ) -> Checkout:
     """Price the lines server-side, pick up the address, and apply the chosen coupon.
 
-    `list_coupons=False` (placing an order) looks at coupons only when one was chosen. With
-    an Idempotency-Key whose order exists, that order's id is all that comes back.
+    The customer is read in the same query (401 if gone, 403 if banned). `list_coupons=False`
+    (placing an order) looks at coupons only when one was chosen. With an Idempotency-Key
+    whose order exists, that order's id is all that comes back.
     """
     try:
-        lines, cart_ids = await _lines(user=user, body=body)
+        lines, cart_ids = await _lines(user_id=user_id, body=body)
     except NotFound:
         # The cart lines an earlier request with this key ordered are gone: a replay.
-        earlier = await _order_of_key(user=user, key=idempotency_key)
+        earlier = await _order_of_key(user_id=user_id, key=idempotency_key)
         if earlier is None:
             raise
         return _replay_of(earlier)
     merged = pricing.merge_lines(lines)
     read = await pricing.read_checkout(
-        user_id=user.id,
+        user_id=user_id,
         sku_ids=[sku_id for sku_id, _ in merged],
         address_id=body.address_id,
         idempotency_key=idempotency_key,
     )
+    user = auth.active_user(read.user)
     if read.replay_order_id is not None:
         return _replay_of(read.replay_order_id)
     priced_lines = pricing.priced_from(merged, read.skus, images=images)
@@ -190,7 +194,7 @@ async def checkout(
         pricing.apply_coupon(priced, *chosen)
     if read.address is None:
         raise NotFound("Address not found", code="address_not_found")
-    return Checkout(priced=priced, address=read.address, cart_item_ids=cart_ids)
+    return Checkout(priced=priced, address=read.address, cart_item_ids=cart_ids, user=user)
 
 
 def _order_event_data(order: Order, **extra: Any) -> dict[str, Any]:
@@ -241,11 +245,11 @@ class Created:
     replayed: bool
 
 
-async def _order_of_key(*, user: User, key: str | None) -> int | None:
+async def _order_of_key(*, user_id: int, key: str | None) -> int | None:
     """The order an earlier request with this Idempotency-Key placed, if there is one."""
     if key is None:
         return None
-    seen = await IdempotencyKey.get_or_none(user_id=user.id, key=key)
+    seen = await IdempotencyKey.get_or_none(user_id=user_id, key=key)
     return seen.order_id if seen is not None else None
 
 
@@ -255,7 +259,7 @@ async def _replayed(order_id: int) -> Created:
 
 
 async def create(
-    *, user: User, body: OrderIn, images: ImageStorage, idempotency_key: str | None
+    *, user_id: int, body: OrderIn, images: ImageStorage, idempotency_key: str | None
 ) -> Created:
     """Place an order: reserve stock, lock the coupon, snapshot prices and address, atomically.
 
@@ -263,7 +267,7 @@ async def create(
     the cart lines are gone or the SKU sold out since.
     """
     co = await checkout(
-        user=user,
+        user_id=user_id,
         body=body,
         images=images,
         require_stock=True,
@@ -275,7 +279,7 @@ async def create(
     settings = await shop.get()
     priced = co.priced
     new = placing.NewOrder(
-        user_id=user.id,
+        user_id=user_id,
         order_no="",
         lines=priced.lines,
         goods_amount=priced.goods_amount,
@@ -287,12 +291,12 @@ async def create(
         coupon_id=priced.coupon.id if priced.coupon else None,
         timeout_seconds=settings.order_timeout_seconds,
         cart_item_ids=co.cart_item_ids,
-        actor=f"user:{user.id}",
+        actor=f"user:{user_id}",
     )
     try:
         outcome = await _place(new, idempotency_key, settings.low_stock_threshold)
     except placing.Refused as refused:
-        earlier = await _order_of_key(user=user, key=idempotency_key)
+        earlier = await _order_of_key(user_id=user_id, key=idempotency_key)
         if earlier is not None:
             return await _replayed(earlier)
         raise _refusal_error(refused) from None

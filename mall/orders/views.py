@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from mall.auth.guards import user_required
+from mall.auth.guards import user_required, user_token_required
 from mall.catalog.views import image_storage
 from mall.orders import presenters, service
 from mall.orders.schemas import (
@@ -37,7 +37,7 @@ bp = Blueprint("orders")
 async def preview(request: Request) -> HTTPResponse:
     body = parse_body(request, CheckoutIn)
     co = await service.checkout(
-        user=request.ctx.user, body=body, images=image_storage(request), require_stock=True
+        user_id=request.ctx.user.id, body=body, images=image_storage(request), require_stock=True
     )
     return render(presenters.preview_out(co.priced))
 
@@ -52,12 +52,15 @@ async def preview(request: Request) -> HTTPResponse:
     secured=True,
     errors=(404, 409),
 )
-@user_required
+@user_token_required
 async def create_order(request: Request) -> HTTPResponse:
     body = parse_body(request, OrderIn)
     key = service.validate_idempotency_key(request.headers.get("idempotency-key"))
     created = await service.create(
-        user=request.ctx.user, body=body, images=image_storage(request), idempotency_key=key
+        user_id=request.ctx.claims.subject,
+        body=body,
+        images=image_storage(request),
+        idempotency_key=key,
     )
     response = render(presenters.created_out(created), status=201)
     if created.replayed:
