@@ -182,10 +182,11 @@ class SkuTurns:
     PostgreSQL runs them one at a time anyway (the row lock), but every statement waiting
     on a hot row costs CPU when the lock changes hands: measured with pgbench on one hot
     SKU, 20 waiting statements cost about twice the CPU per order of 2. So each process
-    sends one order statement per SKU at a time and the others wait here, for free; with
-    N API processes at most N statements queue on a row. SKUs are taken in id order (the
-    same order as the row locks), and before a database connection, so a request holding
-    a connection never waits for a turn.
+    sends at most `per_sku` (MALL_ORDER_STATEMENTS_PER_SKU) order statements per SKU at a
+    time and the others wait here, for free; with N API processes at most N x per_sku
+    statements queue on a row. SKUs are taken in id order (the same order as the row
+    locks), and before a database connection, so a request holding a connection never
+    waits for a turn.
     """
 
     def __init__(self, per_sku: int) -> None:
@@ -219,7 +220,7 @@ class SkuTurns:
         return len(self._locks)
 
 
-sku_turns = SkuTurns(per_sku=4)
+sku_turns = SkuTurns(per_sku=2)
 
 
 class OrderNoTaken(Exception):
