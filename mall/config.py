@@ -136,6 +136,11 @@ def db_connection(url: str, *, pool_min: int = 1, pool_max: int = 10) -> dict[st
             "minsize": pool_min,
             "maxsize": pool_max,
             "reset": keep_session_state,
+            # Orders are placed and cancelled in single statements that commit on their
+            # own: if the process that sent one dies while it waits (on a hot row's lock),
+            # PostgreSQL cancels it within a second instead of committing work nobody will
+            # announce or answer for (its events would wait for the outbox sweeper).
+            "server_settings": {"client_connection_check_interval": "1000"},
         },
     }
 

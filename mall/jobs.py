@@ -64,6 +64,13 @@ async def unschedule(schedule_id: str) -> None:
         log.warning("could not remove schedule %s", schedule_id, exc_info=True)
 
 
+def queue_unschedule(pipe: Any, schedule_id: str) -> None:
+    """`unschedule` through the caller's Redis pipeline (same Redis as the schedule source)."""
+    from tasks.broker import schedule_source
+
+    schedule_source.queue_delete(pipe, schedule_id)
+
+
 async def kick(task_name: str, **kwargs: Any) -> bool:
     """Queue `task_name(**kwargs)` now."""
     try:

@@ -104,9 +104,13 @@ class SortedSetScheduleSource(ScheduleSource):
 
     async def delete_schedule(self, schedule_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(self.due_key, schedule_id)
-            pipe.hdel(self.data_key, schedule_id)
+            self.queue_delete(pipe, schedule_id)
             await pipe.execute()
+
+    def queue_delete(self, pipe: Any, schedule_id: str) -> None:
+        """Remove a schedule through another client's pipeline on the same Redis."""
+        pipe.zrem(self.due_key, schedule_id)
+        pipe.hdel(self.data_key, schedule_id)
 
     async def get_schedules(self) -> list[ScheduledTask]:
         """Everything due within the horizon, overdue ones included (scheduler was down)."""

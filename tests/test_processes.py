@@ -369,8 +369,15 @@ async def test_worker_killed_while_due_times_pass_cancels_after_restart(
         assert (await redis.xpending(STREAM, GROUP))["pending"] >= 1  # taken, not acked
 
         # when the worker is killed there (the message it took is never acknowledged),
-        # and stays dead while the second order's due time passes
+        # and stays dead while the second order's due time passes; PostgreSQL notices the
+        # dead client within client_connection_check_interval and cancels its statement,
+        # so nothing the killed worker started is committed
         tasks.worker.kill()
+
+        async def statement_cancelled() -> bool:
+            return not await worker_stuck()
+
+        await wait_until(statement_cancelled, timeout=5, what="the orphaned statement to end")
         await holding.rollback()
     finally:
         await blocker.close()

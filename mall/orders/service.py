@@ -27,7 +27,7 @@ from mall.catalog.service import record_stock_events
 from mall.catalog.storage import ImageStorage
 from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
-from mall.orders import placing, pricing, stock
+from mall.orders import cancelling, placing, pricing, stock
 from mall.orders.schemas import CheckoutIn, OrderIn, ReviewIn, ShipIn
 from mall.shop import service as shop
 from models import (
@@ -451,38 +451,24 @@ def _state_conflict(order: Order, action: str) -> Conflict:
 
 
 async def cancel(*, order: Order, reason: CancelReason, actor: str) -> Order:
-    """pending_payment -> cancelled; stock and coupon go back in the same transaction."""
-    settings = await shop.get()
-    async with in_transaction() as conn:
-        won = await transition(
-            order.id,
-            OrderStatus.PENDING_PAYMENT,
-            OrderStatus.CANCELLED,
-            actor=actor,
-            note=reason.value,
-            cancelled_at=_now(),
-            cancel_reason=reason.value,
-            stock_restored=True,
-        )
-        if not won:
-            current = await Order.get(id=order.id)
-            raise _state_conflict(current, "cancel")
-        items = await OrderItem.filter(order_id=order.id)
-        if order.user_coupon_id is not None:
-            await coupons.release_for_order(order_id=order.id)
-        order = await Order.get(id=order.id)
-        recorded = await record_order_event(
-            order, events.EventName.ORDER_CANCELLED, reason=reason.value
-        )
-        # Last, as in create: the SKU rows stay locked until COMMIT.
-        changes = await stock.restore(conn, _lines_of(items))
-        recorded += await record_stock_events(
-            changes, reason="cancel", low_stock_threshold=settings.low_stock_threshold
-        )
-    await events.publish(recorded)
-    await jobs.unschedule(cancel_schedule_id(order.id))
-    await stock_moved({c.product_id for c in changes})
-    return order
+    """pending_payment -> cancelled; stock and coupon go back in the same statement."""
+    cancelled = await cancelling.cancel_pending(order_id=order.id, reason=reason.value, actor=actor)
+    if cancelled is None:
+        raise _state_conflict(await Order.get(id=order.id), "cancel")
+    redis = resources.shared_redis()
+    if redis is not None:
+        # After the commit, one round trip: events out, the schedule gone, cache dropped.
+        try:
+            async with redis.pipeline(transaction=False) as pipe:
+                batch = events.queue_publish(pipe, cancelled.events)
+                jobs.queue_unschedule(pipe, cancel_schedule_id(order.id))
+                CatalogCache(redis).queue_drop_product_details(pipe, cancelled.product_ids)
+                results = await pipe.execute()
+        except Exception:
+            log.warning("after cancelling order %s", order.id, exc_info=True)
+        else:
+            events.sent(batch, results[: len(batch)])
+    return cancelled.order
 
 
 async def mark_paid(*, order: Order, paid_at: datetime, actor: str) -> Order | None:

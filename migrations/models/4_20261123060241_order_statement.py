@@ -12,6 +12,7 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
     # latest stock and never re-checks a concurrent update inside the large statement
     # (PostgreSQL's EvalPlanQual, costly in a statement of many parts). Short stock, or a
     # SKU archived meanwhile, raises insufficient_stock with the lines it could not cover.
+    # mall_give_stock puts stock back the same way (a cancelled order).
     return """
         CREATE OR REPLACE FUNCTION mall_refuse(code text, detail jsonb DEFAULT NULL)
         RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
@@ -54,11 +55,29 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
                     DETAIL = coalesce(v_short::text, '');
             END IF;
         END
+        $$;
+        CREATE OR REPLACE FUNCTION mall_give_stock(
+            p_sku_ids bigint[], p_quantities int[], p_ready boolean
+        )
+        RETURNS TABLE (sku_id bigint, product_id bigint, stock int)
+        LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN
+            IF NOT p_ready OR cardinality(p_sku_ids) = 0 THEN
+                RETURN;
+            END IF;
+            PERFORM 1 FROM skus s WHERE s.id = ANY(p_sku_ids) ORDER BY s.id FOR UPDATE;
+            RETURN QUERY
+            UPDATE skus s SET stock = s.stock + w.quantity, updated_at = now()
+            FROM unnest(p_sku_ids, p_quantities) AS w(sku_id, quantity)
+            WHERE s.id = w.sku_id
+            RETURNING s.id, s.product_id, s.stock;
+        END
         $$;"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
     return """
+        DROP FUNCTION IF EXISTS mall_give_stock(bigint[], int[], boolean);
         DROP FUNCTION IF EXISTS mall_take_stock(bigint[], int[], boolean);
         DROP FUNCTION IF EXISTS mall_refuse(text, jsonb);"""
 
