@@ -8,7 +8,9 @@ mall.auth.service.issue_pair, no WeChat); `mall serve --workers N`; a load gener
 a separate process (bench/harness/loadgen.py: its own interpreter and event loop, so it
 never shares the server's GIL or loop) keeps --concurrency keep-alive connections busy
 until every buyer has POSTed /api/v1/orders once, with an Idempotency-Key as the
-mini-program sends. Checked: exactly --stock orders, the SKU ends at 0 (never below), no
+mini-program sends. Before the sale (not measured) each client places two orders of
+another SKU, so the sale meets a server in its steady state: pool connections open,
+statements prepared and planned, as pgbench's prepared statements are. Checked: exactly --stock orders, the SKU ends at 0 (never below), no
 5xx. Baseline in the same run: pgbench running the order transaction of
 mall.orders.service.create on the real tables (insert order, insert item, conditional
 decrement of one hot SKU, in that order, as the API does them), with as many clients as
