@@ -10,13 +10,16 @@ never shares the server's GIL or loop) keeps --concurrency keep-alive connection
 until every buyer has POSTed /api/v1/orders once, with an Idempotency-Key as the
 mini-program sends. Before the sale (not measured) each client places two orders of
 another SKU, so the sale meets a server in its steady state: pool connections open,
-statements prepared and planned, as pgbench's prepared statements are. Checked: exactly --stock orders, the SKU ends at 0 (never below), no
-5xx. Baseline in the same run: pgbench running the order transaction of
-mall.orders.service.create on the real tables (insert order, insert item, conditional
-decrement of one hot SKU, in that order, as the API does them), with as many clients as
-the API has database connections (workers x MALL_DB_POOL_MAX), for as long as the API
-took, on a SKU stocked so every decrement wins; and the same statements with the
-decrement first, the order the issue lists, for reference.
+statements prepared and planned, as pgbench's prepared statements are. Checked: exactly
+--stock orders, the SKU ends at 0 (never below), no 5xx. Baseline right after each sale:
+pgbench running the order transaction on the real tables (insert order, insert item,
+conditional decrement of one hot SKU, in that order), with as many clients as the API has
+database connections (workers x MALL_DB_POOL_MAX), for as long as the API took, on a SKU
+stocked so every decrement wins; and the same statements with the decrement first, the
+order the issue lists, for reference. This machine's timings are noisy, so there are
+--rounds sales (each with a fresh hot SKU and fresh buyers), each followed by its
+pgbench runs; the target is checked on the median round's share, and every round is
+listed.
 
 Part 2, cancellation lateness, once per --windows value: --orders pending orders bulk-
 inserted into the database (stock reserved as the API would), each with the schedule the
@@ -184,17 +187,21 @@ class FlashSale:
 
 
 async def flash_sale(
-    args: argparse.Namespace, target: services.Target, env: dict[str, str], logs: Path
+    args: argparse.Namespace,
+    target: services.Target,
+    env: dict[str, str],
+    logs: Path,
+    round_no: int = 1,
 ) -> FlashSale:
     settings = await open_orm()
     try:
         [hot_sku] = await make_skus("秒杀爆款", [args.stock])
-        buyers = await make_buyers(settings, args.buyers, "flash")
+        buyers = await make_buyers(settings, args.buyers, f"flash{round_no}")
         # Warm-up (not measured): every client places WARMUP_ORDERS orders of another SKU,
         # so the flash sale meets a server in its steady state (pool connections open,
         # statements prepared and planned), as pgbench's prepared statements do.
         [warm_sku] = await make_skus("预热", [args.concurrency * WARMUP_ORDERS])
-        warm_buyers = await make_buyers(settings, args.concurrency, "warmup")
+        warm_buyers = await make_buyers(settings, args.concurrency, f"warmup{round_no}")
     finally:
         await close_orm()
     calls = [
@@ -443,6 +450,57 @@ def ms(values: list[float], q: float) -> str:
     return f"{report.percentile(values, q):.1f} ms"
 
 
+def orders_per_second(sale: FlashSale) -> float:
+    """201 answers / the time until the last 201 arrived."""
+    load = sale.load
+    created = load.count(201)
+    sold_out_at = max(
+        (end for status, end in zip(load.statuses, load.ends, strict=True) if status == 201),
+        default=0.0,
+    )
+    return created / sold_out_at if sold_out_at else 0.0
+
+
+def rounds_table(rounds: list[tuple[FlashSale, list[Pgbench]]]) -> tuple[str, float, int]:
+    """Each round's API rate beside its pgbench rates; the median share and its round."""
+    rows = []
+    shares = []
+    for number, (sale, baselines) in enumerate(rounds, start=1):
+        rate = orders_per_second(sale)
+        share = 100 * rate / baselines[0].tps if baselines[0].tps else 0.0
+        shares.append(share)
+        rows.append(
+            (
+                str(number),
+                f"{rate:,.0f}",
+                f"{baselines[0].tps:,.0f}",
+                f"{share:.1f}%",
+                f"{baselines[1].tps:,.0f}",
+                f"{100 * rate / baselines[1].tps if baselines[1].tps else 0.0:.1f}%",
+            )
+        )
+    median_round = sorted(range(len(shares)), key=lambda i: shares[i])[len(shares) // 2]
+    text = report.print_table(
+        f"Flash sale rounds (each: a fresh hot SKU and buyers, then pgbench; the median "
+        f"round, {median_round + 1}, is detailed below)",
+        [
+            "round",
+            "API orders/s",
+            "pgbench tx/s, API's order",
+            "API share",
+            "pgbench tx/s, decrement first",
+            "API share",
+        ],
+        rows,
+    )
+    text += (
+        f"\nmedian API share of pgbench (API's statement order): {shares[median_round]:.1f}% "
+        f"(target >= {SHARE_TARGET:g}%)\n"
+    )
+    print(text.splitlines()[-1])
+    return text, shares[median_round], median_round
+
+
 def flash_sale_tables(
     args: argparse.Namespace, sale: FlashSale, baselines: list[Pgbench], pool_max: int
 ) -> tuple[str, dict[str, bool]]:
@@ -556,14 +614,17 @@ def flash_sale_tables(
         "the API run.\n"
     )
     print(note)
-    checks = {
+    return text + note, sale_checks(args, sale)
+
+
+def sale_checks(args: argparse.Namespace, sale: FlashSale) -> dict[str, bool]:
+    created = sale.load.count(201)
+    oversell = max(0, sale.orders_made - args.stock) + max(0, -sale.stock_left)
+    return {
         "flash sale: no oversell": oversell == 0 and sale.orders_made == created == args.stock,
         "flash sale: hot SKU ends at 0": sale.stock_left == 0,
-        "flash sale: no 5xx": server_errors == 0,
-        f"flash sale: API >= {SHARE_TARGET:g}% of pgbench (API's statement order)": shares[0]
-        >= SHARE_TARGET,
+        "flash sale: no 5xx": sale.load.count_range(500, 600) == 0,
     }
-    return text + note, checks
 
 
 # --- part 2: cancellation lateness ---------------------------------------------------------
@@ -853,6 +914,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--buyers", type=int, default=2000, help="distinct buyers, one order each")
     add("--concurrency", type=int, default=200, help="concurrent HTTP clients")
     add("--pgbench-seconds", type=int, default=0, help="0: as long as the API run (min 5)")
+    add("--rounds", type=int, default=3, help="flash sales, each followed by pgbench")
     add("--orders", type=int, default=10_000, help="pending orders to cancel")
     add("--lead", type=float, default=10.0, help="seconds from creation to the first expiry")
     add(
@@ -885,20 +947,33 @@ async def main_async(
     sections = [report.print_table("Machine", ["", ""], report.machine_rows(versions))]
     checks: dict[str, bool] = {}
     if "flash" in args.parts:
-        await services.recreate_database(target, env)
-        await services.flush_redis(target)
-        sale = await flash_sale(args, target, env, logs)
         pool_max = Settings().db_pool_max
-        baselines = await pgbench_baselines(
-            args,
-            target,
-            clients=args.api_workers * pool_max,
-            seconds=args.pgbench_seconds or max(5, math.ceil(sale.load.wall_seconds)),
-            logs=logs,
-        )
+        rounds: list[tuple[FlashSale, list[Pgbench]]] = []
+        for round_no in range(1, args.rounds + 1):
+            await services.recreate_database(target, env)
+            await services.flush_redis(target)
+            sale = await flash_sale(args, target, env, logs, round_no)
+            baselines = await pgbench_baselines(
+                args,
+                target,
+                clients=args.api_workers * pool_max,
+                seconds=args.pgbench_seconds or max(5, math.ceil(sale.load.wall_seconds)),
+                logs=logs,
+            )
+            rounds.append((sale, baselines))
+        summary, median_share, median_round = rounds_table(rounds)
+        sale, baselines = rounds[median_round]
         text, more = flash_sale_tables(args, sale, baselines, pool_max)
-        sections.append(text)
+        sections.append(summary + "\n" + text)
         checks |= more
+        for number, (each, _) in enumerate(rounds, start=1):
+            if number - 1 != median_round:
+                for name, ok in sale_checks(args, each).items():
+                    checks[f"{name} (round {number})"] = ok
+        checks[
+            f"flash sale: API >= {SHARE_TARGET:g}% of pgbench (API's statement order), median "
+            f"of {args.rounds} rounds"
+        ] = median_share >= SHARE_TARGET
     if "cancel" in args.parts:
         results = [await cancellation(args, target, env, logs, window) for window in args.windows]
         text, more = cancellation_tables(args, results)

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Order statements one API process sends per SKU at a time (mall/orders/placing.py,
     # SkuTurns): more queue on a hot row at a higher CPU cost per order, fewer wait longer
     # in the event loop.
-    order_statements_per_sku: int = Field(default=2, ge=1, le=100)
+    order_statements_per_sku: int = Field(default=1, ge=1, le=100)
 
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_issuer: str = "mall"

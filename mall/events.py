@@ -246,7 +246,7 @@ class PublishedMarks:
         await self.flush()
 
 
-MARK_EVERY = 0.05
+MARK_EVERY = 0.2
 marks = PublishedMarks(every=MARK_EVERY)
 
 

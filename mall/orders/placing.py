@@ -220,7 +220,7 @@ class SkuTurns:
         return len(self._locks)
 
 
-sku_turns = SkuTurns(per_sku=2)
+sku_turns = SkuTurns(per_sku=1)
 
 
 class OrderNoTaken(Exception):
