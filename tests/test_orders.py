@@ -7,7 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
+from mall.orders import placing
 from mall.payments import service as payments
 from models import Address, CartItem, Order, OutboxEvent, Sku, User, UserCoupon
 from tests.factories import (
@@ -392,3 +394,64 @@ async def test_placing_an_order_checks_the_customer_in_its_checkout_read(
     assert_error(unknown, 401, "invalid_token")
     assert await Order.all().count() == 0
     assert (await Sku.get(id=sku.id)).stock == 10
+
+
+async def test_concurrent_orders_sharing_skus_in_either_order_all_go_through(
+    client: httpx.AsyncClient, settings
+) -> None:
+    # Orders of the same two SKUs, listed in both orders, at once: the statement takes the
+    # SKU rows in key order, so none deadlocks and every one is placed.
+    _, (red, blue) = await make_product(
+        skus=[({"颜色": "红"}, 1000, 100), ({"颜色": "蓝"}, 1000, 100)]
+    )
+    buyers = await make_buyers(settings, 30)
+    bodies = []
+    for number, (user, _) in enumerate(buyers):
+        pair = [red.id, blue.id] if number % 2 else [blue.id, red.id]
+        bodies.append(
+            {
+                "items": [{"sku_id": sku_id, "quantity": 1} for sku_id in pair],
+                "address_id": await make_address(user.id),
+            }
+        )
+    answers = await asyncio.gather(
+        *(
+            client.post("/api/v1/orders", json=body, headers=headers)
+            for body, (_, headers) in zip(bodies, buyers, strict=True)
+        )
+    )
+    assert [a.status_code for a in answers] == [201] * 30, [a.text for a in answers]
+    assert (await Sku.get(id=red.id)).stock == 70
+    assert (await Sku.get(id=blue.id)).stock == 70
+
+
+async def test_sku_turns_let_one_statement_per_sku_through_and_keep_nothing() -> None:
+    turns = placing.SkuTurns(per_sku=1)
+    inside = {1: 0, 2: 0}
+    peak = {1: 0, 2: 0}
+
+    async def order(sku_ids: list[int]) -> None:
+        async with turns.turn(sku_ids):
+            for sku_id in sku_ids:
+                inside[sku_id] += 1
+                peak[sku_id] = max(peak[sku_id], inside[sku_id])
+            await asyncio.sleep(0.001)
+            for sku_id in sku_ids:
+                inside[sku_id] -= 1
+
+    await asyncio.gather(
+        *(order([1, 2] if n % 2 else [2, 1]) for n in range(40)),
+        *(order([2]) for _ in range(20)),
+    )
+    assert peak == {1: 1, 2: 1}
+    assert turns.waiting() == 0
+
+    # a request cancelled while it waits for its turn gives its place back
+    async with turns.turn([1]):
+        waiter = asyncio.create_task(order([1]))
+        await asyncio.sleep(0.01)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+    assert turns.waiting() == 0
+    await order([1])
