@@ -91,8 +91,6 @@ def _sku_snapshots(sku_ids: str) -> str:
 )"""  # noqa: S608 (a parameter reference, never input)
 
 
-_SKUS = f"SELECT {_sku_snapshots('$1')} AS skus"
-
 # The users columns as the model knows them, read beside the checkout as u_<column>.
 _USER_COLUMNS = tuple(sorted(User._meta.fields_db_projection.values()))
 # Everything a checkout reads, in one round trip: the SKUs, the address, the order an
@@ -137,18 +135,6 @@ async def read_checkout(
         replay_order_id=row["replay_order_id"],
         user=user,
     )
-
-
-async def price_lines(
-    lines: Sequence[tuple[int, int]], *, images: ImageStorage
-) -> list[PricedLine]:
-    """Current price and snapshot data of each SKU (the cover as an absolute URL, since the
-    order keeps it); every SKU must be on sale now."""
-    merged = merge_lines(lines)
-    rows = await connections.get("default").execute_query_dict(
-        _SKUS, [[sku_id for sku_id, _ in merged]]
-    )
-    return priced_from(merged, orjson.loads(rows[0]["skus"]), images=images)
 
 
 def priced_from(

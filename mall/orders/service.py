@@ -126,18 +126,20 @@ async def _lines(*, user_id: int, body: CheckoutIn) -> tuple[list[tuple[int, int
     return [(c.sku_id, c.quantity) for c in cart], ids
 
 
+def _insufficient_stock(*, sku_id: int, requested: int, available: int) -> Conflict:
+    return Conflict(
+        f"Not enough stock for SKU {sku_id}",
+        code="insufficient_stock",
+        details={"sku_id": sku_id, "requested": requested, "available": available},
+    )
+
+
 def _ensure_stock_read(lines: list[pricing.PricedLine]) -> None:
     """409 naming the first SKU whose stock, as priced, is short (no lock: a pre-check)."""
     for line in lines:
         if line.quantity > line.stock:
-            raise Conflict(
-                f"Not enough stock for SKU {line.sku_id}",
-                code="insufficient_stock",
-                details={
-                    "sku_id": line.sku_id,
-                    "requested": line.quantity,
-                    "available": line.stock,
-                },
+            raise _insufficient_stock(
+                sku_id=line.sku_id, requested=line.quantity, available=line.stock
             )
 
 
@@ -352,14 +354,8 @@ async def _place(
 def _refusal_error(refused: placing.Refused) -> Conflict:
     if refused.code == "insufficient_stock" and refused.detail:
         first = refused.detail[0]
-        return Conflict(
-            f"Not enough stock for SKU {first['sku_id']}",
-            code="insufficient_stock",
-            details={
-                "sku_id": first["sku_id"],
-                "requested": first["quantity"],
-                "available": first["available"],
-            },
+        return _insufficient_stock(
+            sku_id=first["sku_id"], requested=first["quantity"], available=first["available"]
         )
     if refused.code == "coupon_unavailable":
         return Conflict("The coupon is not usable", code="coupon_unavailable")
