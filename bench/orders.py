@@ -171,6 +171,12 @@ def quiet(args: argparse.Namespace) -> float:
     return processes.wait_until_idle(args.min_idle, args.quiet_wait)
 
 
+async def checkpoint(target: services.Target) -> None:
+    """Start each measured run (API or pgbench) right after a checkpoint, so that neither
+    meets one, or the burst of full-page writes after one, by luck."""
+    await fetchval(target, "CHECKPOINT")
+
+
 # --- part 1: the flash sale ----------------------------------------------------------------
 
 
@@ -246,6 +252,7 @@ async def flash_sale(
         meter = processes.CpuMeter(
             {"api": lambda: processes.group_pids(api_pgid), **shared_servers()}
         )
+        await checkpoint(target)
         idle = quiet(args)
         api_before = processes.cpu_snapshot(processes.group_pids(api_pgid))
         meter.start()
@@ -374,6 +381,7 @@ async def run_pgbench(
         target.database,
     ]
     stock_before = await fetchval(target, "SELECT stock FROM skus WHERE id = $1", sku)
+    await checkpoint(target)
     idle = quiet(args)
     out, failed, latencies = await asyncio.to_thread(
         _pgbench, argv, work, logs / f"pgbench-{variant.replace(' ', '-')}.log", seconds + 120
