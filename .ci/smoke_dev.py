@@ -20,14 +20,50 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def request(url: str, body: dict | None = None) -> tuple[int, dict]:
+def request(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
+
+
+def order_and_cancel(base: str, token: str, attempt: int) -> None:
+    """An order placed and cancelled on the embedded servers (the order statements and
+    their SQL functions from the migrations run there too)."""
+    api = f"{base}/api/v1"
+    status, address = request(
+        f"{api}/addresses",
+        {
+            "name": "张三",
+            "phone": "13800138000",
+            "province": "广东省",
+            "city": "广州市",
+            "district": "海珠区",
+            "detail": "新港中路397号",
+        },
+        token,
+    )
+    assert status == 201, (status, address)
+    status, page = request(f"{api}/products?page_size=1")
+    assert status == 200 and page["items"], (status, page)
+    status, product = request(f"{api}/products/{page['items'][0]['id']}")
+    assert status == 200, (status, product)
+    sku = next(s for s in product["skus"] if s["stock"] > 0)
+    status, order = request(
+        f"{api}/orders",
+        {"items": [{"sku_id": sku["id"], "quantity": 1}], "address_id": address["id"]},
+        token,
+    )
+    assert status == 201 and order["status"] == "pending_payment", (status, order)
+    status, cancelled = request(f"{api}/orders/{order['id']}/cancel", {}, token)
+    assert status == 200 and cancelled["status"] == "cancelled", (status, cancelled)
+    print(f"run {attempt}: order {order['order_no']} placed and cancelled")
 
 
 def main() -> int:
@@ -72,6 +108,7 @@ def main() -> int:
             )
             assert status == 200, (status, admin)
             print(f"run {attempt}: ready, WeChat login ok (user {user_id}), admin login ok")
+            order_and_cancel(base, body["access_token"], attempt)
             if first_user_id is not None:
                 assert user_id == first_user_id, "the second run did not reuse the data"
             first_user_id = first_user_id or user_id
