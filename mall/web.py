@@ -65,6 +65,8 @@ def parse_body(request: Request, model: type[M]) -> M:
             ) from None
     if not isinstance(data, dict):
         raise ValidationFailed("The request body must be a JSON object")
+    if b"\\u0000" in raw:
+        _refuse_nul(data, "")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -74,10 +76,34 @@ def parse_body(request: Request, model: type[M]) -> M:
 def parse_query(request: Request, model: type[M]) -> M:
     """Validate query parameters (last value wins for repeated keys)."""
     data = {key: values[-1] for key, values in request.args.items()}
+    _refuse_nul(data, "")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(details=_field_errors(exc)) from None
+
+
+def _refuse_nul(value: Any, path: str) -> None:
+    """422 for a NUL character anywhere in the input: PostgreSQL text cannot hold one, so
+    it would otherwise fail deep in a query."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationFailed(
+                details=[
+                    {
+                        "field": path or "body",
+                        "message": "must not contain NUL characters",
+                        "type": "nul_character",
+                    }
+                ]
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, path)
+            _refuse_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{path}.{index}" if path else str(index))
 
 
 def render(model: BaseModel, *, status: int = 200) -> HTTPResponse:

@@ -95,6 +95,23 @@ async def test_malformed_and_oversize_bodies(client: httpx.AsyncClient, settings
     assert fields == {"code", "extra"}
 
 
+async def test_a_nul_character_anywhere_is_422_not_500(client: httpx.AsyncClient) -> None:
+    # PostgreSQL text cannot hold NUL: refused at the door, naming the field.
+    login = await client.post("/api/v1/auth/wechat/login", json={"code": "a\u0000b"})
+    assert_error(login, 422)
+    assert login.json()["error"]["details"][0]["field"] == "code"
+    nested = await client.post(
+        "/api/v1/auth/wechat/login", json={"code": "alice", "extra": [{"x": "\u0000"}]}
+    )
+    assert_error(nested, 422)
+    assert nested.json()["error"]["details"][0]["field"] == "extra.0.x"
+    search = await client.get("/api/v1/products", params={"q": "T\u0000"})
+    assert_error(search, 422)
+    # the text of an escape is not a NUL
+    escaped = await client.post("/api/v1/auth/wechat/login", json={"code": "\\u0000"})
+    assert "nul_character" not in escaped.text
+
+
 async def test_unhandled_error_is_500_with_request_id_and_no_traceback(caplog) -> None:
     from sanic import Sanic
 
