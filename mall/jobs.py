@@ -23,11 +23,9 @@ async def schedule(task_name: str, *, at: datetime, schedule_id: str, **kwargs: 
     from tasks.broker import schedule_source
 
     try:
-        await (
-            _kicker(task_name)
-            .with_schedule_id(schedule_id)
-            .schedule_by_time(schedule_source, at, **kwargs)
-        )
+        async with schedule_source.redis.pipeline(transaction=True) as pipe:
+            queue_schedule(pipe, task_name, at=at, schedule_id=schedule_id, **kwargs)
+            await pipe.execute()
     except Exception:
         log.warning("could not schedule %s (%s)", task_name, schedule_id, exc_info=True)
         return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -302,34 +303,44 @@ async def create(
         if earlier is not None:
             return await _replayed(earlier)
         raise _refusal_error(refused) from None
-    await _after_placed(outcome)
+    await _after_statement(
+        what=f"placing order {outcome.order_id}",
+        recorded=outcome.events,
+        product_ids={product_id for product_id, _, _ in outcome.stock_left},
+        schedules=lambda pipe: jobs.queue_schedule(
+            pipe,
+            CANCEL_TASK,
+            at=outcome.expires_at,
+            schedule_id=cancel_schedule_id(outcome.order_id),
+            order_id=outcome.order_id,
+        ),
+    )
     order, items = _placed_order(outcome)
     return Created(order=order, items=items, replayed=False)
 
 
-async def _after_placed(placed: placing.Placed) -> None:
-    """After the commit, in one Redis round trip: publish the events, schedule the
-    cancellation, drop the cached details of the products whose stock moved. If Redis
-    fails, the outbox sweeper publishes, the overdue sweep cancels, and the cache expires."""
+async def _after_statement(
+    *,
+    what: str,
+    recorded: Sequence[events.Publishable],
+    product_ids: Iterable[int],
+    schedules: Callable[[Any], None],
+) -> None:
+    """After an order statement commits, in one Redis round trip: publish its events, add or
+    remove its schedules, drop the cached details of the products whose stock moved. If
+    Redis fails, the outbox sweeper publishes, the overdue sweep cancels (a task finding
+    its order settled does nothing), and the cache expires."""
     redis = resources.shared_redis()
     if redis is None:
         return
     try:
         async with redis.pipeline(transaction=False) as pipe:
-            batch = events.queue_publish(pipe, placed.events)
-            jobs.queue_schedule(
-                pipe,
-                CANCEL_TASK,
-                at=placed.expires_at,
-                schedule_id=cancel_schedule_id(placed.order_id),
-                order_id=placed.order_id,
-            )
-            CatalogCache(redis).queue_drop_product_details(
-                pipe, {product_id for product_id, _, _ in placed.stock_left}
-            )
+            batch = events.queue_publish(pipe, recorded)
+            schedules(pipe)
+            CatalogCache(redis).queue_drop_product_details(pipe, product_ids)
             results = await pipe.execute()
     except Exception:
-        log.warning("after placing order %s", placed.order_id, exc_info=True)
+        log.warning("after %s", what, exc_info=True)
         return
     events.sent(batch, results[: len(batch)])
 
@@ -451,19 +462,12 @@ async def cancel(*, order: Order, reason: CancelReason, actor: str) -> Order:
     cancelled = await cancelling.cancel_pending(order_id=order.id, reason=reason.value, actor=actor)
     if cancelled is None:
         raise _state_conflict(await Order.get(id=order.id), "cancel")
-    redis = resources.shared_redis()
-    if redis is not None:
-        # After the commit, one round trip: events out, the schedule gone, cache dropped.
-        try:
-            async with redis.pipeline(transaction=False) as pipe:
-                batch = events.queue_publish(pipe, cancelled.events)
-                jobs.queue_unschedule(pipe, cancel_schedule_id(order.id))
-                CatalogCache(redis).queue_drop_product_details(pipe, cancelled.product_ids)
-                results = await pipe.execute()
-        except Exception:
-            log.warning("after cancelling order %s", order.id, exc_info=True)
-        else:
-            events.sent(batch, results[: len(batch)])
+    await _after_statement(
+        what=f"cancelling order {order.id}",
+        recorded=cancelled.events,
+        product_ids=cancelled.product_ids,
+        schedules=lambda pipe: jobs.queue_unschedule(pipe, cancel_schedule_id(order.id)),
+    )
     return cancelled.order
 
 
