@@ -8,7 +8,7 @@ import logging
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from mall import docs, errors, events, observability, resources
+from mall import docs, errors, events, observability, resources, security
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
@@ -63,6 +63,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.router.register_pattern("id", path_id, r"^[1-9][0-9]{0,18}$")
     errors.install(app)
     observability.install(app)
+    security.install(app)
     docs.install(app)
 
     api = Blueprint.group(
