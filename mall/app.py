@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, json
@@ -37,6 +38,7 @@ from mall.wechat.miniprogram import MiniProgramClient
 log = logging.getLogger("mall")
 
 APP_NAME = "mall"
+PATH_ID_PATTERN = re.compile(r"[1-9][0-9]{0,18}")
 
 
 def create_app(*, settings: Settings | None = None) -> Sanic:
@@ -60,7 +62,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.ctx.image_storage = catalog_storage.from_settings(settings)
 
     # Path ids: digits that fit a bigint, so a huge id is a 404, never a database error.
-    app.router.register_pattern("id", path_id, r"^[1-9][0-9]{0,18}$")
+    app.router.register_pattern("id", path_id, PATH_ID_PATTERN)
     errors.install(app)
     observability.install(app)
     security.install(app)
@@ -108,7 +110,11 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
             await broker.startup()
         resources.share_redis(app.ctx.redis)
         await payments.start(settings)
-        app.ctx.hub = Hub(app.ctx.redis, recheck_seconds=settings.ws_auth_recheck_seconds)
+        app.ctx.hub = Hub(
+            app.ctx.redis,
+            recheck_seconds=settings.ws_auth_recheck_seconds,
+            slot_ttl=settings.ws_slot_ttl,
+        )
         await app.ctx.hub.start()
         # Plain asyncio tasks: Sanic's named tasks are unavailable under create_server.
         app.ctx.background = [asyncio.create_task(events.sweep_forever())]
@@ -145,7 +151,11 @@ def _configure_logging(level: str) -> None:
 
 
 def path_id(value: str) -> int:
-    """Cast of the <name:id> path type; the router treats ValueError as no match (404)."""
+    """Cast of the <name:id> path type; the router treats ValueError as no match (404).
+    The router may hand over a segment its pattern did not check: int() alone would take
+    " 7", "7\n" or "0_7" as 7."""
+    if not PATH_ID_PATTERN.fullmatch(value):
+        raise ValueError(value)
     number = int(value)
     if not 1 <= number <= MAX_ID:
         raise ValueError(value)

@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     task_redelivery_ms: int = 60_000
 
     ws_max_subscriptions: int = 50
+    # Open websockets per account (customer or staff) and per client address, counted in
+    # Redis across every API process; beyond them the handshake is refused with 429.
+    ws_max_per_user: int = Field(default=5, ge=1)
+    ws_max_per_ip: int = Field(default=200, ge=1)
+    # A socket's slot lapses this long after its process last refreshed it (a crashed
+    # process gives its slots back within this time).
+    ws_slot_ttl: float = Field(default=60.0, gt=0)
     ws_auth_recheck_seconds: float = 15.0
     ws_ping_interval: int = 20
 

@@ -66,9 +66,14 @@ class ValidationFailed(MallError):
 class RateLimited(MallError):
     status, code, message = 429, "rate_limited", "Too many requests"
 
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
+    def __init__(
+        self, retry_after: int, message: str | None = None, *, code: str | None = None
+    ) -> None:
         super().__init__(
-            message, details={"retry_after": retry_after}, headers={"Retry-After": str(retry_after)}
+            message,
+            code=code,
+            details={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
         )
 
 

@@ -13,7 +13,7 @@ from sanic.response import HTTPResponse, raw
 
 access_log = logging.getLogger("mall.access")
 
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 HTTP_REQUESTS = Counter(
     "mall_http_requests_total", "HTTP requests served", ["method", "route", "status"]
@@ -46,7 +46,8 @@ def install(app: Sanic) -> None:
     @app.on_request(priority=100)  # type: ignore[call-arg]
     async def start_timer(request: Request) -> None:
         incoming = request.headers.get("x-request-id", "")
-        request.ctx.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        safe = _SAFE_REQUEST_ID.fullmatch(incoming)
+        request.ctx.request_id = incoming if safe else uuid.uuid4().hex
         request.ctx.started = time.perf_counter()
 
     @app.on_response(priority=100)

@@ -52,10 +52,37 @@ async def authenticate_admin(request: Request, token: str) -> tuple[Claims, Admi
         raise Unauthorized("Unknown admin", code="invalid_token")
     if not admin.is_active:
         raise Forbidden("This admin account is disabled", code="account_disabled")
+    return claims, admin, _granted(admin)
+
+
+def _granted(admin: Admin) -> set[str]:
+    """The permissions of the admin's roles (prefetched)."""
     granted: set[str] = set()
     for role in admin.roles:
         granted.update(role.permissions or [])
-    return claims, admin, granted
+    return granted
+
+
+def holds(admin: Admin, granted: set[str], permission: Permission) -> bool:
+    """Whether an admin with these role permissions may do what PERMISSION guards."""
+    return admin.is_superuser or permission.value in granted
+
+
+def require_permission(admin: Admin, granted: set[str], permission: Permission) -> None:
+    """403 `permission_denied` naming PERMISSION unless the admin holds it."""
+    if not holds(admin, granted, permission):
+        raise Forbidden(
+            f"Requires permission {permission.value}",
+            code="permission_denied",
+            details={"permission": permission.value},
+        )
+
+
+async def current_grants(admin_id: int) -> tuple[Admin, set[str]] | None:
+    """The admin as it is now with its role permissions (None if gone or disabled): for
+    checks long after the token was accepted (an open socket's subscriptions)."""
+    admin = await Admin.get_or_none(id=admin_id, is_active=True).prefetch_related("roles")
+    return None if admin is None else (admin, _granted(admin))
 
 
 def user_required(handler: Handler) -> Handler:
@@ -94,16 +121,8 @@ def admin_required(permission: Permission | None) -> Callable[[Handler], Handler
         @wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
             claims, admin, granted = await authenticate_admin(request, bearer_token(request))
-            if (
-                permission is not None
-                and not admin.is_superuser
-                and permission.value not in granted
-            ):
-                raise Forbidden(
-                    f"Requires permission {permission.value}",
-                    code="permission_denied",
-                    details={"permission": permission.value},
-                )
+            if permission is not None:
+                require_permission(admin, granted, permission)
             request.ctx.claims, request.ctx.admin = claims, admin
             return await handler(request, *args, **kwargs)
 

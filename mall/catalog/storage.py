@@ -17,7 +17,8 @@ from pathlib import Path
 from mall.config import Settings
 
 REF_PREFIX = "/uploads/"
-NAME_PATTERN = re.compile(r"^[0-9a-f]{64}\.(?:jpg|png|gif|webp)$")
+# Matched with fullmatch (`$` would also accept a trailing newline).
+NAME_PATTERN = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|gif|webp)")
 
 
 class ImageStorage(ABC):
@@ -47,7 +48,7 @@ class ImageStorage(ABC):
             return url
         base = self.url("")
         name = url[len(base) :] if url.startswith(base) else ""
-        return REF_PREFIX + name if NAME_PATTERN.match(name) else url
+        return REF_PREFIX + name if NAME_PATTERN.fullmatch(name) else url
 
 
 class LocalStorage(ImageStorage):
@@ -61,7 +62,7 @@ class LocalStorage(ImageStorage):
         await asyncio.to_thread(self._write, name, data)
 
     async def read(self, name: str) -> bytes | None:
-        if not NAME_PATTERN.match(name):
+        if not NAME_PATTERN.fullmatch(name):
             return None
         return await asyncio.to_thread(self._read, name)
 
@@ -69,7 +70,7 @@ class LocalStorage(ImageStorage):
         return f"{self.base_url}{REF_PREFIX}{name}"
 
     def _write(self, name: str, data: bytes) -> None:
-        if not NAME_PATTERN.match(name):
+        if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"not a content-hash image name: {name!r}")
         self.root.mkdir(parents=True, exist_ok=True)
         target = self.root / name

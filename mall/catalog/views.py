@@ -94,7 +94,7 @@ async def banners(request: Request) -> HTTPResponse:
     errors=(404,),
 )
 async def uploaded_file(request: Request, name: str) -> HTTPResponse:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise NotFound("No such image", code="image_not_found")
     etag = '"' + name.split(".")[0] + '"'
     headers = {"Cache-Control": IMMUTABLE, "ETag": etag, "X-Content-Type-Options": "nosniff"}

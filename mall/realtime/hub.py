@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from websockets.protocol import State
@@ -26,6 +26,7 @@ from mall import events
 from mall.auth import service as auth
 from mall.auth.tokens import Claims
 from mall.observability import WS_CONNECTIONS
+from mall.realtime.slots import Slot, SocketSlots
 
 log = logging.getLogger("mall.realtime")
 
@@ -50,11 +51,21 @@ def _stream_key(stream_id: str) -> tuple[int, int]:
 class Connection:
     """One websocket: its channels, what waits to be sent and what it was sent per channel."""
 
-    def __init__(self, ws: Any, *, endpoint: str, claims: Claims, max_subscriptions: int) -> None:
+    def __init__(
+        self,
+        ws: Any,
+        *,
+        endpoint: str,
+        claims: Claims,
+        max_subscriptions: int,
+        slots: Sequence[Slot] = (),
+    ) -> None:
         self.ws = ws
         self.endpoint = endpoint
         self.claims = claims
         self.max_subscriptions = max_subscriptions
+        # Its places under the per-account and per-address caps, refreshed by the hub.
+        self.slots = slots
         self.channels: set[str] = set()
         self.last_sent: dict[str, tuple[int, int]] = {}
         # The first event each channel got live: everything from it to last_sent was sent,
@@ -149,9 +160,12 @@ class Connection:
 class Hub:
     """Local sockets by channel, fed by one pattern subscription to the live channels."""
 
-    def __init__(self, redis: Any, *, recheck_seconds: float = 15.0) -> None:
+    def __init__(
+        self, redis: Any, *, recheck_seconds: float = 15.0, slot_ttl: float = 60.0
+    ) -> None:
         self.redis = redis
         self.recheck_seconds = recheck_seconds
+        self.slots = SocketSlots(redis, ttl=slot_ttl)
         self.by_channel: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -162,6 +176,7 @@ class Hub:
             asyncio.create_task(self._read_forever()),
             asyncio.create_task(self._recheck_forever()),
             asyncio.create_task(self._watch_sends_forever()),
+            asyncio.create_task(self._refresh_slots_forever()),
         ]
         await asyncio.wait_for(self._subscribed.wait(), 10)
 
@@ -260,6 +275,17 @@ class Hub:
                 await self.recheck()
             except Exception:
                 log.warning("could not recheck socket tokens; retrying", exc_info=True)
+
+    async def _refresh_slots_forever(self) -> None:
+        """Vouch for the open sockets' cap slots before they lapse (see mall.realtime.slots)."""
+        while True:
+            await asyncio.sleep(self.slots.ttl / 3)
+            held = [slot for conn in self.connections for slot in conn.slots]
+            try:
+                for start in range(0, len(held), RECHECK_BATCH):
+                    await self.slots.refresh(held[start : start + RECHECK_BATCH])
+            except Exception:
+                log.warning("could not refresh socket slots; retrying", exc_info=True)
 
     async def _watch_sends_forever(self) -> None:
         """Drop the clients whose send has waited past SEND_TIMEOUT for them to read."""

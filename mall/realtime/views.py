@@ -4,25 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeGuard
 
 import orjson
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from mall import events
-from mall.auth.guards import authenticate_admin, authenticate_user
-from mall.errors import Unauthorized
+from mall.admin.permissions import Permission
+from mall.auth.guards import (
+    authenticate_admin,
+    authenticate_user,
+    current_grants,
+    holds,
+    require_permission,
+)
+from mall.auth.views import client_ip
+from mall.errors import RateLimited, Unauthorized
+from mall.realtime import slots
 from mall.realtime.hub import Connection, Hub
+
+log = logging.getLogger("mall.realtime")
 
 bp = Blueprint("realtime")
 
-CHANNEL_PATTERN = re.compile(r"^(?:(?:user|product):[1-9][0-9]{0,18}|admin)$")
-STREAM_ID_PATTERN = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}$")
+# Matched with fullmatch: `$` would also accept a trailing newline.
+CHANNEL_PATTERN = re.compile(r"(?:(?:user|product):[1-9][0-9]{0,18}|admin)")
+STREAM_ID_PATTERN = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+MAX_STREAM_PART = 2**64 - 1
+# The admin feed carries every order, payment and refund event; a customer's channel
+# carries that customer's orders.
+ADMIN_FEED_PERMISSION = Permission.ORDERS_READ
+USER_CHANNEL_PERMISSION = Permission.USERS_READ
+# What a refused handshake tells the client to wait before trying again.
+SOCKET_CAP_RETRY_AFTER = 10
 
-MayRead = Callable[[str], bool]
+MayRead = Callable[[str], Awaitable[bool]]
 
 
 def _token(request: Request) -> str:
@@ -38,13 +58,41 @@ def _token(request: Request) -> str:
 
 @bp.on_request
 async def authenticate_handshake(request: Request) -> None:
-    """Refuse the handshake (401/403 JSON) before any event could be sent."""
+    """Refuse the handshake (401/403/429 JSON) before any event could be sent."""
     route = request.route.path if request.route else ""
     token = _token(request)
     if route == "ws/admin":
-        request.ctx.claims, request.ctx.admin, _ = await authenticate_admin(request, token)
+        claims, admin, granted = await authenticate_admin(request, token)
+        require_permission(admin, granted, ADMIN_FEED_PERMISSION)
+        request.ctx.claims, request.ctx.admin = claims, admin
+        account = slots.account_key("admin", admin.id)
     else:
         request.ctx.claims, request.ctx.user = await authenticate_user(request, token)
+        account = slots.account_key("user", request.ctx.user.id)
+    request.ctx.socket_slots = await _take_slots(request, account)
+
+
+async def _take_slots(request: Request, account: str) -> list[slots.Slot]:
+    """One slot under the account's cap and one under the address's, or 429."""
+    settings = request.app.ctx.settings
+    hub: Hub = request.app.ctx.hub
+    member = slots.SocketSlots.new_member()
+    caps = (
+        (account, settings.ws_max_per_user, "account"),
+        (slots.address_key(client_ip(request)), settings.ws_max_per_ip, "address"),
+    )
+    taken: list[slots.Slot] = []
+    for key, limit, per in caps:
+        slot = await hub.slots.take(key=key, limit=limit, member=member)
+        if slot is None:
+            await hub.slots.give_back(taken)
+            raise RateLimited(
+                SOCKET_CAP_RETRY_AFTER,
+                f"At most {limit} open websockets per {per}",
+                code="too_many_sockets",
+            )
+        taken.append(slot)
+    return taken
 
 
 @bp.websocket("/ws")
@@ -52,7 +100,7 @@ async def user_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     user = request.ctx.user
     home = events.user_channel(user.id)
 
-    def may_read(channel: str) -> bool:
+    async def may_read(channel: str) -> bool:
         return channel == home or channel.startswith("product:")
 
     await serve(request, ws, endpoint="user", home=home, may_read=may_read)
@@ -60,9 +108,25 @@ async def user_socket(request: Request, ws: WebsocketImplProtocol) -> None:
 
 @bp.websocket("/ws/admin")
 async def admin_socket(request: Request, ws: WebsocketImplProtocol) -> None:
-    await serve(
-        request, ws, endpoint="admin", home=events.ADMIN_CHANNEL, may_read=lambda channel: True
-    )
+    admin_id: int = request.ctx.admin.id
+
+    async def may_read(channel: str) -> bool:
+        # Permissions as they are now: roles may have changed since the handshake.
+        if channel.startswith("product:"):
+            return True
+        current = await current_grants(admin_id)
+        if current is None:
+            return False
+        admin, granted = current
+        if channel == events.ADMIN_CHANNEL:
+            return holds(admin, granted, ADMIN_FEED_PERMISSION)
+        return channel.startswith("user:") and holds(admin, granted, USER_CHANNEL_PERMISSION)
+
+    await serve(request, ws, endpoint="admin", home=events.ADMIN_CHANNEL, may_read=may_read)
+
+
+# The permission-matrix test and the docs read what each guarded route needs.
+admin_socket.required_permission = ADMIN_FEED_PERMISSION
 
 
 async def serve(
@@ -81,6 +145,7 @@ async def serve(
         endpoint=endpoint,
         claims=request.ctx.claims,
         max_subscriptions=settings.ws_max_subscriptions,
+        slots=request.ctx.socket_slots,
     )
     hub.register(conn)
     hub.join(conn, home)
@@ -104,6 +169,9 @@ async def serve(
         # A no-op when the client closed first.
         with contextlib.suppress(Exception):
             await ws.close(conn.close_code, conn.close_reason)
+        # Unrefreshed, the slots lapse by themselves if Redis cannot be reached now.
+        with contextlib.suppress(Exception):
+            await hub.slots.give_back(conn.slots)
 
 
 async def _read_ops(
@@ -121,7 +189,12 @@ async def _read_ops(
         if not isinstance(message, dict) or not isinstance(op, str):
             conn.send_json_text(_error("bad_message", "Send a JSON object with an op"))
             continue
-        await _handle(conn, hub, op, message, may_read)
+        try:
+            await _handle(conn, hub, op, message, may_read)
+        except Exception:
+            # Whatever went wrong (Redis, the database) is this op's failure, not the socket's.
+            log.warning("websocket op %r failed", op, exc_info=True)
+            conn.send_json_text(_error("op_failed", "Could not do that now; try again"))
 
 
 async def _handle(
@@ -134,14 +207,16 @@ async def _handle(
     if op not in ("subscribe", "unsubscribe", "resume"):
         conn.send_json_text(_error("unknown_op", f"Unknown op {op!r}"))
         return
-    if not isinstance(channel, str) or not CHANNEL_PATTERN.match(channel):
-        conn.send_json_text(_error("invalid_channel", "No such channel", channel))
+    if not isinstance(channel, str) or not CHANNEL_PATTERN.fullmatch(channel):
+        conn.send_json_text(_error("invalid_channel", "No such channel", _shown(channel)))
         return
     if op == "unsubscribe":
         hub.leave(conn, channel)
         conn.send_json_text(_msg({"type": "unsubscribed", "channel": channel}))
         return
-    if not may_read(channel):
+    if not await may_read(channel):
+        # Rights can be lost while subscribed (the admin feed after a role change).
+        hub.leave(conn, channel)
         conn.send_json_text(_error("forbidden_channel", "You may not read this channel", channel))
         return
     if channel not in conn.channels:
@@ -155,7 +230,7 @@ async def _handle(
         conn.send_json_text(_msg({"type": "subscribed", "channel": channel}))
         return
     after = message.get("after")
-    if not isinstance(after, str) or not STREAM_ID_PATTERN.match(after):
+    if not _is_stream_id(after):
         conn.send_json_text(_error("invalid_after", "after must be an event id", channel))
         return
     count = await hub.resume(conn, channel, after)
@@ -171,3 +246,28 @@ def _error(code: str, message: str, channel: str | None = None) -> str:
     if channel is not None:
         body["channel"] = channel
     return _msg(body)
+
+
+def _is_stream_id(value: object) -> TypeGuard[str]:
+    """An event id Redis accepts as an exclusive start: two parts that fit 64 bits, below
+    the largest id."""
+    if not isinstance(value, str):
+        return False
+    found = STREAM_ID_PATTERN.fullmatch(value)
+    if found is None:
+        return False
+    ms, seq = int(found[1]), int(found[2])
+    return (
+        ms <= MAX_STREAM_PART
+        and seq <= MAX_STREAM_PART
+        and (ms, seq)
+        != (
+            MAX_STREAM_PART,
+            MAX_STREAM_PART,
+        )
+    )
+
+
+def _shown(value: object) -> str | None:
+    """A client's channel as echoed back in an error: strings only, never a huge one."""
+    return value[:64] if isinstance(value, str) else None
