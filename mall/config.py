@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     login_limit_per_ip: int = 30
     login_limit_per_account: int = 10
     login_limit_window: int = 60
+    # Staff password logins: login_limit_per_account is per account AND address (a
+    # stranger cannot lock a real admin out from elsewhere); this cap counts an account's
+    # attempts from every address over a longer window, bounding a distributed guesser.
+    login_account_cap: int = Field(default=100, ge=1)
+    login_account_cap_window: int = Field(default=900, ge=1)
 
     max_body_bytes: int = 2 * 1024 * 1024
     proxies_count: int = 0

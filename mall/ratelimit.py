@@ -16,9 +16,30 @@ return {n, ttl}
 """
 
 
-async def hit(redis: Any, *, key: str, limit: int, window: int) -> None:
+async def hit(
+    redis: Any, *, key: str, limit: int, window: int, message: str = "Too many attempts"
+) -> None:
     """Count one attempt under key; raise RateLimited (429, Retry-After) past limit."""
     count, ttl = await redis.eval(_HIT, 1, f"mall:rl:{key}", window)
     if int(count) > limit:
         retry_after = max(int(ttl), 1)
-        raise RateLimited(retry_after, f"Too many attempts; retry in {retry_after} s")
+        raise RateLimited(retry_after, f"{message}; retry in {retry_after} s")
+
+
+# Take back one counted attempt, never below zero and never creating a counter without a TTL.
+_UNDO = """
+if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then
+    return redis.call('DECR', KEYS[1])
+end
+return 0
+"""
+
+
+async def undo(redis: Any, *, key: str) -> None:
+    """Give back one attempt counted under key by hit()."""
+    await redis.eval(_UNDO, 1, f"mall:rl:{key}")
+
+
+async def forget(redis: Any, *, key: str) -> None:
+    """Drop every attempt counted under key."""
+    await redis.delete(f"mall:rl:{key}")

@@ -264,8 +264,14 @@ async def bind_phone(wechat: MiniProgramClient, *, user: User, code: str) -> Use
 async def admin_login(
     settings: Settings, redis: Any, *, username: str, password: str, ip: str
 ) -> tuple[Admin, TokenPair]:
-    """Password login for staff, rate limited per IP and per username."""
-    account_key = f"admin-login-fail:{username.lower()}"
+    """Password login for staff, rate limited per IP, per account and IP, and per account.
+
+    Every attempt is counted BEFORE the password is checked, atomically (INCR), so guesses
+    sent at once cannot all pass the count while the first ones are still being checked;
+    only a success gives its attempt back."""
+    account = username.lower()
+    account_ip_key = f"admin-login:account-ip:{account}:{ip}"
+    account_key = f"admin-login:account:{account}"
     if settings.rate_limit_enabled:
         await ratelimit.hit(
             redis,
@@ -273,19 +279,29 @@ async def admin_login(
             limit=settings.login_limit_per_ip,
             window=settings.login_limit_window,
         )
-        failures = int(await redis.get(f"mall:rl:{account_key}") or 0)
-        if failures >= settings.login_limit_per_account:
-            ttl = await redis.ttl(f"mall:rl:{account_key}")
-            raise RateLimited(max(int(ttl), 1), "Too many failed logins for this account")
+        await ratelimit.hit(
+            redis,
+            key=account_ip_key,
+            limit=settings.login_limit_per_account,
+            window=settings.login_limit_window,
+            message="Too many login attempts for this account from this address",
+        )
+        await ratelimit.hit(
+            redis,
+            key=account_key,
+            limit=settings.login_account_cap,
+            window=settings.login_account_cap_window,
+            message="Too many login attempts for this account",
+        )
     admin = await Admin.get_or_none(username=username)
     ok = await verify_password(password, admin.password_hash if admin else None)
     if not ok or admin is None:
-        if settings.rate_limit_enabled:
-            # Counts failures only, so a legitimate login is never locked out by its own success.
-            await ratelimit.hit(
-                redis, key=account_key, limit=10**9, window=settings.login_limit_window
-            )
         raise Unauthorized("Wrong username or password", code="invalid_credentials")
+    if settings.rate_limit_enabled:
+        # The right password from this address: its earlier typos are forgiven there; the
+        # account-wide count only loses this attempt (what others tried stays counted).
+        await ratelimit.forget(redis, key=account_ip_key)
+        await ratelimit.undo(redis, key=account_key)
     if not admin.is_active:
         raise Forbidden("This admin account is disabled", code="account_disabled")
     await Admin.filter(id=admin.id).update(last_login_at=datetime.now(UTC))
