@@ -23,9 +23,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from mall.config import Settings
+
+if TYPE_CHECKING:
+    from mall.seed import SeededAdmin
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_FILE = "admin-password"
@@ -45,6 +48,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from mall.app import create_app
 
+    try:
+        Settings().check_bind(args.host)
+    except RuntimeError as exc:
+        print(f"mall serve: {exc}", file=sys.stderr)
+        return 2
     # Each worker process calls the factory itself, so the loader must be picklable.
     loader = AppLoader(factory=functools.partial(create_app))
     app = loader.load()
@@ -135,49 +143,118 @@ async def _with_database(settings: Settings, operation: Callable[[], Awaitable[N
         await close_db()
 
 
-def _seed(settings: Settings, admin_password: str) -> None:
+def _seed(settings: Settings, admin_password: str) -> SeededAdmin:
     from mall.seed import seed_demo
 
-    asyncio.run(_with_database(settings, lambda: seed_demo(admin_password=admin_password)))
+    seeded: list[SeededAdmin] = []
+
+    async def seed() -> None:
+        seeded.append(await seed_demo(admin_password=admin_password, settings=settings))
+
+    asyncio.run(_with_database(settings, seed))
+    return seeded[0]
+
+
+def _admin_line(seeded: SeededAdmin, password: str) -> str:
+    """How to log in as the seeded admin, as far as this run knows."""
+    from mall.seed import SeededAdmin
+
+    if seeded is SeededAdmin.KEPT_OTHER_PASSWORD:
+        return f"{ADMIN_USERNAME} (an existing account whose password was changed: kept)"
+    return f"{ADMIN_USERNAME} / {password}"
+
+
+def new_admin_password() -> str:
+    """A random password that meets the policy (the seeded admin's first password)."""
+    from mall.auth.passwords import weakness
+
+    while weakness(password := secrets.token_urlsafe(12)) is not None:
+        continue
+    return password
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    """Load the demo catalogue and the admin `admin` (idempotent)."""
-    password = os.environ.get("MALL_DEV_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-    _seed(Settings(), password)
-    print(f"Seeded demo data; admin login: {ADMIN_USERNAME} / {password}")
+    """Load the demo catalogue and the admin `admin` if missing (idempotent)."""
+    from mall.errors import MallError
+    from mall.seed import SeededAdmin
+
+    password = os.environ.get("MALL_DEV_ADMIN_PASSWORD") or new_admin_password()
+    try:
+        seeded = _seed(Settings(), password)
+    except MallError as exc:
+        print(f"mall seed: MALL_DEV_ADMIN_PASSWORD: {exc.message}", file=sys.stderr)
+        return 1
+    if seeded is SeededAdmin.CREATED:
+        print(f"Seeded demo data; admin login: {ADMIN_USERNAME} / {password}")
+    else:
+        print(f"Seeded demo data; admin {ADMIN_USERNAME!r} exists, its password is unchanged")
     return 0
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    """Create an admin account; asks for the password when --password is not given."""
+    """Create an admin account with --superuser or --role; the password from --password,
+    --password-stdin or the terminal."""
     from mall.admin.service import create_admin
+    from mall.auth.passwords import weakness
     from mall.errors import Conflict, MallError
+    from models import Role
 
-    password = args.password or _ask_password()
+    def fail(message: str) -> int:
+        print(f"mall create-admin: {message}", file=sys.stderr)
+        return 1
+
+    if not args.superuser and not args.roles:
+        return fail("give --superuser or at least one --role NAME (an admin needs rights)")
+    try:
+        password = _password_for(args)
+    except ValueError as exc:
+        return fail(str(exc))
+    if problem := weakness(password):
+        return fail(f"the password is too weak: {problem[1]}")
 
     async def create() -> None:
-        await create_admin(username=args.username, password=password, is_superuser=args.superuser)
+        roles = await Role.filter(name__in=args.roles)
+        missing = sorted(set(args.roles) - {role.name for role in roles})
+        if missing:
+            names = await Role.all().values_list("name", flat=True)
+            known = ", ".join(sorted(str(name) for name in names))
+            raise ValueError(f"no role named {', '.join(missing)} (roles: {known or 'none'})")
+        await create_admin(
+            username=args.username,
+            password=password,
+            is_superuser=args.superuser,
+            role_ids=[role.id for role in roles],
+        )
 
     try:
         asyncio.run(_with_database(Settings(), create))
     except Conflict:
-        print(f"mall create-admin: admin {args.username!r} already exists", file=sys.stderr)
-        return 1
+        return fail(f"admin {args.username!r} already exists")
     except MallError as exc:
-        print(f"mall create-admin: {exc.message}", file=sys.stderr)
-        return 1
-    kind = "superuser" if args.superuser else "admin"
-    print(f"Created {kind} {args.username!r}")
+        return fail(exc.message)
+    except ValueError as exc:
+        return fail(str(exc))
+    rights = "superuser" if args.superuser else "roles " + ", ".join(args.roles)
+    print(f"Created admin {args.username!r} ({rights})")
     return 0
 
 
-def _ask_password() -> str:
-    password = getpass.getpass("Password: ")
-    if password != getpass.getpass("Repeat password: "):
-        raise SystemExit("mall create-admin: the passwords differ")
-    if not password:
-        raise SystemExit("mall create-admin: the password is empty")
+def _password_for(args: argparse.Namespace) -> str:
+    """--password, one line of standard input, or asked twice on the terminal."""
+    if args.password is not None:
+        given: str = args.password
+        return given
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValueError("no terminal to ask for the password: use --password-stdin")
+    try:
+        password = getpass.getpass("Password: ")
+        repeated = getpass.getpass("Repeat password: ")
+    except (EOFError, KeyboardInterrupt):
+        raise ValueError("no password given") from None
+    if password != repeated:
+        raise ValueError("the passwords differ")
     return password
 
 
@@ -299,7 +376,7 @@ def _admin_password(data_dir: Path) -> str:
     path = data_dir / ADMIN_PASSWORD_FILE
     if path.exists() and (password := path.read_text().strip()):
         return password
-    password = secrets.token_urlsafe(12)
+    password = new_admin_password()
     # 0600: the file holds a working admin login.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -342,6 +419,7 @@ def _local_host(host: str) -> str:
 def cmd_dev(args: argparse.Namespace) -> int:
     """The quick start: embedded servers, migrations, demo data and every process."""
     from mall.embedded import start_postgres, start_redis, stop_postgres
+    from mall.errors import MallError
     from mall.migrate import has_migrations, upgrade
     from mall.wechat.keys import ensure_dev_keys
 
@@ -390,7 +468,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
             print("mall dev: no migration files in migrations/models", file=sys.stderr)
         applied = asyncio.run(upgrade(settings))
         print("mall dev: applied " + (", ".join(applied) or "no new migrations"), flush=True)
-        _seed(settings, password)
+        try:
+            seeded = _seed(settings, password)
+        except MallError as exc:  # a weak MALL_DEV_ADMIN_PASSWORD for a new admin
+            print(f"mall dev: the admin password: {exc.message}", file=sys.stderr, flush=True)
+            return 1
 
         processes = DevProcesses()
         cleanup.callback(processes.stop)
@@ -408,7 +490,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             _print_banner(
                 base_url=base_url,
                 sim_port=sim_port,
-                password=password,
+                admin=_admin_line(seeded, password),
                 data_dir=data_dir,
                 postgres=postgres,
                 redis_kind=redis_kind,
@@ -437,14 +519,14 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
 
 def _print_banner(
-    *, base_url: str, sim_port: int, password: str, data_dir: Path, postgres: str, redis_kind: str
+    *, base_url: str, sim_port: int, admin: str, data_dir: Path, postgres: str, redis_kind: str
 ) -> None:
     rows = [
         ("API", f"{base_url}/api/v1"),
         ("API docs", f"{base_url}/docs"),
         ("Dashboard", f"{base_url}/admin/"),
         ("WeChat sim", f"http://127.0.0.1:{sim_port}"),
-        ("Admin login", f"{ADMIN_USERNAME} / {password}"),
+        ("Admin login", admin),
         ("Data dir", f"{data_dir} (PostgreSQL: {postgres}, Redis: {redis_kind})"),
     ]
     lines = ["", "mall dev is running; Ctrl-C stops everything.", ""]
@@ -527,17 +609,33 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser(
         "seed",
         help="load demo data and the admin `admin`",
-        description="Load demo data and the admin `admin` (idempotent). Its password is "
-        "MALL_DEV_ADMIN_PASSWORD, else a random one that is printed.",
+        description="Load demo data and, if missing, the superuser `admin` (idempotent; an "
+        "existing admin is left as it is). Its password is MALL_DEV_ADMIN_PASSWORD, else a "
+        "random one that is printed.",
     )
     seed.set_defaults(handler=cmd_seed)
 
     create_admin = commands.add_parser(
-        "create-admin", help="create an admin account", description="Create an admin account."
+        "create-admin",
+        help="create an admin account",
+        description="Create an admin account: a superuser, or one holding the roles named. "
+        "The password needs 12+ characters and must not be a common one.",
     )
     create_admin.add_argument("--username", required=True)
-    create_admin.add_argument("--password", help="asked for when not given")
+    password = create_admin.add_mutually_exclusive_group()
+    password.add_argument("--password", help="asked for on the terminal when not given")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     create_admin.add_argument("--superuser", action="store_true", help="grant every permission")
+    create_admin.add_argument(
+        "--role",
+        dest="roles",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a role to hold (repeatable), e.g. operator or viewer",
+    )
     create_admin.set_defaults(handler=cmd_create_admin)
 
     sim = commands.add_parser(

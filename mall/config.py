@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -106,6 +107,20 @@ class Settings(BaseSettings):
             self.wechat_pay_refund_notify_url = f"{base}/api/v1/payments/wechat/refund-notify"
         return self
 
+    @property
+    def uses_default_secret(self) -> bool:
+        """Whether tokens are signed with the key printed in this file."""
+        return self.jwt_secret == DEFAULT_JWT_SECRET
+
+    def check_bind(self, host: str) -> None:
+        """Refuse to listen beyond this machine with the built-in signing key, whatever the
+        mode: anyone who reads the source could mint tokens, staff tokens included."""
+        if self.uses_default_secret and not is_loopback(host):
+            raise RuntimeError(
+                f"refusing to listen on {host or '*'} with the built-in MALL_JWT_SECRET: set "
+                "MALL_JWT_SECRET to a random value (32+ characters), or bind 127.0.0.1"
+            )
+
     def check_production(self) -> None:
         """Refuse to run production with a secret anyone can read in the source."""
         if self.env != "production":
@@ -118,6 +133,17 @@ class Settings(BaseSettings):
                 "MALL_JWT_SECRET must be set to a random value of at least "
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters in production"
             )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address reaches only this machine ("localhost", 127.0.0.0/8, ::1).
+    Wildcards ("0.0.0.0", "::", "") and every other name count as reachable from outside."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 async def keep_session_state(connection: Any) -> None:

@@ -13,6 +13,7 @@ import bcrypt
 from tortoise.transactions import in_transaction
 
 from mall import ratelimit
+from mall.auth.passwords import check_password
 from mall.auth.tokens import Audience, Claims, TokenType, decode, encode, new_id
 from mall.config import Settings
 from mall.errors import Forbidden, RateLimited, Unauthorized, UpstreamError, ValidationFailed
@@ -42,11 +43,9 @@ def _family_key(family: str) -> str:
 
 
 async def hash_password(password: str) -> str:
-    """bcrypt (cost 12) off the event loop; bcrypt 5 refuses over 72 bytes, so we check first."""
-    if len(password.encode()) > BCRYPT_MAX_BYTES:
-        raise ValidationFailed(
-            details=[{"field": "password", "message": "at most 72 bytes", "type": "too_long"}]
-        )
+    """bcrypt (cost 12) off the event loop, for a password that meets the policy (422
+    `weak_password` otherwise): every way an admin gets a password comes through here."""
+    check_password(password)
     salt = bcrypt.gensalt(BCRYPT_ROUNDS)
     hashed = await asyncio.to_thread(bcrypt.hashpw, password.encode(), salt)
     return hashed.decode()
