@@ -149,8 +149,9 @@ class Connection:
 class Hub:
     """Local sockets by channel, fed by one pattern subscription to the live channels."""
 
-    def __init__(self, redis: Any, *, recheck_seconds: float = 15.0) -> None:
+    def __init__(self, redis: Any, *, live_prefix: str, recheck_seconds: float = 15.0) -> None:
         self.redis = redis
+        self.live_prefix = live_prefix
         self.recheck_seconds = recheck_seconds
         self.by_channel: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
@@ -165,12 +166,17 @@ class Hub:
         ]
         await asyncio.wait_for(self._subscribed.wait(), 10)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 2.0) -> None:
+        """Tell every socket to reconnect elsewhere (1012) and wait, up to `grace` seconds,
+        for their handlers to send the close frame before the server drops connections."""
         for conn in list(self.connections):
             conn.close(CLOSE_RESTART, "server restarting")
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        deadline = asyncio.get_running_loop().time() + grace
+        while self.connections and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
 
     def register(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -271,11 +277,11 @@ class Hub:
                 conn.close(CLOSE_TOO_SLOW, "send timed out")
 
     async def _read_forever(self) -> None:
-        prefix_len = len(events.LIVE_PREFIX)
+        prefix_len = len(self.live_prefix)
         while True:
             pubsub = self.redis.pubsub()
             try:
-                await pubsub.psubscribe(events.LIVE_PATTERN)
+                await pubsub.psubscribe(self.live_prefix + "*")
                 self._subscribed.set()
                 async for message in pubsub.listen():
                     if message.get("type") != "pmessage":
