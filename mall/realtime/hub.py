@@ -14,6 +14,7 @@ expires.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict, deque
@@ -157,6 +158,9 @@ class Hub:
         self.connections: set[Connection] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+        # Set while no socket is open (a stopping server waits for it).
+        self._all_gone = asyncio.Event()
+        self._all_gone.set()
 
     async def start(self) -> None:
         self._tasks = [
@@ -174,12 +178,13 @@ class Hub:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        deadline = asyncio.get_running_loop().time() + grace
-        while self.connections and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.01)
+        if self.connections:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_gone.wait(), grace)
 
     def register(self, conn: Connection) -> None:
         self.connections.add(conn)
+        self._all_gone.clear()
         WS_CONNECTIONS.labels(conn.endpoint).inc()
         conn.expiry = asyncio.get_running_loop().call_later(
             max(conn.claims.expires_at - time.time(), 0), conn.close, CLOSE_AUTH, "token expired"
@@ -191,6 +196,8 @@ class Hub:
         if conn in self.connections:
             self.connections.discard(conn)
             WS_CONNECTIONS.labels(conn.endpoint).dec()
+            if not self.connections:
+                self._all_gone.set()
         for channel in list(conn.channels):
             self.leave(conn, channel)
 
