@@ -72,12 +72,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _taskiq_modules() -> list[str]:
-    from tasks import TASK_MODULES
-
-    return list(TASK_MODULES)
-
-
 def _exec_python_module(argv: Sequence[str]) -> NoReturn:
     # exec, not a child: signals from the supervisor or the container reach taskiq itself.
     sys.stdout.flush()
@@ -91,8 +85,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         [
             "taskiq",
             "worker",
-            "tasks.broker:broker",
-            *_taskiq_modules(),
+            "tasks.broker:worker_broker",
             "--workers",
             str(args.workers),
         ]
@@ -106,7 +99,6 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             "taskiq",
             "scheduler",
             "tasks.broker:scheduler",
-            *_taskiq_modules(),
             "--skip-first-run",
             # The sorted-set source hands out what is due within its 5 s horizon: a job
             # added for sooner than that (a short timeout, a retry) waits for the next
@@ -144,15 +136,14 @@ async def _with_database(settings: Settings, operation: Callable[[], Awaitable[N
 
 
 def _seed(settings: Settings, admin_password: str) -> SeededAdmin:
+    from mall.runtime import runtime
     from mall.seed import seed_demo
 
-    seeded: list[SeededAdmin] = []
+    async def seed() -> SeededAdmin:
+        async with runtime(settings) as rt:
+            return await seed_demo(rt, admin_password=admin_password)
 
-    async def seed() -> None:
-        seeded.append(await seed_demo(admin_password=admin_password, settings=settings))
-
-    asyncio.run(_with_database(settings, seed))
-    return seeded[0]
+    return asyncio.run(seed())
 
 
 def _admin_line(seeded: SeededAdmin, password: str) -> str:
@@ -573,7 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser(
         "worker",
         help="run a Taskiq worker",
-        description="Run a Taskiq worker on tasks.broker:broker (scale freely).",
+        description="Run a Taskiq worker (tasks.broker:worker_broker; scale freely).",
     )
     worker.add_argument(
         "--workers", type=_positive_int, default=1, help="worker processes (default 1)"

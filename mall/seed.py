@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from mall import resources
 from mall.admin import service as admin_service
 from mall.auth import service as auth_service
-from mall.catalog import demo, storage
-from mall.catalog.cache import CatalogCache
-from mall.config import Settings
+from mall.catalog import demo
 from mall.errors import Conflict
+from mall.runtime import Runtime
 from models import Admin
 
 
@@ -23,20 +21,13 @@ class SeededAdmin(StrEnum):
 
 
 async def seed_demo(
-    *, admin_password: str, admin_username: str = "admin", settings: Settings | None = None
+    rt: Runtime, *, admin_password: str, admin_username: str = "admin"
 ) -> SeededAdmin:
     """Idempotent: adds nothing twice, and never changes an existing admin (its password
     may have been changed since; seeding again must not reset it)."""
-    settings = settings or Settings()
     await admin_service.ensure_default_roles()
     seeded = await seed_admin(username=admin_username, password=admin_password)
-    redis = resources.redis_client(settings)
-    try:
-        # Through the catalog service, so a running shop's cache learns of the new data.
-        cache = CatalogCache(redis, ttl=settings.catalog_cache_ttl)
-        await demo.seed_shop(cache=cache, storage=storage.from_settings(settings))
-    finally:
-        await redis.aclose()
+    await demo.seed_shop(rt)
     return seeded
 
 

@@ -88,13 +88,10 @@ async def test_a_success_forgives_that_address_its_typos(client: httpx.AsyncClie
     assert (await client.post(LOGIN, json=guess(ADMIN_PASSWORD))).status_code == 200
 
 
-async def test_the_account_cap_stops_guessing_spread_over_many_addresses(
-    app_server, settings
-) -> None:
+async def test_the_account_cap_stops_guessing_spread_over_many_addresses(redis, settings) -> None:
     from mall.auth import service
 
     await make_admin("root")
-    redis = app_server.ctx.redis
     capped = settings.model_copy(update={"login_account_cap": 6})
     # Three addresses, two wrong guesses each: under every per-address limit.
     for n in range(6):

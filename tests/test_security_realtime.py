@@ -43,7 +43,7 @@ async def staff_token(client: httpx.AsyncClient, username: str, permissions: lis
 
 
 async def test_admin_feed_handshake_needs_orders_read(
-    client: httpx.AsyncClient, base_url: str
+    client: httpx.AsyncClient, base_url: str, rt: Any
 ) -> None:
     nobody = await staff_token(client, "nobody", [])
     catalog_only = await staff_token(client, "cataloguer", ["catalog.read", "catalog.write"])
@@ -57,16 +57,16 @@ async def test_admin_feed_handshake_needs_orders_read(
     reader = await staff_token(client, "orders-reader", ["orders.read"])
     async with websockets.connect(ws_url(base_url, "/ws/admin", reader)) as ws:
         assert await recv_json(ws) == {"type": "welcome", "channels": ["admin"]}
-        await emit("admin", "order.created", {"order_id": 1})
+        await emit(rt, "admin", "order.created", {"order_id": 1})
         assert (await next_of_type(ws, "event"))["event"] == "order.created"
 
 
 async def test_customer_channels_need_users_read_on_subscribe_and_resume(
-    client: httpx.AsyncClient, base_url: str
+    client: httpx.AsyncClient, base_url: str, rt: Any
 ) -> None:
     alice = await login(client, "alice")
     channel = f"user:{alice['user']['id']}"
-    await emit(channel, "order.created", {"order_id": 7})
+    await emit(rt, channel, "order.created", {"order_id": 7})
     orders_only = await staff_token(client, "orders-only", ["orders.read"])
     async with websockets.connect(ws_url(base_url, "/ws/admin", orders_only)) as ws:
         await recv_json(ws)
@@ -74,7 +74,7 @@ async def test_customer_channels_need_users_read_on_subscribe_and_resume(
         assert (await next_of_type(ws, "error"))["code"] == "forbidden_channel"
         await ws.send(json.dumps({"op": "resume", "channel": channel, "after": "0-0"}))
         assert (await next_of_type(ws, "error"))["code"] == "forbidden_channel"
-        await emit(channel, "order.paid", {"order_id": 7})
+        await emit(rt, channel, "order.paid", {"order_id": 7})
         with pytest.raises(TimeoutError):
             await next_of_type(ws, "event", timeout=0.5)
 
@@ -87,14 +87,14 @@ async def test_customer_channels_need_users_read_on_subscribe_and_resume(
 
 
 async def test_admin_feed_rights_are_checked_again_on_subscribe_and_resume(
-    client: httpx.AsyncClient, base_url: str
+    client: httpx.AsyncClient, base_url: str, rt: Any
 ) -> None:
     from models import Role
 
     token = await staff_token(client, "demoted", ["orders.read", "users.read"])
     async with websockets.connect(ws_url(base_url, "/ws/admin", token)) as ws:
         await recv_json(ws)
-        await emit("admin", "order.created", {"order_id": 1})
+        await emit(rt, "admin", "order.created", {"order_id": 1})
         assert (await next_of_type(ws, "event"))["event"] == "order.created"
 
         # The role loses the feed while the socket is open.
@@ -105,7 +105,7 @@ async def test_admin_feed_rights_are_checked_again_on_subscribe_and_resume(
         await ws.send(json.dumps({"op": "subscribe", "channel": "admin"}))
         assert (await next_of_type(ws, "error"))["code"] == "forbidden_channel"
         # Refused means gone: no more live admin events on this socket either.
-        await emit("admin", "order.shipped", {"order_id": 1})
+        await emit(rt, "admin", "order.shipped", {"order_id": 1})
         with pytest.raises(TimeoutError):
             await next_of_type(ws, "event", timeout=0.5)
         await ws.send(json.dumps({"op": "ping"}))
@@ -116,7 +116,7 @@ async def test_admin_feed_rights_are_checked_again_on_subscribe_and_resume(
 
 
 async def test_every_bad_frame_gets_an_error_and_the_socket_stays_open(
-    client: httpx.AsyncClient, base_url: str
+    client: httpx.AsyncClient, base_url: str, rt: Any
 ) -> None:
     user = await login(client, "mallory")
     home = f"user:{user['user']['id']}"
@@ -145,7 +145,7 @@ async def test_every_bad_frame_gets_an_error_and_the_socket_stays_open(
                 assert answer["code"] == code, (frame, answer)
         await ws.send(json.dumps({"op": "ping"}))
         assert await recv_json(ws) == {"type": "pong"}
-        await emit(home, "order.paid", {"order_id": 1})
+        await emit(rt, home, "order.paid", {"order_id": 1})
         assert (await next_of_type(ws, "event"))["channel"] == home
 
 

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 from sanic import Request
 from tortoise import connections
 
+from mall.admin.audit import Staff
 from mall.admin.permissions import Permission
 from mall.auth import service
 from mall.auth.tokens import Audience, Claims
+from mall.context import runtime_of
 from mall.errors import Forbidden, Unauthorized
 from models import Admin, User
 
@@ -35,18 +37,14 @@ async def _user(user_id: int) -> User | None:
 
 
 async def authenticate_user(request: Request, token: str) -> tuple[Claims, User]:
-    app = request.app
-    claims = await service.authenticate(
-        app.ctx.settings, app.ctx.redis, token=token, audience=Audience.USER
-    )
+    rt = runtime_of(request)
+    claims = await service.authenticate(rt.settings, rt.redis, token=token, audience=Audience.USER)
     return claims, service.active_user(await _user(claims.subject))
 
 
 async def authenticate_admin(request: Request, token: str) -> tuple[Claims, Admin, set[str]]:
-    app = request.app
-    claims = await service.authenticate(
-        app.ctx.settings, app.ctx.redis, token=token, audience=Audience.ADMIN
-    )
+    rt = runtime_of(request)
+    claims = await service.authenticate(rt.settings, rt.redis, token=token, audience=Audience.ADMIN)
     admin = await Admin.get_or_none(id=claims.subject).prefetch_related("roles")
     if admin is None:
         raise Unauthorized("Unknown admin", code="invalid_token")
@@ -63,14 +61,9 @@ def _granted(admin: Admin) -> set[str]:
     return granted
 
 
-def holds(admin: Admin, granted: set[str], permission: Permission) -> bool:
-    """Whether an admin with these role permissions may do what PERMISSION guards."""
-    return admin.is_superuser or permission.value in granted
-
-
-def require_permission(admin: Admin, granted: set[str], permission: Permission) -> None:
+def require_permission(staff: Staff, permission: Permission) -> None:
     """403 `permission_denied` naming PERMISSION unless the admin holds it."""
-    if not holds(admin, granted, permission):
+    if not staff.may(permission.value):
         raise Forbidden(
             f"Requires permission {permission.value}",
             code="permission_denied",
@@ -78,11 +71,11 @@ def require_permission(admin: Admin, granted: set[str], permission: Permission) 
         )
 
 
-async def current_grants(admin_id: int) -> tuple[Admin, set[str]] | None:
+async def current_staff(admin_id: int) -> Staff | None:
     """The admin as it is now with its role permissions (None if gone or disabled): for
     checks long after the token was accepted (an open socket's subscriptions)."""
     admin = await Admin.get_or_none(id=admin_id, is_active=True).prefetch_related("roles")
-    return None if admin is None else (admin, _granted(admin))
+    return None if admin is None else Staff(admin=admin, permissions=frozenset(_granted(admin)))
 
 
 def user_required(handler: Handler) -> Handler:
@@ -105,25 +98,31 @@ def user_token_required(handler: Handler) -> Handler:
 
     @wraps(handler)
     async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
-        app = request.app
+        rt = runtime_of(request)
         request.ctx.claims = await service.authenticate(
-            app.ctx.settings, app.ctx.redis, token=bearer_token(request), audience=Audience.USER
+            rt.settings, rt.redis, token=bearer_token(request), audience=Audience.USER
         )
         return await handler(request, *args, **kwargs)
 
     return guarded  # type: ignore[return-value]
 
 
+def client_ip(request: Request) -> str:
+    return request.remote_addr or request.ip or "unknown"
+
+
 def admin_required(permission: Permission | None) -> Callable[[Handler], Handler]:
-    """Sets request.ctx.admin; 403 unless a role (or superuser) grants `permission`."""
+    """Sets request.ctx.staff (the admin, its granted permissions, its address) and
+    request.ctx.admin; 403 unless a role (or superuser) grants `permission`."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
             claims, admin, granted = await authenticate_admin(request, bearer_token(request))
+            staff = Staff(admin=admin, permissions=frozenset(granted), ip=client_ip(request))
             if permission is not None:
-                require_permission(admin, granted, permission)
-            request.ctx.claims, request.ctx.admin = claims, admin
+                require_permission(staff, permission)
+            request.ctx.claims, request.ctx.admin, request.ctx.staff = claims, admin, staff
             return await handler(request, *args, **kwargs)
 
         guarded.required_permission = permission  # type: ignore[attr-defined]

@@ -14,15 +14,16 @@ from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from mall import events
+from mall.admin.audit import Staff
 from mall.admin.permissions import Permission
 from mall.auth.guards import (
     authenticate_admin,
     authenticate_user,
-    current_grants,
-    holds,
+    client_ip,
+    current_staff,
     require_permission,
 )
-from mall.auth.views import client_ip
+from mall.context import runtime_of
 from mall.errors import RateLimited, Unauthorized
 from mall.realtime import slots
 from mall.realtime.hub import Connection, Hub
@@ -63,7 +64,8 @@ async def authenticate_handshake(request: Request) -> None:
     token = _token(request)
     if route == "ws/admin":
         claims, admin, granted = await authenticate_admin(request, token)
-        require_permission(admin, granted, ADMIN_FEED_PERMISSION)
+        staff = Staff(admin=admin, permissions=frozenset(granted))
+        require_permission(staff, ADMIN_FEED_PERMISSION)
         request.ctx.claims, request.ctx.admin = claims, admin
         account = slots.account_key("admin", admin.id)
     else:
@@ -74,7 +76,7 @@ async def authenticate_handshake(request: Request) -> None:
 
 async def _take_slots(request: Request, account: str) -> list[slots.Slot]:
     """One slot under the account's cap and one under the address's, or 429."""
-    settings = request.app.ctx.settings
+    settings = runtime_of(request).settings
     hub: Hub = request.app.ctx.hub
     member = slots.SocketSlots.new_member()
     caps = (
@@ -114,13 +116,12 @@ async def admin_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         # Permissions as they are now: roles may have changed since the handshake.
         if channel.startswith("product:"):
             return True
-        current = await current_grants(admin_id)
-        if current is None:
+        staff = await current_staff(admin_id)
+        if staff is None:
             return False
-        admin, granted = current
         if channel == events.ADMIN_CHANNEL:
-            return holds(admin, granted, ADMIN_FEED_PERMISSION)
-        return channel.startswith("user:") and holds(admin, granted, USER_CHANNEL_PERMISSION)
+            return staff.may(ADMIN_FEED_PERMISSION)
+        return channel.startswith("user:") and staff.may(USER_CHANNEL_PERMISSION)
 
     await serve(request, ws, endpoint="admin", home=events.ADMIN_CHANNEL, may_read=may_read)
 
@@ -138,7 +139,7 @@ async def serve(
     may_read: MayRead,
 ) -> None:
     """Run one socket: welcome, then client ops and events until either side ends it."""
-    settings = request.app.ctx.settings
+    settings = runtime_of(request).settings
     hub: Hub = request.app.ctx.hub
     conn = Connection(
         ws,
@@ -161,17 +162,21 @@ async def serve(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(conn.sender), 1)
     finally:
-        hub.unregister(conn)
         tasks = [t for t in (reader, conn.sender) if t is not None]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        # A no-op when the client closed first.
-        with contextlib.suppress(Exception):
-            await ws.close(conn.close_code, conn.close_reason)
-        # Unrefreshed, the slots lapse by themselves if Redis cannot be reached now.
-        with contextlib.suppress(Exception):
-            await hub.slots.give_back(conn.slots)
+        try:
+            await asyncio.gather(*tasks, return_exceptions=True)
+            # A no-op when the client closed first.
+            with contextlib.suppress(Exception):
+                await ws.close(conn.close_code, conn.close_reason)
+            # Unrefreshed, the slots lapse by themselves if Redis cannot be reached now.
+            with contextlib.suppress(Exception):
+                await hub.slots.give_back(conn.slots)
+        finally:
+            # Last: a server shutting down waits for this (Hub.stop), so the close frame
+            # with its code is out before connections are dropped.
+            hub.unregister(conn)
 
 
 async def _read_ops(
