@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("mall", "tasks")
 RE_FUNCTIONS = {"compile", "match", "search", "fullmatch"}
 

@@ -12,7 +12,7 @@ import pytest
 
 from mall.config import DEFAULT_JWT_SECRET, Settings, is_loopback
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("host", "env"), [("0.0.0.0", "dev"), ("::", "test"), ("0.0.0.0", "test")])
