@@ -33,6 +33,10 @@ class ImageStorage(ABC):
         """The bytes stored under `name`, or None."""
 
     @abstractmethod
+    async def exists(self, name: str) -> bool:
+        """Whether an image is stored under `name`."""
+
+    @abstractmethod
     def url(self, name: str) -> str:
         """The public URL clients load the image from."""
 
@@ -65,6 +69,11 @@ class LocalStorage(ImageStorage):
         if not NAME_PATTERN.fullmatch(name):
             return None
         return await asyncio.to_thread(self._read, name)
+
+    async def exists(self, name: str) -> bool:
+        if not NAME_PATTERN.fullmatch(name):
+            return False
+        return await asyncio.to_thread((self.root / name).is_file)
 
     def url(self, name: str) -> str:
         return f"{self.base_url}{REF_PREFIX}{name}"

@@ -55,3 +55,31 @@ async def store_image(
         detail={"name": name, "size": len(data), "filename": filename[:100]},
     )
     return StoredImage(name=name, sha256=digest, size=len(data), info=info)
+
+
+MAX_IMAGE_URL_LENGTH = 512
+
+
+async def stored_refs(*, storage: ImageStorage, urls: list[str], field: str) -> list[str]:
+    """The references of images this shop stored, one per URL given (its own public URL or
+    `/uploads/<name>`); 422 `invalid_image` naming each URL that is anything else."""
+    refs: list[str] = []
+    problems: list[dict[str, str]] = []
+    for index, url in enumerate(urls):
+        ref = storage.ref_of(url) if len(url) <= MAX_IMAGE_URL_LENGTH else ""
+        name = ref[len(REF_PREFIX) :] if ref.startswith(REF_PREFIX) else ""
+        if name and await storage.exists(name):
+            refs.append(ref)
+        else:
+            problems.append(
+                {
+                    "field": f"{field}.{index}",
+                    "message": "not an image uploaded to this shop",
+                    "type": "not_an_upload",
+                }
+            )
+    if problems:
+        raise ValidationFailed(
+            "Images must be ones uploaded to this shop", code="invalid_image", details=problems
+        )
+    return refs

@@ -5,19 +5,23 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mall.catalog import uploads
+from mall.catalog.storage import ImageStorage
 from mall.errors import Conflict, NotFound
 from mall.orders.errors import OrderError, state_conflict
 from mall.orders.schemas import ReviewIn
 from models import Order, OrderItem, OrderStatus, Review, User
 
 
-async def review(*, user: User, order: Order, data: ReviewIn) -> Review:
-    """One review per item of a completed order."""
+async def review(*, user: User, order: Order, data: ReviewIn, images: ImageStorage) -> Review:
+    """One review per item of a completed order; its images must be ones this shop stored
+    (kept as references, like the catalogue's)."""
     if order.status != OrderStatus.COMPLETED:
         raise state_conflict(order.status, "review")
     item = await OrderItem.get_or_none(id=data.order_item_id, order_id=order.id)
     if item is None:
         raise NotFound("Order item not found", code=OrderError.ORDER_ITEM_NOT_FOUND)
+    refs = await uploads.stored_refs(storage=images, urls=data.images, field="images")
     try:
         async with in_transaction():
             created = await Review.create(
@@ -27,7 +31,7 @@ async def review(*, user: User, order: Order, data: ReviewIn) -> Review:
                 product_id=item.product_id,
                 rating=data.rating,
                 content=data.content,
-                images=data.images,
+                images=refs,
             )
             await OrderItem.filter(id=item.id).update(reviewed=True)
     except IntegrityError:

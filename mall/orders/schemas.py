@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from mall.web import Id, PageQuery, Schema
 
@@ -182,7 +182,11 @@ class ReviewIn(Schema):
     order_item_id: Id
     rating: int = Field(ge=1, le=5)
     content: str = Field("", max_length=1000)
-    images: list[str] = Field(default_factory=list, max_length=9)
+    images: list[Annotated[str, StringConstraints(max_length=512)]] = Field(
+        default_factory=list,
+        max_length=9,
+        description="URLs of images uploaded to this shop (anything else is 422 invalid_image)",
+    )
 
 
 class ReviewOut(Schema):
