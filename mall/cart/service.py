@@ -6,6 +6,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from mall.catalog import buyable
 from mall.errors import Conflict, NotFound
 from mall.orders.schemas import MAX_LINE_QUANTITY, CartItemIn, CartItemPatch
 from models import CartItem, Product, Sku, User
@@ -14,11 +15,13 @@ MAX_CART_LINES = 100
 
 
 async def _buyable_sku(sku_id: int) -> Sku:
+    """The SKU if it can be bought (mall.catalog.buyable); 404 if it or its product is gone,
+    409 `sku_unavailable` if it is off sale or hidden from the storefront."""
     sku = await Sku.get_or_none(id=sku_id, archived_at=None)
     product = await Product.get_or_none(id=sku.product_id, archived_at=None) if sku else None
     if sku is None or product is None:
         raise NotFound(f"SKU {sku_id} not found", code="sku_not_found", details={"sku_id": sku_id})
-    if not product.on_sale:
+    if sku.id not in await buyable.buyable_skus([sku.id]):
         raise Conflict(
             f"SKU {sku_id} is not on sale", code="sku_unavailable", details={"sku_id": sku_id}
         )

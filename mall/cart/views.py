@@ -7,6 +7,7 @@ from sanic.response import HTTPResponse, empty
 
 from mall.auth.guards import user_required
 from mall.cart import service
+from mall.catalog import buyable
 from mall.catalog.storage import ImageStorage
 from mall.context import runtime_of
 from mall.orders.pricing import cover_url
@@ -20,18 +21,12 @@ bp = Blueprint("cart")
 async def cart_out(items: list[CartItem], images: ImageStorage) -> CartOut:
     skus = {s.id: s for s in await Sku.filter(id__in=[i.sku_id for i in items])}
     products = {p.id: p for p in await Product.filter(id__in={s.product_id for s in skus.values()})}
+    can_buy = await buyable.buyable_skus(skus)
     lines: list[CartLineOut] = []
     for item in items:
         sku = skus.get(item.sku_id)
         product = products.get(sku.product_id) if sku else None
-        available = bool(
-            sku
-            and product
-            and sku.archived_at is None
-            and product.archived_at is None
-            and product.on_sale
-            and sku.stock >= item.quantity
-        )
+        available = bool(sku and item.sku_id in can_buy and sku.stock >= item.quantity)
         lines.append(
             CartLineOut(
                 id=item.id,

@@ -1,7 +1,8 @@
 """What the mini-program sees: on-sale products in visible categories, served from cache.
 
 Every read returns the JSON body to send; on a miss it is rendered from the database
-once and cached (see mall.catalog.cache). A category shows only if it and every category
+once and cached (see mall.catalog.cache). What shows is decided by mall.catalog.buyable,
+the rule the cart and checkout use too: a category shows only if it and every category
 above it are visible; a product shows only if it is on sale and its category shows.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from mall.catalog import buyable
 from mall.catalog import cache as catalog_cache
 from mall.catalog.cache import ABSENT, BANNERS, LISTS, CatalogCache
 from mall.catalog.schemas import (
@@ -75,7 +77,8 @@ async def visible_tree(cache: CatalogCache, storage: ImageStorage) -> VisibleTre
 
 
 async def _render_tree(storage: ImageStorage) -> str:
-    categories = await Category.filter(visible=True).order_by("sort_order", "id")
+    shown = await buyable.shown_category_ids()
+    categories = await Category.filter(id__in=shown).order_by("sort_order", "id")
     children: dict[int | None, list[Category]] = {}
     for category in categories:
         children.setdefault(category.parent_id, []).append(category)
@@ -88,7 +91,6 @@ async def _render_tree(storage: ImageStorage) -> str:
             "children": [node(child) for child in children.get(category.id, [])],
         }
 
-    # A visible category under a hidden one is never reached from a root: hidden too.
     return _json([node(root) for root in children.get(None, [])])
 
 
@@ -107,6 +109,7 @@ async def product_page(cache: CatalogCache, storage: ImageStorage, query: Produc
         if query.category_id is not None and not tree.shows(query.category_id):
             raise NotFound("Category not found", code="category_not_found")
         ids = tree.below[query.category_id] if query.category_id else list(tree.below)
+        # buyable.product_shown, with the shown categories taken from the tree.
         rows, total = await find_products(
             ProductFilter(keywords=keywords, category_ids=ids, on_sale=True),
             sort=query.sort,
@@ -139,11 +142,11 @@ async def product_detail(cache: CatalogCache, storage: ImageStorage, product_id:
     """GET /products/<id>: the product with its live SKUs; 404 unless the storefront shows it."""
 
     async def render() -> str:
-        product = await Product.get_or_none(id=product_id, on_sale=True)
-        category_id = product.category_id if product else None
-        if product is None or category_id is None:
+        if not await buyable.is_product_shown(product_id):
             return ABSENT
-        if not (await visible_tree(cache, storage)).shows(category_id):
+        product = await Product.get_or_none(id=product_id)
+        category_id = product.category_id if product else None
+        if product is None or category_id is None:  # changed meanwhile
             return ABSENT
         skus = await Sku.filter(product_id=product.id, archived_at=None).order_by("id")
         return render_detail(product, category_id, skus, storage).model_dump_json()

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from tortoise import connections
 
+from mall.catalog import buyable
 from mall.catalog.storage import ImageStorage
 from mall.coupons import rules
 from mall.errors import Conflict, NotFound, ValidationFailed
@@ -81,12 +82,10 @@ def _sku_snapshots(sku_ids: str) -> str:
         'sku_id', s.id, 'product_id', p.id, 'category_id', p.category_id, 'title', p.title,
         'cover', p.cover, 'images', p.images, 'specs', s.specs, 'price', s.price,
         'stock', s.stock,
-        'on_sale', s.archived_at IS NULL AND p.archived_at IS NULL AND p.on_sale
-            AND coalesce(c.visible, true)
+        'buyable', {buyable.sku_buyable("s", "p")}
     )), '[]')::text
     FROM skus s
     JOIN products p ON p.id = s.product_id
-    LEFT JOIN categories c ON c.id = p.category_id
     WHERE s.id = ANY({sku_ids}::bigint[])
 )"""  # noqa: S608 (a parameter reference, never input)
 
@@ -149,7 +148,7 @@ def priced_from(
             raise NotFound(
                 f"SKU {sku_id} not found", code="sku_not_found", details={"sku_id": sku_id}
             )
-        if not sku["on_sale"]:
+        if not sku["buyable"]:
             raise Conflict(
                 f"SKU {sku_id} is not on sale", code="sku_unavailable", details={"sku_id": sku_id}
             )
