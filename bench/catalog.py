@@ -554,6 +554,8 @@ def main() -> int:
             "MALL_DATABASE_URL": database_url,
             "MALL_REDIS_URL": redis_url,
             "MALL_RATE_LIMIT_ENABLED": "false",
+            # Every client is on this address: no per-address connection cap.
+            "MALL_HTTP_MAX_CONNECTIONS_PER_IP": "0",
             "MALL_LOG_LEVEL": "WARNING",
             "MALL_ENV": "dev",
         }

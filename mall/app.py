@@ -29,6 +29,7 @@ from mall.dashboard.views import bp as dashboard_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments.views import bp as payments_bp
+from mall.protocol import ConnectionGate
 from mall.realtime.hub import Hub
 from mall.realtime.views import bp as realtime_bp
 from mall.runtime import open_runtime
@@ -48,6 +49,8 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     _configure_logging(settings.log_level)
 
     app: Sanic[Config, AppContext] = Sanic(APP_NAME, ctx=AppContext())
+    # Read by MallProtocol, the protocol the servers run this app with.
+    app.ctx.connection_gate = ConnectionGate.from_settings(settings)
     # An image upload is one multipart body: room for the file and the form around it.
     app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.upload_max_bytes + 65536)
     app.config.FALLBACK_ERROR_FORMAT = "json"

@@ -47,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sanic.worker.loader import AppLoader
 
     from mall.app import create_app
+    from mall.protocol import MallProtocol
 
     try:
         Settings().check_bind(args.host)
@@ -64,6 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         dev=args.dev,
         single_process=single_process,
+        protocol=MallProtocol,
     )
     if single_process:
         Sanic.serve_single(primary=app)

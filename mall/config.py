@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     login_account_cap_window: int = Field(default=900, ge=1)
 
     max_body_bytes: int = 2 * 1024 * 1024
+    # Seconds a client has to send a whole request head from its first byte (a slow-header
+    # client is answered 408 and cut off), and the HTTP connections one client address may
+    # hold open per API process (0: no limit; off behind proxies, see mall/protocol.py).
+    request_head_timeout: float = Field(default=10.0, ge=0)
+    http_max_connections_per_ip: int = Field(default=256, ge=0)
     proxies_count: int = 0
     public_base_url: str = "http://127.0.0.1:8000"
     upload_dir: Path = Field(default=Path(".mall/uploads"))

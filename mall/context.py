@@ -9,6 +9,7 @@ from sanic import Request
 from mall.runtime import Runtime
 
 if TYPE_CHECKING:
+    from mall.protocol import ConnectionGate
     from mall.realtime.hub import Hub
 
 
@@ -17,6 +18,7 @@ class AppContext:
 
     runtime: Runtime
     hub: Hub
+    connection_gate: ConnectionGate
     # Per-worker tasks of the app itself (the hub's are the hub's).
     background: list[Any]
 

@@ -142,10 +142,15 @@ class RunningServer:
         await self.server.after_stop()
 
 
-async def serve(app: Sanic, port: int) -> RunningServer:
-    """Run a Sanic app on a real port inside the test loop."""
+async def serve(app: Sanic, port: int, *, protocol: type[Any] | None = None) -> RunningServer:
+    """Run a Sanic app on a real port inside the test loop (with the protocol `mall serve`
+    gives it, for the mall app)."""
     server = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+        host="127.0.0.1",
+        port=port,
+        return_asyncio_server=True,
+        access_log=False,
+        protocol=protocol,
     )
     assert server is not None
     await server.startup()
@@ -199,7 +204,9 @@ async def app_server(settings: Settings, migrated_db: str, wechat_sim: str) -> A
     from mall.app import create_app
 
     app = create_app(settings=settings)
-    running = await serve(app, APP_PORT)
+    from mall.protocol import MallProtocol
+
+    running = await serve(app, APP_PORT, protocol=MallProtocol)
     yield app
     await running.stop()
 

@@ -65,8 +65,9 @@ def mall_env(target: Target, **extra: str) -> dict[str, str]:
             "MALL_REDIS_URL": target.redis_url,
             # Thousands of buyers from one address would trip the login limits otherwise.
             "MALL_RATE_LIMIT_ENABLED": "false",
-            # ...and thousands of sockets from one address the socket caps.
+            # ...and thousands of sockets from one address the socket and connection caps.
             "MALL_WS_MAX_PER_IP": "1000000",
+            "MALL_HTTP_MAX_CONNECTIONS_PER_IP": "0",
             "MALL_LOG_LEVEL": "WARNING",
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p

@@ -1,0 +1,130 @@
+"""The API's HTTP protocol: Sanic's, with a total deadline on reading a request head and a
+cap on the connections one client address may hold open in a process.
+
+Sanic's REQUEST_TIMEOUT restarts with every byte received, so a client that trickles its
+request head a byte at a time holds a connection forever (slowloris). Here the head has to
+be complete within `request_head_timeout` seconds of its first byte, however it arrives;
+a client late with it gets 408 and the connection is closed. Connections beyond
+`http_max_connections_per_ip` from one address are answered 429 and closed at once. The
+servers (`mall serve` and the tests) pass `MallProtocol` to Sanic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import orjson
+from sanic.exceptions import RequestTimeout
+from sanic.http import Http
+from sanic.server.protocols.websocket_protocol import WebSocketProtocol
+
+from mall.config import Settings
+from mall.errors import error_body
+
+CAP_RETRY_AFTER = 5
+
+
+class ConnectionGate:
+    """Open connections per client address in this process, and the most one may hold."""
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        self.open: Counter[str] = Counter()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConnectionGate:
+        """Off (no limit) behind proxies: every connection then comes from the proxy, which
+        is where per-client connection limits belong."""
+        limit = 0 if settings.proxies_count else settings.http_max_connections_per_ip
+        return cls(limit=limit)
+
+    def admit(self, ip: str) -> bool:
+        """Count a new connection from IP, unless it already holds the most allowed."""
+        if self.limit and self.open[ip] >= self.limit:
+            return False
+        self.open[ip] += 1
+        return True
+
+    def release(self, ip: str) -> None:
+        self.open[ip] -= 1
+        if self.open[ip] <= 0:
+            del self.open[ip]
+
+
+class HeadDeadlineHttp(Http):
+    """HTTP/1.1 whose request head must arrive in full within the protocol's deadline."""
+
+    __slots__ = ()
+
+    async def http1_request_header(self) -> None:
+        deadline: float = getattr(self.protocol, "head_timeout", 0.0)
+        if not deadline:
+            await super().http1_request_header()
+            return
+        try:
+            async with asyncio.timeout(deadline):
+                await super().http1_request_header()
+        except TimeoutError:
+            raise RequestTimeout("The request head did not arrive in time") from None
+
+
+def _refusal(message: str) -> bytes:
+    body = orjson.dumps(
+        error_body("too_many_connections", message, {"retry_after": CAP_RETRY_AFTER})
+    )
+    head = (
+        "HTTP/1.1 429 Too Many Requests\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+        f"retry-after: {CAP_RETRY_AFTER}\r\n"
+        "x-content-type-options: nosniff\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class MallProtocol(WebSocketProtocol):
+    """Sanic's HTTP + websocket protocol with the head deadline and the per-address cap."""
+
+    HTTP_CLASS = HeadDeadlineHttp
+    __slots__ = ("head_timeout", "peer_ip", "refused")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.head_timeout = 0.0
+        self.peer_ip: str | None = None
+        self.refused = False
+
+    def connection_made(self, transport: Any) -> None:
+        settings: Settings | None = getattr(
+            getattr(self.app.ctx, "runtime", None), "settings", None
+        )
+        gate: ConnectionGate | None = getattr(self.app.ctx, "connection_gate", None)
+        if settings is not None:
+            self.head_timeout = settings.request_head_timeout
+        peer = transport.get_extra_info("peername")
+        ip = peer[0] if isinstance(peer, tuple) and peer else None
+        if gate is not None and ip is not None:
+            if not gate.admit(ip):
+                self.refused = True
+                self.transport = transport
+                transport.write(_refusal(f"At most {gate.limit} open connections per address"))
+                transport.close()
+                return
+            self.peer_ip = ip
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.refused:
+            super().data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.refused:
+            return
+        gate: ConnectionGate | None = getattr(self.app.ctx, "connection_gate", None)
+        if gate is not None and self.peer_ip is not None:
+            gate.release(self.peer_ip)
+            self.peer_ip = None
+        super().connection_lost(exc)
