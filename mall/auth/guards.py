@@ -88,6 +88,7 @@ def user_required(handler: Handler) -> Handler:
         )
         return await handler(request, *args, **kwargs)
 
+    guarded.required_audience = Audience.USER  # type: ignore[attr-defined]
     return guarded  # type: ignore[return-value]
 
 
@@ -104,6 +105,7 @@ def user_token_required(handler: Handler) -> Handler:
         )
         return await handler(request, *args, **kwargs)
 
+    guarded.required_audience = Audience.USER  # type: ignore[attr-defined]
     return guarded  # type: ignore[return-value]
 
 
@@ -125,6 +127,8 @@ def admin_required(permission: Permission | None) -> Callable[[Handler], Handler
             request.ctx.claims, request.ctx.admin, request.ctx.staff = claims, admin, staff
             return await handler(request, *args, **kwargs)
 
+        # Read by the permission-matrix test (tests/admin/test_permission_matrix.py).
+        guarded.required_audience = Audience.ADMIN  # type: ignore[attr-defined]
         guarded.required_permission = permission  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
