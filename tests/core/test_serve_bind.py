@@ -15,10 +15,12 @@ from mall.config import DEFAULT_JWT_SECRET, Settings, is_loopback
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("host", "env"), [("0.0.0.0", "dev"), ("::", "test"), ("0.0.0.0", "test")])
-def test_serve_refuses_a_public_bind_with_the_built_in_secret(host: str, env: str) -> None:
+def test_serve_refuses_a_public_bind_with_the_built_in_secret() -> None:
+    # Development mode and every address: the check is the bind's, not the mode's (the
+    # unit test below covers the other addresses).
     environ = {k: v for k, v in os.environ.items() if k != "MALL_JWT_SECRET"}
-    environ["MALL_ENV"] = env
+    environ["MALL_ENV"] = "dev"
+    host = "::"
     result = subprocess.run(
         [sys.executable, "-m", "mall.cli", "serve", "--host", host, "--port", "0"],
         capture_output=True,

@@ -13,6 +13,28 @@ from tests.conftest import _free_port
 from tests.processes import MallProcess, wait_http_ready
 
 
+async def trickled_head(port: int) -> tuple[bytes, float]:
+    """Send a request head a byte every 0.2 s until the server answers; its answer and when."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /health/live HTTP/1.1\r\nHost: mall\r\nX-Slow: ")
+    started = time.monotonic()
+
+    async def trickle() -> None:
+        while not writer.is_closing():
+            writer.write(b"a")
+            await writer.drain()
+            await asyncio.sleep(0.2)
+
+    trickling = asyncio.create_task(trickle())
+    try:
+        raw = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        trickling.cancel()
+        await asyncio.gather(trickling, return_exceptions=True)
+        writer.close()
+    return raw, time.monotonic() - started
+
+
 async def test_serve_cuts_off_a_slow_header_client_in_every_worker(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "MALL_REQUEST_HEAD_TIMEOUT": "1"}
@@ -25,28 +47,12 @@ async def test_serve_cuts_off_a_slow_header_client_in_every_worker(tmp_path: Pat
     api.start()
     try:
         await wait_http_ready(f"http://127.0.0.1:{port}", timeout=60, watch=[api])
-        # Several connections, so both workers get some.
-        for _ in range(4):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"GET /health/live HTTP/1.1\r\nHost: mall\r\nX-Slow: ")
-            started = time.monotonic()
-
-            async def trickle(w: asyncio.StreamWriter = writer) -> None:
-                while not w.is_closing():
-                    w.write(b"a")
-                    await w.drain()
-                    await asyncio.sleep(0.2)
-
-            trickling = asyncio.create_task(trickle())
-            try:
-                raw = await asyncio.wait_for(reader.read(), 10)
-            finally:
-                trickling.cancel()
-                await asyncio.gather(trickling, return_exceptions=True)
-                writer.close()
+        # Several at once: the two workers share the listening socket.
+        answers = await asyncio.gather(*(trickled_head(port) for _ in range(4)))
+        for raw, elapsed in answers:
             head, _, body = raw.partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 408"), (raw, api.log_tail())
             assert json.loads(body)["error"]["code"] == "request_timeout"
-            assert time.monotonic() - started < 10
+            assert elapsed < 10
     finally:
         await api.stop()
