@@ -141,3 +141,24 @@ async def test_uploads_refuse_what_is_not_a_small_image(
     assert_error(await client.get(f"/uploads/{'0' * 64}.png"), 404)
     assert_error(await client.get("/uploads/../../etc/passwd"), 404)
     assert_error(await client.get("/uploads/readme.txt"), 404)
+
+
+async def test_uploaded_files_are_served_as_sandboxed_images(
+    client: httpx.AsyncClient, settings: Settings, upload_dir: Path
+) -> None:
+    admin = await admin_headers(settings)
+    png = gradient_png(4, 4, (9, 9, 9), (200, 0, 0))
+    out = (
+        await client.post(URL, files={"file": ("a.png", png, "image/png")}, headers=admin)
+    ).json()
+    served = await client.get(out["path"])
+    cached = await client.get(out["path"], headers={"If-None-Match": served.headers["etag"]})
+    for resp in (served, cached):
+        # Opened on its own, the file runs no script, loads nothing, gets no origin.
+        assert resp.headers["content-security-policy"] == "default-src 'none'; sandbox"
+        assert resp.headers["x-content-type-options"] == "nosniff"
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert cached.status_code == 304
+    # Only image names are ever served.
+    for name in (f"{'0' * 64}.svg", f"{'0' * 64}.html", "index.html"):
+        assert_error(await client.get(f"/uploads/{name}"), 404)
