@@ -46,8 +46,8 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     _configure_logging(settings.log_level)
 
     app = Sanic(APP_NAME)
-    # An image upload is one multipart body: room for the file and the form around it.
-    app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.upload_max_bytes + 65536)
+    # Image uploads stream past this limit under their own (mall/catalog/uploads.py).
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.ACCESS_LOG = False  # mall.access logs every request with its id
@@ -126,6 +126,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         resources.share_redis(None)
         await app.ctx.broker.shutdown()
         await app.ctx.wechat.aclose()
+        await app.ctx.image_storage.aclose()
         await app.ctx.redis.aclose()
         await resources.close_db()
 

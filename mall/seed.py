@@ -17,9 +17,11 @@ async def seed_demo(
     await admin_service.ensure_default_roles()
     await admin_service.ensure_admin(username=admin_username, password=admin_password)
     redis = resources.redis_client(settings)
+    images = storage.from_settings(settings)
     try:
         # Through the catalog service, so a running shop's cache learns of the new data.
         cache = CatalogCache(redis, ttl=settings.catalog_cache_ttl)
-        await demo.seed_shop(cache=cache, storage=storage.from_settings(settings))
+        await demo.seed_shop(cache=cache, storage=images)
     finally:
+        await images.aclose()
         await redis.aclose()

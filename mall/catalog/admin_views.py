@@ -3,7 +3,9 @@ and image uploads. Each route names its permission; each write lands in the audi
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from datetime import UTC, datetime
+from typing import cast
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
@@ -31,9 +33,8 @@ from mall.catalog.schemas import (
 )
 from mall.catalog.search import stock_totals
 from mall.catalog.service import StockChange
-from mall.catalog.uploads import store_image
+from mall.catalog.uploads import receive_image
 from mall.catalog.views import catalog_cache, image_storage
-from mall.errors import ValidationFailed
 from mall.shop import service as shop
 from mall.web import doc, parse_body, parse_query, render, render_page
 from models import Admin, Product
@@ -455,7 +456,7 @@ async def delete_banner(request: Request, banner_id: int) -> HTTPResponse:
 # --- uploads ---------------------------------------------------------------------------------
 
 
-@bp.post("/uploads")
+@bp.post("/uploads", stream=True)
 @openapi.body(
     {
         "multipart/form-data": {
@@ -472,20 +473,19 @@ async def delete_banner(request: Request, banner_id: int) -> HTTPResponse:
     response=UploadOut,
     status=201,
     secured=True,
-    errors=(403, 413, 422),
+    errors=(400, 403, 413, 422, 503),
 )
 @admin_required(P.UPLOADS_WRITE)
 async def upload(request: Request) -> HTTPResponse:
-    file = request.files.get("file") if request.files else None
-    if file is None:
-        raise ValidationFailed(
-            "Send the image as multipart/form-data field 'file'",
-            details=[{"field": "file", "message": "required", "type": "missing"}],
-        )
+    # A streamed route: the body is read here, after the permission check, in pieces.
     storage = image_storage(request)
-    stored = await store_image(
+    stored, filename = await receive_image(
         storage=storage,
-        data=file.body,
+        content_type=request.headers.get("content-type", ""),
+        # Sanic's HTTP/1.1 and ASGI streams both iterate over the body's pieces.
+        body=cast("AsyncIterable[bytes] | None", request.stream),
+        # Sanic has checked it is a number.
+        content_length=int(length) if (length := request.headers.get("content-length")) else None,
         max_bytes=request.app.ctx.settings.upload_max_bytes,
     )
     await audit(
@@ -495,7 +495,7 @@ async def upload(request: Request) -> HTTPResponse:
         stored.sha256[:16],
         name=stored.name,
         size=stored.size,
-        filename=(file.name or "")[:100],
+        filename=filename[:100],
     )
     info = stored.info
     out = UploadOut(
