@@ -139,7 +139,10 @@ def _configure_logging(level: str) -> None:
     mall_log.setLevel(level)
     if not mall_log.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(
+            # The pid tells the processes of `mall serve --workers N` apart.
+            logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+        )
         mall_log.addHandler(handler)
         mall_log.propagate = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -98,6 +99,14 @@ class Settings(BaseSettings):
 
     # A task a worker took but never acknowledged (the worker died) is redelivered after this.
     task_redelivery_ms: int = 60_000
+
+    # Metrics: `mall serve` and `mall worker` keep every process's values under
+    # <metrics_dir>/<api|worker>-<port> (emptied at start) so one scrape sums them all.
+    metrics_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "mall-metrics")
+    # GET /metrics of the Taskiq worker and the scheduler on their own ports (0 = off).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    scheduler_metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - a scraper elsewhere must reach it
 
     ws_max_subscriptions: int = 50
     ws_auth_recheck_seconds: float = 15.0

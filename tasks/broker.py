@@ -12,6 +12,7 @@ from taskiq.schedule_sources import LabelScheduleSource
 from mall import events, resources
 from mall.config import Settings
 from mall.payments import service as payments
+from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
 from tasks.schedule_source import SortedSetScheduleSource
 from tasks.stream_broker import ReclaimingStreamBroker
 
@@ -27,12 +28,41 @@ broker = ReclaimingStreamBroker(
     consumer_id="0",
     maxlen=100_000,
     idle_timeout=_settings.task_redelivery_ms,
-)
+).with_middlewares(TaskMetricsMiddleware())
 
 # One-off schedules (delayed jobs) live in a Redis sorted set; periodic ones are declared
 # on the task (LabelScheduleSource).
 schedule_source = SortedSetScheduleSource(_settings.redis_url, prefix="mall:schedule")
-scheduler = TaskiqScheduler(broker, sources=[schedule_source, LabelScheduleSource(broker)])
+
+
+def _metrics_endpoint() -> MetricsEndpoint:
+    return MetricsEndpoint(
+        redis_url=_settings.redis_url,
+        stream=broker.queue_name,
+        group=broker.consumer_group_name,
+        schedule_due_key=schedule_source.due_key,
+    )
+
+
+class MallScheduler(TaskiqScheduler):
+    """The scheduler, serving GET /metrics on MALL_SCHEDULER_METRICS_PORT (0: no)."""
+
+    metrics: MetricsEndpoint | None = None
+
+    async def startup(self) -> None:
+        await super().startup()
+        if port := _settings.scheduler_metrics_port:
+            self.metrics = _metrics_endpoint()
+            if not await self.metrics.start(host=_settings.metrics_host, port=port):
+                raise RuntimeError(f"MALL_SCHEDULER_METRICS_PORT {port} is in use")
+
+    async def shutdown(self) -> None:
+        if self.metrics is not None:
+            await self.metrics.close()
+        await super().shutdown()
+
+
+scheduler = MallScheduler(broker, sources=[schedule_source, LabelScheduleSource(broker)])
 
 
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
@@ -41,10 +71,20 @@ async def open_database(state: TaskiqState) -> None:
     state.redis = resources.redis_client(_settings)
     resources.share_redis(state.redis)
     await payments.start(_settings)
+    state.metrics = None
+    if port := _settings.worker_metrics_port:
+        endpoint = _metrics_endpoint()
+        # One worker process binds it and serves every sibling's metrics too.
+        if await endpoint.start(host=_settings.metrics_host, port=port):
+            state.metrics = endpoint
+        else:
+            await endpoint.close()
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
 async def close_database(state: TaskiqState) -> None:
+    if state.metrics is not None:
+        await state.metrics.close()
     await events.marks.close()
     await payments.stop()
     resources.share_redis(None)

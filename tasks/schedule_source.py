@@ -26,6 +26,9 @@ import redis.asyncio as aioredis
 from taskiq import ScheduledTask, ScheduleSource
 from taskiq.exceptions import ScheduledTaskCancelledError
 
+from mall.observability import SCHEDULE_SEND_LATENESS, SCHEDULES_SENT
+from tasks.metrics import DUE_LABEL
+
 VERSION_SEPARATOR = "@"
 # Taskiq's scheduler loop ticks every second (it cannot tick faster).
 SCHEDULER_TICK = timedelta(seconds=1)
@@ -126,9 +129,10 @@ class SortedSetScheduleSource(ScheduleSource):
                 continue
             task = ScheduledTask.model_validate_json(body)
             assert task.time is not None
-            task.schedule_id = (
-                f"{task.schedule_id}{VERSION_SEPARATOR}{_due_ms(task.time.timestamp())}"
-            )
+            due_ms = _due_ms(task.time.timestamp())
+            task.schedule_id = f"{task.schedule_id}{VERSION_SEPARATOR}{due_ms}"
+            # The worker measures how late the job starts against this (tasks/metrics.py).
+            task.labels = {**task.labels, DUE_LABEL: str(due_ms)}
             # Picked up on the tick before it is due; pre_send waits for the due time.
             task.time -= SCHEDULER_TICK
             schedules.append(task)
@@ -147,6 +151,8 @@ class SortedSetScheduleSource(ScheduleSource):
 
     async def post_send(self, task: ScheduledTask) -> None:
         base, version = _split(task.schedule_id)
+        SCHEDULES_SENT.labels(task.task_name).inc()
+        SCHEDULE_SEND_LATENESS.labels(task.task_name).observe(max(time.time() - version / 1000, 0))
         await self.redis.eval(_DELETE_IF_VERSION, 2, self.due_key, self.data_key, base, version)
 
     async def pending(self) -> int:
