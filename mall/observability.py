@@ -89,7 +89,7 @@ SCHEDULES_SENT = Counter(
 )
 SCHEDULE_SEND_LATENESS = Histogram(
     "mall_schedule_send_lateness_seconds",
-    "Delayed jobs: from the time they were due to their send by the scheduler",
+    "Delayed jobs: from the time they were due to the scheduler sending them",
     ["task"],
     buckets=LATENESS_BUCKETS,
 )

@@ -148,11 +148,12 @@ class SortedSetScheduleSource(ScheduleSource):
         score = await self.redis.zscore(self.due_key, base)
         if score is None or _due_ms(score) != version:
             raise ScheduledTaskCancelledError
+        # The scheduler's share of a job's lateness: the send follows at once.
+        SCHEDULE_SEND_LATENESS.labels(task.task_name).observe(max(time.time() - version / 1000, 0))
 
     async def post_send(self, task: ScheduledTask) -> None:
         base, version = _split(task.schedule_id)
         SCHEDULES_SENT.labels(task.task_name).inc()
-        SCHEDULE_SEND_LATENESS.labels(task.task_name).observe(max(time.time() - version / 1000, 0))
         await self.redis.eval(_DELETE_IF_VERSION, 2, self.due_key, self.data_key, base, version)
 
     async def pending(self) -> int:
