@@ -36,6 +36,15 @@ log = logging.getLogger("mall.metrics")
 # Set on a delayed job's message by the schedule source: when it was due (ms since epoch).
 DUE_LABEL = "mall_due_ms"
 
+# The queue-depth gauges every Taskiq metrics endpoint adds, read from Redis per scrape.
+QUEUE_GAUGES = {
+    "mall_task_stream_length": "Entries in the task stream (kept up to its maxlen)",
+    "mall_task_queue_waiting": "Tasks in the stream no worker has taken yet (Redis 7+)",
+    "mall_task_queue_unacked": "Tasks taken and not acknowledged (running, or their worker died)",
+    "mall_schedules_pending": "Delayed jobs waiting in the schedule source",
+    "mall_schedules_overdue": "Delayed jobs past their due time, not yet sent",
+}
+
 
 class TaskMetricsMiddleware(TaskiqMiddleware):
     """Counts each run by result, times it, and for a delayed job measures how late it
@@ -70,29 +79,28 @@ class TaskMetricsMiddleware(TaskiqMiddleware):
 class QueueDepth(Collector):
     """Gauges of the task stream and the delayed jobs, as read from Redis for one scrape."""
 
-    def __init__(self, values: dict[str, tuple[str, float]]) -> None:
+    def __init__(self, values: dict[str, float]) -> None:
         self.values = values
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        for name, (help_text, value) in self.values.items():
-            yield GaugeMetricFamily(name, help_text, value=value)
+        for name, value in self.values.items():
+            yield GaugeMetricFamily(name, QUEUE_GAUGES[name], value=value)
 
 
 async def queue_depth(
     redis: aioredis.Redis, *, stream: str, group: str, schedule_due_key: str
-) -> dict[str, tuple[str, float]]:
+) -> dict[str, float]:
     """The task stream's length, what waits in it and what is taken but unacknowledged,
     and the delayed jobs waiting (and overdue) in the schedule source."""
-    now = time.time()
     async with redis.pipeline(transaction=False) as pipe:
         pipe.xlen(stream)
         pipe.zcard(schedule_due_key)
-        pipe.zcount(schedule_due_key, "-inf", now)
+        pipe.zcount(schedule_due_key, "-inf", time.time())
         length, scheduled, overdue = await pipe.execute()
     values = {
-        "mall_task_stream_length": ("Entries in the task stream (kept up to its maxlen)", length),
-        "mall_schedules_pending": ("Delayed jobs waiting in the schedule source", scheduled),
-        "mall_schedules_overdue": ("Delayed jobs past their due time, not yet sent", overdue),
+        "mall_task_stream_length": float(length),
+        "mall_schedules_pending": float(scheduled),
+        "mall_schedules_overdue": float(overdue),
     }
     try:
         groups: list[dict[Any, Any]] = await redis.xinfo_groups(stream)
@@ -102,15 +110,9 @@ async def queue_depth(
         fields = {_text(k): v for k, v in info.items()}
         if _text(fields.get("name", "")) != group:
             continue
-        values["mall_task_queue_unacked"] = (
-            "Tasks a worker took and has not acknowledged (running, or its worker died)",
-            float(fields.get("pending") or 0),
-        )
+        values["mall_task_queue_unacked"] = float(fields.get("pending") or 0)
         if fields.get("lag") is not None:  # Redis 7+
-            values["mall_task_queue_waiting"] = (
-                "Tasks in the stream no worker has taken yet",
-                float(fields["lag"]),
-            )
+            values["mall_task_queue_waiting"] = float(fields["lag"])
     return values
 
 

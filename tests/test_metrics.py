@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import re
 import socket
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.processes import MallProcess, wait_http_ready, wait_until
+from tests.processes import ROOT, MallProcess, wait_http_ready, wait_until
 
 START_TIMEOUT = 30.0
 MAX_REQUESTS = 2000
@@ -111,3 +114,61 @@ async def test_one_scrape_sums_both_api_worker_processes(api_two_workers: Any) -
     # Histograms add up across processes too.
     live_count = 'mall_http_request_duration_seconds_count{method="GET",route="health/live"}'
     assert sample(scraped, live_count) == sent
+
+
+def test_the_dashboard_names_only_metrics_routes_and_tasks_that_exist() -> None:
+    from prometheus_client import Counter as PromCounter
+    from prometheus_client import Gauge, Histogram
+
+    from mall import observability
+    from mall.app import create_app
+    from tasks import TASK_MODULES
+    from tasks.broker import broker
+    from tasks.metrics import QUEUE_GAUGES
+
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"], "gauge": [""]}
+    known = set(QUEUE_GAUGES)
+    for metric in vars(observability).values():
+        if isinstance(metric, PromCounter | Gauge | Histogram):
+            for family in metric.describe():
+                known |= {family.name + suffix for suffix in suffixes[family.type]}
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "mall.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel.get("targets", [])]
+    assert len(exprs) >= 10
+    used = {name for expr in exprs for name in re.findall(r"\bmall_[a-z_]+", expr)}
+    assert used - known == set()
+    for wanted in ("mall_ws_connections", "mall_task_lateness_seconds_bucket"):
+        assert wanted in used
+
+    app = create_app(settings=None)
+    routes = {route.path for route in app.router.routes}
+    assert {r for e in exprs for r in re.findall(r'route="([^"]+)"', e)} <= routes
+    tasks_named = {t for e in exprs for t in re.findall(r'task="([^"]+)"', e)}
+    assert tasks_named and all(broker.find_task(t) is not None for t in tasks_named)
+
+
+def test_a_dead_process_leaves_the_live_gauges(tmp_path: Path) -> None:
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
+    from mall.observability import forget_dead_processes
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # reaped: its pid names no process now
+    key = mmap_key("mall_ws_connections", "mall_ws_connections", ["endpoint"], ["ws"], "")
+    for pid in (finished.pid, os.getpid()):
+        for kind in ("gauge_livesum", "counter"):
+            values = MmapedDict(str(tmp_path / f"{kind}_{pid}.db"))
+            values.write_value(key, 3.0, 0.0)
+            values.close()
+    forget_dead_processes(tmp_path)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(
+        [
+            f"counter_{finished.pid}.db",
+            f"counter_{os.getpid()}.db",
+            f"gauge_livesum_{os.getpid()}.db",
+        ]
+    )
