@@ -58,23 +58,25 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _share_metrics(command: str, role: str, host: str, port: int) -> None:
+def _share_metrics(role: str, host: str, port: int) -> bool:
     """Point this command's processes at one emptied metrics directory (prometheus_client's
     multiprocess mode), before anything imports prometheus_client: a scrape of any process
     then shows the sum over all. The directory is named by the port, so a second command on
-    the same port would empty the first one's: that is refused while the port is taken."""
+    the same port would empty the first one's: False (and nothing touched) while it is taken."""
     if not _port_free(host, port):
-        raise SystemExit(f"mall {command}: {host}:{port} is in use")
+        return False
     directory = Settings().metrics_dir / f"{role}-{port}"
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):  # an earlier run's processes
         stale.unlink()
     os.environ[MULTIPROC_ENV] = str(directory)
+    return True
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the API with Sanic's worker manager (or in this process when --workers 1)."""
-    _share_metrics("serve", "api", args.host, args.port)
+    if not _share_metrics("api", args.host, args.port):
+        raise SystemExit(f"mall serve: {args.host}:{args.port} is in use")
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
@@ -115,10 +117,14 @@ def _exec_python_module(argv: Sequence[str]) -> NoReturn:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Replace this process with a Taskiq worker consuming the broker's stream."""
     settings = Settings()
-    if settings.worker_metrics_port:
-        _share_metrics("worker", "worker", settings.metrics_host, settings.worker_metrics_port)
-    else:
-        os.environ.pop(MULTIPROC_ENV, None)
+    os.environ.pop(MULTIPROC_ENV, None)
+    port = settings.worker_metrics_port
+    if port and not _share_metrics("worker", settings.metrics_host, port):
+        # Tasks matter more than their metrics: run, and say why there are none.
+        print(
+            f"mall worker: MALL_WORKER_METRICS_PORT {port} is in use; no metrics served",
+            file=sys.stderr,
+        )
     _exec_python_module(
         [
             "taskiq",

@@ -6,6 +6,8 @@ Scheduler: `mall scheduler` (exactly one process).
 
 from __future__ import annotations
 
+import logging
+
 from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 
@@ -15,6 +17,8 @@ from mall.payments import service as payments
 from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
 from tasks.schedule_source import SortedSetScheduleSource
 from tasks.stream_broker import ReclaimingStreamBroker
+
+log = logging.getLogger("mall.tasks")
 
 _settings = Settings()
 
@@ -52,9 +56,13 @@ class MallScheduler(TaskiqScheduler):
     async def startup(self) -> None:
         await super().startup()
         if port := _settings.scheduler_metrics_port:
-            self.metrics = _metrics_endpoint()
-            if not await self.metrics.start(host=_settings.metrics_host, port=port):
-                raise RuntimeError(f"MALL_SCHEDULER_METRICS_PORT {port} is in use")
+            endpoint = _metrics_endpoint()
+            if await endpoint.start(host=_settings.metrics_host, port=port):
+                self.metrics = endpoint
+            else:
+                # Delayed jobs matter more than their metrics: schedule on without them.
+                log.error("MALL_SCHEDULER_METRICS_PORT %s is in use; no metrics served", port)
+                await endpoint.close()
 
     async def shutdown(self) -> None:
         if self.metrics is not None:

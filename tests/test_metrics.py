@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,21 @@ def test_a_dead_process_leaves_the_live_gauges(tmp_path: Path) -> None:
             f"gauge_livesum_{os.getpid()}.db",
         ]
     )
+
+
+def test_a_second_serve_on_a_taken_port_leaves_the_first_ones_metrics(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        stale_counter(tmp_path / f"api-{port}")
+        done = subprocess.run(
+            [sys.executable, "-m", "mall.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env={**os.environ, "MALL_METRICS_DIR": str(tmp_path)},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1 and f"127.0.0.1:{port} is in use" in done.stderr
+    assert (tmp_path / f"api-{port}" / "counter_999999.db").exists()
