@@ -173,10 +173,12 @@ class S3Client:
         )
 
     async def exists(self, key: str) -> bool:
-        """Whether the object is there (HEAD)."""
+        """Whether the object is known to be there (HEAD)."""
         url = self.object_url(key)
         response = await self.http.head(url, headers=self._signed("HEAD", url, {}, EMPTY_SHA256))
-        if response.status_code == 404:
+        # S3 answers 403, not 404, for a missing object to a key that may not list the
+        # bucket: not known to be there. A key that may not write either fails on the PUT.
+        if response.status_code in (403, 404):
             return False
         if response.status_code != 200:
             raise S3Error(response.status_code, b"")
