@@ -1,63 +1,79 @@
-"""The broker (acknowledged Redis streams), the schedule sources and the one scheduler.
+"""The factories the taskiq CLI calls in each worker and scheduler process.
 
-Workers: `mall worker` (taskiq worker tasks.broker:broker with every task module).
-Scheduler: `mall scheduler` (exactly one process).
+`mall worker` runs `taskiq worker tasks.broker:worker_broker`, `mall scheduler` runs
+`taskiq scheduler tasks.broker:scheduler`: each reads the settings when the process
+starts, builds the broker (mall/jobs/broker.py) and registers every task on it. A worker
+opens its runtime at startup and hands it to the tasks (tasks/spec.py).
 """
 
 from __future__ import annotations
 
 import logging
 
-from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
+from taskiq import AsyncBroker, ScheduleSource, TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 
-from mall import events, resources
 from mall.config import Settings
-from mall.payments import service as payments
+from mall.jobs.broker import make_broker, make_schedule_source
+from mall.runtime import open_runtime
+from tasks import maintenance, orders
 from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
-from tasks.schedule_source import SortedSetScheduleSource
-from tasks.stream_broker import ReclaimingStreamBroker
 
 log = logging.getLogger("mall.tasks")
 
-_settings = Settings()
-
-# Acknowledged delivery: a worker killed mid-task gets its message redelivered after
-# idle_timeout, so every task must be safe to run twice.
-broker = ReclaimingStreamBroker(
-    url=_settings.redis_url,
-    queue_name="mall:tasks",
-    consumer_group_name="mall-workers",
-    # A group created after messages were queued (fresh Redis) still reads them all.
-    consumer_id="0",
-    maxlen=100_000,
-    idle_timeout=_settings.task_redelivery_ms,
-).with_middlewares(TaskMetricsMiddleware())
-
-# One-off schedules (delayed jobs) live in a Redis sorted set; periodic ones are declared
-# on the task (LabelScheduleSource).
-schedule_source = SortedSetScheduleSource(_settings.redis_url, prefix="mall:schedule")
+TASK_MODULES = (maintenance, orders)
 
 
-def _metrics_endpoint() -> MetricsEndpoint:
-    return MetricsEndpoint(
-        redis_url=_settings.redis_url,
-        stream=broker.queue_name,
-        group=broker.consumer_group_name,
-        schedule_due_key=schedule_source.due_key,
-    )
+def _broker_with_tasks(settings: Settings) -> AsyncBroker:
+    broker = make_broker(settings)
+    for module in TASK_MODULES:
+        for task in module.TASKS:
+            labels = {"schedule": list(task.schedule)} if task.schedule else {}
+            broker.register_task(task.func, task_name=task.name, **labels)
+    return broker
+
+
+def worker_broker() -> AsyncBroker:
+    """The broker of a worker process, with every task and the process's runtime."""
+    settings = Settings()
+    broker = _broker_with_tasks(settings).with_middlewares(TaskMetricsMiddleware())
+
+    @broker.on_event(TaskiqEvents.WORKER_STARTUP)
+    async def open_worker_runtime(state: TaskiqState) -> None:
+        state.runtime = await open_runtime(settings, broker=broker)
+        state.metrics = None
+        if port := settings.worker_metrics_port:
+            endpoint = MetricsEndpoint.for_settings(settings)
+            # One worker process binds it and serves every sibling's metrics too.
+            if await endpoint.start(host=settings.metrics_host, port=port):
+                state.metrics = endpoint
+            else:
+                await endpoint.close()
+
+    @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
+    async def close_worker_runtime(state: TaskiqState) -> None:
+        if state.metrics is not None:
+            await state.metrics.close()
+        await state.runtime.close()
+
+    return broker
 
 
 class MallScheduler(TaskiqScheduler):
     """The scheduler, serving GET /metrics on MALL_SCHEDULER_METRICS_PORT (0: no)."""
 
-    metrics: MetricsEndpoint | None = None
+    def __init__(
+        self, broker: AsyncBroker, sources: list[ScheduleSource], *, settings: Settings
+    ) -> None:
+        super().__init__(broker, sources)
+        self.settings = settings
+        self.metrics: MetricsEndpoint | None = None
 
     async def startup(self) -> None:
         await super().startup()
-        if port := _settings.scheduler_metrics_port:
-            endpoint = _metrics_endpoint()
-            if await endpoint.start(host=_settings.metrics_host, port=port):
+        if port := self.settings.scheduler_metrics_port:
+            endpoint = MetricsEndpoint.for_settings(self.settings)
+            if await endpoint.start(host=self.settings.metrics_host, port=port):
                 self.metrics = endpoint
             else:
                 # Delayed jobs matter more than their metrics: schedule on without them.
@@ -70,31 +86,12 @@ class MallScheduler(TaskiqScheduler):
         await super().shutdown()
 
 
-scheduler = MallScheduler(broker, sources=[schedule_source, LabelScheduleSource(broker)])
-
-
-@broker.on_event(TaskiqEvents.WORKER_STARTUP)
-async def open_database(state: TaskiqState) -> None:
-    await resources.init_db(_settings)
-    state.redis = resources.redis_client(_settings)
-    resources.share_redis(state.redis)
-    await payments.start(_settings)
-    state.metrics = None
-    if port := _settings.worker_metrics_port:
-        endpoint = _metrics_endpoint()
-        # One worker process binds it and serves every sibling's metrics too.
-        if await endpoint.start(host=_settings.metrics_host, port=port):
-            state.metrics = endpoint
-        else:
-            await endpoint.close()
-
-
-@broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
-async def close_database(state: TaskiqState) -> None:
-    if state.metrics is not None:
-        await state.metrics.close()
-    await events.marks.close()
-    await payments.stop()
-    resources.share_redis(None)
-    await state.redis.aclose()
-    await resources.close_db()
+def scheduler() -> TaskiqScheduler:
+    """The scheduler: one-off schedules from the sorted set, periodic ones from the tasks."""
+    settings = Settings()
+    broker = _broker_with_tasks(settings)
+    return MallScheduler(
+        broker,
+        [make_schedule_source(settings), LabelScheduleSource(broker)],
+        settings=settings,
+    )

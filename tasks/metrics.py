@@ -22,6 +22,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from taskiq import TaskiqMessage, TaskiqMiddleware, TaskiqResult
 
+from mall.config import Settings
+from mall.jobs.broker import TASK_QUEUE, WORKER_GROUP, make_schedule_source
+from mall.jobs.schedule_source import DUE_LABEL
 from mall.observability import (
     TASK_DURATION,
     TASK_LATENESS,
@@ -32,9 +35,6 @@ from mall.observability import (
 )
 
 log = logging.getLogger("mall.metrics")
-
-# Set on a delayed job's message by the schedule source: when it was due (ms since epoch).
-DUE_LABEL = "mall_due_ms"
 
 # The queue-depth gauges every Taskiq metrics endpoint adds, read from Redis per scrape.
 QUEUE_GAUGES = {
@@ -123,6 +123,16 @@ def _text(value: Any) -> str:
 class MetricsEndpoint:
     """GET /metrics of a Taskiq process: its metrics (every worker process's, summed, in
     multiprocess mode) followed by the queue depth."""
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> MetricsEndpoint:
+        """The endpoint of the broker's stream and the schedule source these settings make."""
+        return cls(
+            redis_url=settings.redis_url,
+            stream=TASK_QUEUE,
+            group=WORKER_GROUP,
+            schedule_due_key=make_schedule_source(settings).due_key,
+        )
 
     def __init__(self, *, redis_url: str, stream: str, group: str, schedule_due_key: str) -> None:
         self.redis = aioredis.Redis.from_url(redis_url, max_connections=2)

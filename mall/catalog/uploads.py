@@ -18,6 +18,8 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.catalog.images import ImageInfo, sniff
 from mall.catalog.storage import REF_PREFIX, ImageStorage
 from mall.errors import BadRequest, PayloadTooLarge, ValidationFailed
@@ -189,9 +191,10 @@ async def receive_image(
     body: AsyncIterable[bytes] | None,
     content_length: int | None,
     max_bytes: int,
-) -> tuple[StoredImage, str]:
-    """Stream a multipart/form-data body's `file` part into storage; the image and its
-    client-side file name (413 past max_bytes, 422 for anything but a supported image)."""
+    staff: Staff | None,
+) -> StoredImage:
+    """Stream a multipart/form-data body's `file` part into storage and log who uploaded
+    it (413 past max_bytes, 422 for anything but a supported image)."""
     kind, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if body is None or kind != b"multipart/form-data" or not boundary:
@@ -227,26 +230,30 @@ async def receive_image(
             raise _missing_file()
         if not form.finished:
             raise BadRequest("The multipart/form-data body ends early", code="malformed_multipart")
-        stored = await _store(storage=storage, spool=spool)
-        return stored, form.filename or ""
+        return await _store(storage=storage, spool=spool, filename=form.filename or "", staff=staff)
     finally:
         await spool.aclose()
 
 
-async def store_image(*, storage: ImageStorage, data: bytes, max_bytes: int) -> StoredImage:
+async def store_image(
+    *, storage: ImageStorage, data: bytes, max_bytes: int, filename: str, staff: Staff | None
+) -> StoredImage:
     """Keep a JPEG, PNG, GIF or WebP image given as bytes (413 over max_bytes, 422 for
-    anything else). The same bytes uploaded twice get the same name: the URL never changes."""
+    anything else) and log who uploaded it. The same bytes uploaded twice get the same
+    name: the URL of an image never changes."""
     if len(data) > max_bytes:
         raise _too_large(max_bytes, size=len(data))
     spool = Spool(memory_bytes=max(len(data), 1))
     try:
         await spool.write(data)
-        return await _store(storage=storage, spool=spool)
+        return await _store(storage=storage, spool=spool, filename=filename, staff=staff)
     finally:
         await spool.aclose()
 
 
-async def _store(*, storage: ImageStorage, spool: Spool) -> StoredImage:
+async def _store(
+    *, storage: ImageStorage, spool: Spool, filename: str, staff: Staff | None
+) -> StoredImage:
     info = sniff(spool.head)
     if info is None:
         raise ValidationFailed(
@@ -257,4 +264,11 @@ async def _store(*, storage: ImageStorage, spool: Spool) -> StoredImage:
     spool.content_type = info.kind.content_type
     name = f"{spool.sha256}.{info.kind.extension}"
     await storage.save(name, spool)
+    await audit.record(
+        staff,
+        "upload.create",
+        target_type="upload",
+        target_id=spool.sha256[:16],
+        detail={"name": name, "size": spool.size, "filename": filename[:100]},
+    )
     return StoredImage(name=name, sha256=spool.sha256, size=spool.size, info=info)
