@@ -16,6 +16,9 @@ from mall.runtime import Runtime
 from tests.conftest import APP_PORT
 
 HEAD_TIMEOUT = 1.0
+# The server closed while our bytes were still arriving: its kernel answers with a reset,
+# which may overtake the 408 it wrote. Either way the connection was cut off.
+RESET = -1
 
 
 @pytest.fixture
@@ -32,8 +35,11 @@ async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
 
 
 async def read_response(reader: asyncio.StreamReader, timeout: float) -> tuple[int, bytes]:
-    """Status and body of one response, read until the server closes."""
-    raw = await asyncio.wait_for(reader.read(), timeout)
+    """Status and body of one response, read until the server closes (RESET if it reset)."""
+    try:
+        raw = await asyncio.wait_for(reader.read(), timeout)
+    except ConnectionResetError:
+        return RESET, b""
     head, _, body = raw.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1]) if head else 0
     return status, body
@@ -61,8 +67,9 @@ async def test_a_trickled_request_head_is_cut_off_at_its_deadline(
         await asyncio.gather(trickling, return_exceptions=True)
         writer.close()
     elapsed = time.monotonic() - started
-    assert status == 408
-    assert json.loads(body)["error"]["code"] == "request_timeout"
+    assert status in (408, RESET), (status, body)
+    if status == 408:
+        assert json.loads(body)["error"]["code"] == "request_timeout"
     assert short_head_deadline <= elapsed < short_head_deadline + 5
 
 
