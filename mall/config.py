@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     db_pool_min: int = 1
     db_pool_max: int = 10
     redis_pool_max: int = 64
+    # Redis as production runs it: Sentinel ("host:port,host:port" of the sentinels and
+    # the master's name) or Cluster (MALL_REDIS_URL names any node); standalone otherwise.
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "mymaster"
+    redis_cluster: bool = False
+    # Every Redis call is bounded; a stale pooled connection is found before use.
+    redis_socket_timeout: float = 5.0
+    redis_connect_timeout: float = 2.0
+    redis_health_check_interval: int = 10
     # Order statements one API process sends per SKU at a time (mall/orders/placing.py,
     # SkuTurns): more queue on a hot row at a higher CPU cost per order, fewer wait longer
     # in the event loop.
@@ -120,6 +129,21 @@ class Settings(BaseSettings):
         if not self.wechat_pay_refund_notify_url:
             self.wechat_pay_refund_notify_url = f"{base}/api/v1/payments/wechat/refund-notify"
         return self
+
+    @property
+    def redis_mode(self) -> Literal["standalone", "sentinel", "cluster"]:
+        if self.redis_cluster:
+            return "cluster"
+        return "sentinel" if self.redis_sentinels.strip() else "standalone"
+
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """The sentinels of MALL_REDIS_SENTINELS as (host, port) pairs."""
+        pairs = []
+        for part in self.redis_sentinels.split(","):
+            host, _, port = part.strip().rpartition(":")
+            if part.strip():
+                pairs.append((host or "127.0.0.1", int(port or 26379)))
+        return pairs
 
     def check_production(self) -> None:
         """Refuse to run production with a secret anyone can read in the source."""

@@ -43,7 +43,7 @@ class Jobs:
         """Run `task_name(**kwargs)` at `at`; False (logged) if Redis refused: a sweep will
         catch it."""
         try:
-            async with self.schedules.redis.pipeline(transaction=True) as pipe:
+            async with self.schedules.redis.pipeline(transaction=False) as pipe:
                 self.queue_schedule(pipe, task_name, at=at, schedule_id=schedule_id, **kwargs)
                 await pipe.execute()
         except Exception:

@@ -8,6 +8,7 @@ import httpx
 import orjson
 import redis.asyncio as aioredis
 
+from mall import events
 from mall.config import Settings
 from mall.runtime import Runtime
 from mall.shop.schemas import ShopSettingsDoc
@@ -17,7 +18,7 @@ from tests.factories import assert_error, make_address, make_buyers
 
 
 async def stream(redis: aioredis.Redis, channel: str) -> list[dict[str, object]]:
-    entries = await redis.xrange(f"mall:stream:{channel}")
+    entries = await redis.xrange(events.stream_key(channel))
     return [orjson.loads(fields["e"]) for _, fields in entries]
 
 

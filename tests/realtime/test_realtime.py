@@ -163,7 +163,7 @@ async def test_slow_client_is_dropped_without_delaying_others(
         received = 0
         started = time.monotonic()
         for n in range(1, 801):
-            await redis.publish(rt.events.live_prefix + "product:1", f"{n}-0 {payload}")
+            await redis.publish(rt.events.live_channel("product:1"), f"{n}-0 {payload}")
             if n % 50 == 0:
                 while received < n:
                     await next_of_type(fast, "event", timeout=5)

@@ -212,7 +212,7 @@ def drop_sockets(app: Sanic, endpoint: str) -> int:
 
 async def stream(redis: Any, channel: str) -> list[tuple[str, str]]:
     """(event id, event name) of everything published on a channel, oldest first."""
-    entries = await redis.xrange(events.STREAM_PREFIX + channel)
+    entries = await redis.xrange(events.stream_key(channel))
     return [(sid, json.loads(fields["e"])["event"]) for sid, fields in entries]
 
 
