@@ -165,3 +165,53 @@ async def test_removing_a_sku_held_by_an_unpaid_order_is_refused(
     edited = await client.put(f"{ADMIN}/products/{made['id']}", json=body, headers=admin)
     assert edited.status_code == 200, edited.text
     assert [s["id"] for s in edited.json()["skus"]] == [made["skus"][0]["id"]]
+
+
+async def test_low_stock_lists_the_skus_the_overview_counts(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Given SKUs below, at and above the threshold, one of them off sale, one archived
+    admin = await admin_headers(settings)
+    threshold = ShopSettingsDoc().low_stock_threshold
+    cat = await category(client, admin, "服饰")
+    tee = await product(
+        client,
+        admin,
+        category_id=cat,
+        title="纯棉T恤",
+        skus=[
+            sku({"颜色": "红"}, 4900, threshold - 1),
+            sku({"颜色": "蓝"}, 4900, threshold),
+            sku({"颜色": "白"}, 4900, 0),
+            sku({"颜色": "黑"}, 4900, 2),
+        ],
+    )
+    await product(
+        client, admin, category_id=cat, title="下架", on_sale=False, skus=[sku({}, 100, 1)]
+    )
+    red, _, white, black = (s["id"] for s in tee["skus"])
+    body = as_input(tee)
+    body["skus"] = [s for s in body["skus"] if s["id"] != black]
+    resp = await client.put(f"{ADMIN}/products/{tee['id']}", json=body, headers=admin)
+    assert resp.status_code == 200, resp.text
+
+    # When staff ask for the low-stock SKUs
+    resp = await client.get(f"{ADMIN}/skus/low-stock", headers=admin)
+
+    # Then they get the live SKUs on sale strictly below the threshold, emptiest first
+    assert resp.status_code == 200, resp.text
+    low = resp.json()
+    assert low["threshold"] == threshold and low["total"] == 2
+    assert [(i["sku_id"], i["stock"]) for i in low["items"]] == [(white, 0), (red, threshold - 1)]
+    assert low["items"][0]["title"] == "纯棉T恤" and low["items"][0]["specs"] == {"颜色": "白"}
+    assert low["items"][0]["cover_url"] == "https://img.example.com/a.png"
+    # ... exactly as many as the overview's figure counts
+    overview = (await client.get(f"{ADMIN}/stats/overview", headers=admin)).json()
+    assert overview["low_stock_skus"] == low["total"]
+    # ... paged like every list
+    second = (await client.get(f"{ADMIN}/skus/low-stock?page=2&page_size=1", headers=admin)).json()
+    assert [i["sku_id"] for i in second["items"]] == [red] and second["total"] == 2
+
+    # And it needs catalog.read
+    clerk = await admin_headers(settings, username="clerk", permissions=["orders.read"])
+    assert_error(await client.get(f"{ADMIN}/skus/low-stock", headers=clerk), 403)

@@ -22,6 +22,8 @@ from mall.catalog.schemas import (
     BannerIn,
     CategoryIn,
     CategoryOut,
+    LowStockOut,
+    LowStockPage,
     ProductIn,
     StockAdjust,
     StockOut,
@@ -35,7 +37,7 @@ from mall.catalog.uploads import store_image
 from mall.catalog.views import catalog_cache, image_storage
 from mall.errors import ValidationFailed
 from mall.shop import service as shop
-from mall.web import doc, parse_body, parse_query, render, render_page
+from mall.web import PageQuery, doc, parse_body, parse_query, render, render_page
 from models import Admin, Product
 
 bp = Blueprint("catalog_admin")
@@ -313,6 +315,41 @@ async def take_off_sale(request: Request, product_id: int) -> HTTPResponse:
 
 
 # --- stock -----------------------------------------------------------------------------------
+
+
+@bp.get("/skus/low-stock")
+@doc(
+    summary="SKUs on sale below the low-stock threshold now, emptiest first",
+    tag="admin-catalog",
+    query=PageQuery,
+    response=LowStockPage,
+    secured=True,
+    errors=(403,),
+)
+@admin_required(P.CATALOG_READ)
+async def low_stock(request: Request) -> HTTPResponse:
+    query = parse_query(request, PageQuery)
+    threshold = (await shop.get()).low_stock_threshold
+    skus, total = await service.get_low_stock_skus(
+        threshold=threshold, offset=query.offset, limit=query.page_size
+    )
+    storage = image_storage(request)
+    items = [
+        LowStockOut(
+            sku_id=s.sku_id,
+            product_id=s.product_id,
+            title=s.title,
+            cover_url=storage.resolve(s.cover) if s.cover else "",
+            specs=s.specs,
+            price=s.price,
+            stock=s.stock,
+        )
+        for s in skus
+    ]
+    page = LowStockPage(
+        items=items, total=total, page=query.page, page_size=query.page_size, threshold=threshold
+    )
+    return render(page)
 
 
 @bp.put("/skus/<sku_id:id>/stock")
