@@ -9,13 +9,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from mall import events
 from mall.admin.permissions import DEFAULT_ROLES
 from mall.admin.schemas import AdminUpdate, LogQuery, RoleIn, UserQuery
 from mall.auth import service as auth_service
 from mall.auth.tokens import Audience
 from mall.config import Settings
 from mall.errors import Conflict, NotFound, ValidationFailed
-from models import Admin, AdminLog, Role, User
+from models import Admin, AdminLog, OutboxEvent, Role, User
 
 
 async def record(
@@ -26,17 +27,36 @@ async def record(
     target_id: Any = "",
     detail: dict[str, Any] | None = None,
     ip: str = "",
-) -> None:
-    """Append to the audit log: who did what to which record, and from where."""
-    await AdminLog.create(
-        admin_id=admin.id if admin else None,
-        admin_username=admin.username if admin else "system",
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        detail=detail or {},
-        ip=ip,
-    )
+) -> OutboxEvent:
+    """Append to the audit log: who did what to which record, and from where.
+
+    With it, in the same transaction, an admin.action event on the admin channel, so every
+    open console shows the change; publish the returned event once the caller commits.
+    """
+    async with in_transaction():
+        entry = await AdminLog.create(
+            admin_id=admin.id if admin else None,
+            admin_username=admin.username if admin else "system",
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            detail=detail or {},
+            ip=ip,
+        )
+        # What changed, not how: the detail (old values, reasons) stays in the log, which
+        # needs logs.read; every admin's socket reads the admin channel.
+        return await events.record(
+            channel=events.ADMIN_CHANNEL,
+            name=events.EventName.ADMIN_ACTION,
+            data={
+                "log_id": entry.id,
+                "action": action,
+                "target_type": target_type,
+                "target_id": entry.target_id,
+                "admin_id": entry.admin_id,  # type: ignore[attr-defined]
+                "admin_username": entry.admin_username,
+            },
+        )
 
 
 async def _roles(role_ids: list[int]) -> list[Role]:

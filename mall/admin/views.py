@@ -5,6 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty
 
+from mall import events
 from mall.admin import service
 from mall.admin.permissions import ALL_PERMISSIONS, Permission
 from mall.admin.presenters import admin_out
@@ -36,7 +37,8 @@ P = Permission
 async def audit(
     request: Request, action: str, target_type: str, target_id: object, **detail: object
 ) -> None:
-    await service.record(
+    """Log a change the view's service has committed, and tell every console about it."""
+    event = await service.record(
         admin=request.ctx.admin,
         action=action,
         target_type=target_type,
@@ -44,6 +46,7 @@ async def audit(
         detail=dict(detail),
         ip=client_ip(request),
     )
+    await events.publish([event])
 
 
 def role_out(role: Role) -> RoleOut:
