@@ -101,7 +101,7 @@ async function startConsole() {
 }
 
 function stopConsole() {
-  closeDrawer();
+  closeDrawer({ silent: true });
   if (state.router) state.router.stop();
   state.router = null;
   unmount();
@@ -160,8 +160,8 @@ async function route(screenId, params, query) {
     state.mounted.update(params, query);
     return;
   }
-  closeDrawer();
   unmount();
+  closeDrawer({ silent: true });
   state.screen = screen;
   state.screenId = screenId;
   markNav();

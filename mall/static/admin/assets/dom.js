@@ -223,36 +223,38 @@ export function formValues(form) {
 // ---------------------------------------------------------------- drawer
 
 /**
- * The side drawer (an order, a SKU, ...). One at a time; closing it calls onClose
- * (which usually moves the route back to the list).
+ * The side drawer (an order, a SKU, ...). One at a time. Closing it calls
+ * onClose({byUser}): byUser when staff closed it (the route usually goes back to the
+ * list), not when the screen or another drawer replaced it.
  */
 export function openDrawer({ label, onClose }) {
-  closeDrawer();
+  closeDrawer({ silent: true });
   const body = h("div", { class: "drawer-body" });
   const closeButton = h("button", { class: "drawer-close", type: "button", "aria-label": "关闭 Close", dataset: { role: "close-drawer" } }, "×");
   const panel = h("aside", { class: "drawer", role: "dialog", "aria-label": label, id: "drawer" }, closeButton, body);
   const scrim = h("div", { class: "scrim", id: "drawer-scrim" });
-  const close = () => {
+  const close = ({ silent = false } = {}) => {
     if (!panel.isConnected) return;
     panel.remove();
     scrim.remove();
     document.removeEventListener("keydown", onKey);
-    if (onClose) onClose();
+    if (onClose) onClose({ byUser: !silent });
   };
   const onKey = (e) => {
     if (e.key === "Escape" && !document.querySelector("dialog[open]")) close();
   };
-  closeButton.addEventListener("click", close);
-  scrim.addEventListener("click", close);
+  closeButton.addEventListener("click", () => close());
+  scrim.addEventListener("click", () => close());
   document.addEventListener("keydown", onKey);
   document.body.append(scrim, panel);
   panel._close = close;
   return { panel, body, close };
 }
 
-export function closeDrawer() {
+/** Close whatever drawer is open; silent: not by staff (the screen is going). */
+export function closeDrawer({ silent = false } = {}) {
   const panel = $("#drawer");
-  if (panel && panel._close) panel._close();
+  if (panel && panel._close) panel._close({ silent });
 }
 
 // ---------------------------------------------------------------- small pieces
