@@ -90,6 +90,7 @@ async def make_product(
         category_id=category.id,
         on_sale=on_sale,
         cover="https://img.example.com/cover.png",
+        spec_names=list(skus[0][0]),  # as the admin API records them
         min_price=min(price for _, price, _ in skus),
         max_price=max(price for _, price, _ in skus),
     )

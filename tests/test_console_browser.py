@@ -9,15 +9,20 @@ MALL_TEST_SCREENSHOTS=<dir> keeps a screenshot of each screen there.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import websockets
 
+from mall.catalog.demo import gradient_png
+from models import Category
 from tests.browser_support import (
-    PHONE,
     expect,
     needs_browser,
     new_context,
@@ -31,6 +36,7 @@ from tests.factories import (
     admin_login,
     assert_error,
     bearer,
+    login,
     make_address,
     make_admin,
     make_buyers,
@@ -149,7 +155,7 @@ async def test_a_refund_approved_in_the_console_reaches_the_customers_socket(
 ) -> None:
     # Given a paid order whose customer asks for a refund, watching their own socket
     await make_admin("root")
-    order, headers, sku = await paid_order(client, sim, settings)
+    order, headers, _sku = await paid_order(client, sim, settings)
     token = headers["Authorization"].split()[1]
     async with websockets.connect(ws_url(base_url, "/ws", token)) as customer:
         page, errors = await open_console(context, "root", "/admin/#/orders?status=refunding")
@@ -245,3 +251,146 @@ async def test_without_orders_write_there_is_no_ship_button_and_a_forged_call_is
     )
     await until_status(order["id"], "paid")
     assert errors.unexpected("403 (Forbidden)") == []
+
+
+@pytest.fixture
+def upload_dir(app_server: Any, settings: Any, tmp_path: Path) -> Iterator[Path]:
+    """Uploads of this test go to a temporary directory."""
+    from mall.catalog.storage import LocalStorage
+
+    previous = app_server.ctx.image_storage
+    app_server.ctx.image_storage = LocalStorage(
+        tmp_path / "uploads", base_url=settings.public_base_url
+    )
+    yield tmp_path / "uploads"
+    app_server.ctx.image_storage = previous
+
+
+# Files handed to the page as a drag and drop would hand them over.
+DROP_FILES = """async (files) => {
+  const dt = new DataTransfer();
+  for (const [name, b64] of files) {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    dt.items.add(new File([bytes], name, {type: "image/png"}));
+  }
+  return dt;
+}"""
+
+
+async def add_spec(page: Any, index: int, name: str, values: str) -> None:
+    await page.click('[data-action="add-spec"]')
+    await page.locator(f'[data-role="spec-name"][data-index="{index}"]').fill(name)
+    await page.locator(f'[data-role="spec-name"][data-index="{index}"]').dispatch_event("change")
+    value = page.locator(f'[data-role="spec-value"][data-index="{index}"]')
+    await value.fill(values)
+    await value.press("Enter")
+
+
+async def test_a_product_made_with_a_2x3_sku_matrix_and_two_dropped_images_can_be_ordered(
+    context: Any,
+    client: httpx.AsyncClient,
+    settings: Any,
+    upload_dir: Path,
+    tmp_path: Path,
+) -> None:
+    # Given an operator on a new product, in a category
+    await make_admin("root")
+    await Category.create(name="服装")
+    page, errors = await open_console(context, "root", "/admin/#/products/new")
+    await page.fill('#product-form [name="title"]', "法式条纹衬衫")
+    await page.select_option('#product-form [name="category_id"]', label="服装")
+    await page.check('#product-form [name="on_sale"]')
+
+    # When the specs are colour (2 values) by size (3 values)
+    await add_spec(page, 0, "颜色", "蓝白,红白")
+    await add_spec(page, 1, "尺码", "S M L")
+    rows = page.locator("#sku-matrix tr")
+    await expect(rows).to_have_count(6)
+    # ... every row priced and stocked at once, then one priced on its own
+    await page.fill('[name="fill_price"]', "129.00")
+    await page.fill('[name="fill_stock"]', "20")
+    await page.click('[data-action="fill"]')
+    large = page.locator('#sku-matrix tr[data-specs=\'{"颜色":"红白","尺码":"L"}\']')
+    await large.locator('[data-role="price"]').fill("139.50")
+    # ... and two pictures are dropped on the page, then put in the other order
+    pictures = [
+        ("front.png", gradient_png(40, 40, (30, 60, 200), (250, 250, 250))),
+        ("back.png", gradient_png(40, 40, (200, 30, 30), (250, 250, 250))),
+    ]
+    dropped = await page.evaluate_handle(
+        DROP_FILES, [[name, base64.b64encode(data).decode()] for name, data in pictures]
+    )
+    await page.dispatch_event('[data-role="dropzone"]', "drop", {"dataTransfer": dropped})
+    gallery = page.locator('[data-role="gallery"] li')
+    await expect(gallery).to_have_count(2)
+    await expect(page.locator('[data-role="gallery"] li.is-uploading')).to_have_count(0)
+    await gallery.nth(0).locator('[data-role="right"]').click()
+    shots = shots_dir(tmp_path)
+    await page.screenshot(path=str(shots / "console-product-editor.png"), full_page=True)
+    await page.click('[data-action="save-product"]')
+
+    # Then the console shows the saved product with its six SKUs
+    await expect(page.locator('#sku-matrix tr[data-sku-id=""]')).to_have_count(0)
+    await expect(page.locator("#sku-matrix tr")).to_have_count(6)
+    product_id = int(page.url.rsplit("/", 1)[1])
+    # ... which the storefront sells as made: 6 SKUs, the prices, the pictures in order
+    detail = (await client.get(f"/api/v1/products/{product_id}")).json()
+    assert {tuple(sorted(s["specs"].items())) for s in detail["skus"]} == {
+        (("尺码", size), ("颜色", colour)) for colour in ("蓝白", "红白") for size in "SML"
+    }
+    by_specs = {(s["specs"]["颜色"], s["specs"]["尺码"]): s for s in detail["skus"]}
+    assert by_specs[("红白", "L")]["price"] == 13950 and by_specs[("蓝白", "S")]["price"] == 12900
+    assert all(s["stock"] == 20 for s in detail["skus"])
+    digests = [hashlib.sha256(data).hexdigest() for _, data in pictures]
+    assert [url.rsplit("/", 1)[1] for url in detail["images"]] == [
+        f"{digests[1]}.png",
+        f"{digests[0]}.png",
+    ]
+    for url in detail["images"]:
+        assert (await client.get(url)).status_code == 200
+    # ... and a customer can order it
+    [(buyer, headers)] = await make_buyers(settings, 1)
+    address_id = await make_address(buyer.id)
+    order = await place_order(client, headers, address_id, by_specs[("红白", "L")]["id"])
+    assert order["pay_amount"] == 13950 + order["freight_amount"]
+    assert errors.unexpected() == []
+
+
+async def test_stock_adjusted_in_the_console_reaches_the_product_channel(
+    context: Any, base_url: str, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given a product, a customer's socket on its channel, and an operator on its page
+    await make_admin("root")
+    product, (red, blue) = await make_product(
+        skus=[({"颜色": "红"}, 4900, 12), ({"颜色": "蓝"}, 4900, 30)]
+    )
+    customer = await login(client, "mia")
+    async with websockets.connect(ws_url(base_url, "/ws", customer["access_token"])) as ws:
+        await ws.send(json.dumps({"op": "subscribe", "channel": f"product:{product.id}"}))
+        page, errors = await open_console(context, "root", f"/admin/#/products/{product.id}")
+        row = page.locator(f'#sku-matrix tr[data-sku-id="{red.id}"]')
+        await expect(row.locator(".stock-value")).to_have_text("12")
+
+        # When the operator takes 5 of the red ones away, saying why
+        await row.locator('[data-action="adjust-stock"]').click()
+        dialog = page.locator('dialog[data-dialog="adjust-stock"]')
+        await dialog.locator('[name="delta"]').fill("-5")
+        await dialog.locator('[name="reason"]').fill("盘点差异")
+        await dialog.locator('[data-role="submit"]').click()
+
+        # Then the customer's socket hears the new stock on the product's channel
+        event = await next_event(ws, "stock.changed")
+        assert event["channel"] == f"product:{product.id}"
+        assert event["data"]["skus"] == [{"sku_id": red.id, "stock": 7}]
+        # ... the console shows it
+        await expect(row.locator(".stock-value")).to_have_text("7")
+        # ... and a change made elsewhere (an order) shows up there live too
+        [(buyer, headers)] = await make_buyers(settings, 1)
+        address_id = await make_address(buyer.id)
+        await place_order(client, headers, address_id, blue.id)
+        blue_row = page.locator(f'#sku-matrix tr[data-sku-id="{blue.id}"]')
+        await expect(blue_row.locator(".stock-value")).to_have_text("29")
+    log = (await client.get("/api/admin/logs", headers=await root_headers(client))).json()
+    adjusted = next(e for e in log["items"] if e["action"] == "sku.stock_adjust")
+    assert adjusted["detail"]["reason"] == "盘点差异" and adjusted["detail"]["delta"] == -5
+    assert errors.unexpected() == []

@@ -200,3 +200,14 @@ export function localInput(iso) {
 export function fromLocalInput(value) {
   return value ? `${value}:00+08:00` : null;
 }
+
+/**
+ * An image URL the page may load under its CSP (img-src 'self' https: data:): an upload
+ * the app serves itself over plain http (a dev setup reached under another host name) is
+ * loaded from this origin instead.
+ */
+export function imageSrc(url) {
+  if (!url) return "";
+  const match = /^http:\/\/[^/]+(\/uploads\/[^?#]+)$/.exec(url);
+  return match ? match[1] : url;
+}

@@ -1,7 +1,7 @@
 // One order as a table row (a card on a phone), shared by the overview and the order list.
 
 import { bi, h } from "../dom.js";
-import { specsText, statusLabel, when, yuan } from "../format.js";
+import { imageSrc, specsText, statusLabel, when, yuan } from "../format.js";
 
 export function statusBadge(status) {
   const [zh, en] = statusLabel(status);
@@ -12,7 +12,7 @@ export function statusBadge(status) {
 export function thumb(url) {
   const el = h("span", { class: "thumb", "aria-hidden": "true" });
   if (url) {
-    el.style.backgroundImage = `url(${JSON.stringify(url)}), url("/admin/assets/icon.svg")`;
+    el.style.backgroundImage = `url(${JSON.stringify(imageSrc(url))}), url("/admin/assets/icon.svg")`;
     el.style.backgroundSize = "cover, 18px";
   }
   return el;

@@ -27,7 +27,7 @@ export const SCREENS = [
     nav: ["商品", "Products"],
     icon: "▦",
     permission: "catalog.read",
-    routes: ["/products", "/products/new", "/products/:id"],
+    routes: ["/products", "/products/:id"], // :id is "new" for a new product
     load: () => import("./products.js"),
   },
   {
