@@ -1,5 +1,5 @@
 """What the browser tests share: Debian's chromium under Playwright (one browser per test
-module, a context per test), the console's sign-in, and the buyer's side of an order.
+module, a context per test), and the console's sign-in.
 
 Skipped, saying why, where Playwright or chromium is missing. MALL_TEST_SCREENSHOTS=<dir>
 keeps the screenshots the tests take.
@@ -7,12 +7,9 @@ keeps the screenshots the tests take.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
-import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -131,35 +128,3 @@ def shots_dir(tmp_path: Path) -> Path:
     target = Path(os.environ.get("MALL_TEST_SCREENSHOTS") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
     return target
-
-
-async def place_order(
-    client: httpx.AsyncClient, headers: dict[str, str], address_id: int, sku_id: int
-) -> dict[str, Any]:
-    body = {"items": [{"sku_id": sku_id, "quantity": 1}], "address_id": address_id}
-    resp = await client.post(
-        "/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
-    )
-    assert resp.status_code == 201, resp.text
-    order: dict[str, Any] = resp.json()
-    return order
-
-
-async def pay(
-    client: httpx.AsyncClient, sim: httpx.AsyncClient, headers: dict[str, str], order: dict
-) -> None:
-    """The buyer pays as the mini-program does: prepay, then WeChat Pay notifies the mall."""
-    resp = await client.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)
-    assert resp.status_code == 200, resp.text
-    resp = await sim.post(f"/sim/pay/{order['order_no']}", json={"result": "SUCCESS"})
-    assert resp.status_code == 200, resp.text
-    await until_status(order["id"], "paid")
-
-
-async def until_status(order_id: int, status: str, timeout: float = 5.0) -> None:
-    from models import Order
-
-    deadline = time.monotonic() + timeout
-    while (await Order.get(id=order_id)).status != status:
-        assert time.monotonic() < deadline, f"order {order_id} never became {status}"
-        await asyncio.sleep(0.02)

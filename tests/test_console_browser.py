@@ -27,10 +27,7 @@ from tests.browser_support import (
     needs_browser,
     new_context,
     open_console,
-    pay,
-    place_order,
     shots_dir,
-    until_status,
 )
 from tests.factories import (
     admin_login,
@@ -41,6 +38,9 @@ from tests.factories import (
     make_admin,
     make_buyers,
     make_product,
+    pay,
+    place_order,
+    until_status,
 )
 
 pytestmark = needs_browser

@@ -25,8 +25,6 @@ from tests.browser_support import (
     expect,
     needs_browser,
     open_console,
-    pay,
-    place_order,
 )
 from tests.factories import (
     assert_error,
@@ -36,6 +34,8 @@ from tests.factories import (
     make_admin,
     make_buyers,
     make_product,
+    pay,
+    place_order,
 )
 
 CLIENT_JS = Path(__file__).resolve().parent.parent / "clients" / "miniprogram" / "mall-realtime.js"
