@@ -12,6 +12,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import websockets
 from mall.catalog.demo import gradient_png
 from models import Category
 from tests.browser_support import (
+    PHONE,
     expect,
     needs_browser,
     new_context,
@@ -44,6 +46,8 @@ from tests.factories import (
 )
 
 pytestmark = needs_browser
+
+DESKTOP_1280 = {"width": 1280, "height": 800}
 
 
 async def paid_order(
@@ -394,3 +398,118 @@ async def test_stock_adjusted_in_the_console_reaches_the_product_channel(
     adjusted = next(e for e in log["items"] if e["action"] == "sku.stock_adjust")
     assert adjusted["detail"]["reason"] == "盘点差异" and adjusted["detail"]["delta"] == -5
     assert errors.unexpected() == []
+
+
+async def shop_with_a_bit_of_everything(
+    client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any
+) -> dict[str, Any]:
+    """Orders in several states, low stock, a coupon, a banner, categories, a clerk role."""
+    root = await root_headers(client)
+    order, _, sku = await paid_order(client, sim, settings, stock=12)
+    _, (mug,) = await make_product(
+        title="陶瓷马克杯", skus=[({"颜色": "白"}, 3900, 3)], category_name="家居"
+    )
+    [(buyer, other)] = await make_buyers(settings, 1, prefix="tour")
+    address_id = await make_address(buyer.id)
+    await place_order(client, other, address_id, mug.id)
+    shipped = await place_order(client, other, address_id, sku.id)
+    await pay(client, sim, other, shipped)
+    resp = await client.post(
+        f"/api/admin/orders/{shipped['id']}/ship",
+        json={"carrier": "顺丰速运", "tracking_no": "SF42"},
+        headers=root,
+    )
+    assert resp.status_code == 200, resp.text
+    resp = await client.post(
+        "/api/admin/coupons",
+        json={
+            "name": "新人券",
+            "kind": "fixed",
+            "amount_off": 500,
+            "threshold": 5000,
+            "valid_days": 7,
+        },
+        headers=root,
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/api/admin/banners",
+        json={"title": "秋季上新", "image": "https://img.example.com/banner.png"},
+        headers=root,
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/api/admin/roles",
+        json={"name": "客服", "permissions": ["orders.read", "users.read"]},
+        headers=root,
+    )
+    assert resp.status_code == 201, resp.text
+    return {"order": order, "mug": mug}
+
+
+SCREENS = {
+    "overview": "#/",
+    "orders": "#/orders",
+    "products": "#/products",
+    "stock": "#/stock",
+    "categories": "#/categories",
+    "banners": "#/banners",
+    "coupons": "#/coupons",
+    "customers": "#/customers",
+    "settings": "#/settings",
+    "staff": "#/staff",
+    "logs": "#/logs",
+}
+# What each screen shows once its data is in.
+LOADED = {
+    "overview": "#orders-body tr",
+    "orders": "#order-list tr",
+    "products": "#product-list tr",
+    "stock": "#low-stock tr",
+    "categories": "#category-tree li",
+    "banners": "#banner-list tr",
+    "coupons": "#coupon-list tr",
+    "customers": "#customer-list tr",
+    "settings": '#settings-form [name="low_stock_threshold"]',
+    "staff": "#role-list tr",
+    "logs": "#log-list tr",
+}
+
+
+async def test_every_screen_works_at_desktop_and_phone_width(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+) -> None:
+    # Given a shop with a bit of everything
+    await make_admin("root")
+    await shop_with_a_bit_of_everything(client, sim, settings)
+    shots = (
+        Path(os.environ["MALL_TEST_SCREENSHOTS"])
+        if os.environ.get("MALL_TEST_SCREENSHOTS")
+        else None
+    )
+    for width, viewport in (("desktop", DESKTOP_1280), ("phone", PHONE)):
+        ctx = await new_context(browser, base_url, viewport)
+        try:
+            page, errors = await open_console(ctx, "root")
+            for name, route in SCREENS.items():
+                # When staff open each screen from the nav
+                await page.click(f'.nav-link[data-screen="{name}"]')
+                assert page.url.endswith(route)
+                # Then it shows its data, fits the window and raises no error
+                await expect(page.locator(LOADED[name]).first).to_be_visible()
+                overflow = await page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth"
+                )
+                assert overflow <= 0, f"{name} is {overflow}px wider than a {width} window"
+                if shots is not None:
+                    await page.wait_for_timeout(150)
+                    await page.screenshot(
+                        path=str(shots / f"console-{name}-{width}.png"), full_page=True
+                    )
+            assert errors.unexpected() == [], width
+        finally:
+            await ctx.close()

@@ -265,6 +265,7 @@ export function makeApi(session) {
     coupons: {
       list: (params) => get("/coupons", params),
       get: (id) => get(`/coupons/${id}`),
+      usage: (id) => get(`/coupons/${id}/usage`),
       create: (body) => post("/coupons", body),
       update: (id, body) => put(`/coupons/${id}`, body),
       remove: (id) => del(`/coupons/${id}`),

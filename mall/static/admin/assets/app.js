@@ -75,6 +75,29 @@ session.addEventListener("expired", () => {
 
 store.onUnauthorized = () => session.dispatchEvent(new Event("expired"));
 
+// This admin's roles (or a role it holds) changed: what it may see changes now, not at the
+// next sign-in. The server enforces it either way.
+store.on("admin.action", async (e) => {
+  const data = e.data || {};
+  const admin = session.admin;
+  if (e.replayed || !admin || !state.router) return;
+  const mine = data.target_type === "admin" && Number(data.target_id) === admin.id;
+  const myRole = data.target_type === "role" && (admin.roles || []).some((r) => r.id === Number(data.target_id));
+  if (!mine && !myRole) return;
+  const before = JSON.stringify([admin.is_superuser, admin.permissions]);
+  let after;
+  try {
+    after = await api.me();
+  } catch {
+    return; // signed out or removed: the session says so
+  }
+  renderWho();
+  if (JSON.stringify([after.is_superuser, after.permissions]) === before) return;
+  renderNav();
+  state.screenId = null; // remount: buttons follow the new permissions
+  state.router.resolve();
+});
+
 // ---------------------------------------------------------------- console
 
 async function startConsole() {
