@@ -32,6 +32,7 @@ from tests.browser_support import (
     shots_dir,
 )
 from tests.factories import (
+    ADMIN_PASSWORD,
     admin_login,
     assert_error,
     bearer,
@@ -512,4 +513,205 @@ async def test_every_screen_works_at_desktop_and_phone_width(
                     )
             assert errors.unexpected() == [], width
         finally:
+            await ctx.close()
+
+
+async def test_low_stock_is_listed_when_the_page_opens_then_kept_live(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given SKUs already low before anyone opens the console (one of them off sale)
+    await make_admin("root")
+    _, (tee, _) = await make_product(
+        title="纯棉T恤", skus=[({"颜色": "白"}, 4900, 2), ({"颜色": "黑"}, 4900, 40)]
+    )
+    _, (mug,) = await make_product(title="马克杯", skus=[({"颜色": "蓝"}, 3900, 5)])
+    _, (cap,) = await make_product(title="棒球帽", skus=[({"颜色": "红"}, 5900, 11)])
+    await make_product(title="下架商品", skus=[({"颜色": "灰"}, 100, 1)], on_sale=False)
+
+    # When the console opens
+    page, errors = await open_console(context)
+
+    # Then the panel lists them at once, agreeing with the figure
+    alerts = page.locator("#alerts li")
+    await expect(alerts).to_have_count(2)
+    await expect(page.locator('.stat[data-stat="low_stock_skus"] .stat-value')).to_have_text("2")
+    await expect(page.locator(f'#alerts li[data-sku-id="{tee.id}"]')).to_contain_text("剩 2 件")
+    await expect(page.locator("#alerts-empty")).to_be_hidden()
+
+    # When the T-shirt is restocked (elsewhere) and an order takes the cap below 10
+    root = await root_headers(client)
+    resp = await client.post(
+        f"/api/admin/skus/{tee.id}/stock/adjust", json={"delta": 50, "reason": "补货"}, headers=root
+    )
+    assert resp.status_code == 200, resp.text
+    [(buyer, headers)] = await make_buyers(settings, 1)
+    address_id = await make_address(buyer.id)
+    for _ in range(2):
+        await place_order(client, headers, address_id, cap.id)
+
+    # Then the restocked one leaves the panel and the cap arrives, live
+    await expect(page.locator(f'#alerts li[data-sku-id="{tee.id}"]')).to_have_count(0)
+    await expect(page.locator(f'#alerts li[data-sku-id="{cap.id}"]')).to_contain_text("剩 9 件")
+    await expect(page.locator(f'#alerts li[data-sku-id="{mug.id}"]')).to_be_visible()
+    # ... and the stock screen shows the same SKUs, emptiest first
+    await page.click('.nav-link[data-screen="stock"]')
+    rows = page.locator("#low-stock tr")
+    await expect(rows).to_have_count(2)
+    assert await rows.evaluate_all("rs => rs.map(r => Number(r.dataset.skuId))") == [mug.id, cap.id]
+    assert errors.unexpected() == []
+
+
+async def test_recent_activity_survives_a_reload(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given a console that has seen an order placed and a category created
+    await make_admin("root")
+    _, (sku,) = await make_product(skus=[({"颜色": "白"}, 4900, 50)])
+    page, errors = await open_console(context)
+    [(buyer, headers)] = await make_buyers(settings, 1)
+    address_id = await make_address(buyer.id)
+    first = await place_order(client, headers, address_id, sku.id)
+    root = await root_headers(client)
+    resp = await client.post("/api/admin/categories", json={"name": "新品"}, headers=root)
+    assert resp.status_code == 201, resp.text
+    feed = page.locator("#activity li")
+    await expect(page.locator('#activity li[data-event="admin.action"]')).to_have_count(1)
+    await expect(page.locator('#activity li[data-event="order.created"]')).to_have_count(1)
+    before = await feed.evaluate_all("items => items.map(li => li.dataset.eventId)")
+
+    # When the page is reloaded, and something happens while it loads
+    await page.evaluate("window.oldDocument = true")
+    reloading = asyncio.ensure_future(page.reload())
+    second = await place_order(client, headers, address_id, sku.id)
+    await reloading
+    assert await page.evaluate("window.oldDocument === undefined")
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+
+    # Then the feed shows what it showed, from the admin stream, and what came meanwhile
+    await expect(page.locator(f'#activity li[data-event-id="{before[0]}"]')).to_be_visible()
+    after = await feed.evaluate_all("items => items.map(li => li.dataset.eventId)")
+    assert after[-len(before) :] == before
+    assert len(after) == len(before) + 1
+    newest = page.locator("#activity li").first
+    await expect(newest).to_have_attribute("data-event", "order.created")
+    await expect(newest).to_contain_text(second["order_no"])
+    await expect(page.locator("#activity li").last).to_contain_text(first["order_no"])
+    # ... what was seen before counts as history, not news
+    replayed = await feed.evaluate_all("items => items.map(li => li.dataset.replayed)")
+    assert replayed[1:] == ["true"] * len(before)
+    assert errors.unexpected() == []
+
+
+async def test_coupons_settings_catalog_and_staff_are_run_from_the_console_and_stay_live(
+    browser: Any, base_url: str, client: httpx.AsyncClient, upload_dir: Path
+) -> None:
+    # Given two operators, the second watching the coupons
+    await make_admin("root")
+    await make_admin("ops")
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    keeper_ctx = await new_context(browser, base_url)
+    try:
+        page, errors = await open_console(first_ctx, "root", "/admin/#/coupons")
+        other, other_errors = await open_console(second_ctx, "ops", "/admin/#/coupons")
+
+        # When the first creates a coupon: ¥5 off from ¥50, valid 7 days after claim
+        await page.click('[data-action="new-coupon"]')
+        form = page.locator('dialog[data-dialog="coupon"]')
+        await form.locator('[name="name"]').fill("新人券")
+        await form.locator('[name="amount_off"]').fill("5")
+        await form.locator('[name="threshold"]').fill("50")
+        await form.locator('[data-role="submit"]').click()
+        # Then both consoles list it, the second without a reload
+        row = other.locator("#coupon-list tr", has_text="新人券")
+        await expect(row).to_have_attribute("data-active", "true")
+        await expect(row).to_contain_text("满 ¥50.00 减 ¥5.00")
+        # When the first stops it, the second sees it stopped; its usage is empty
+        await (
+            page.locator("#coupon-list tr", has_text="新人券")
+            .locator('[data-action="stop"]')
+            .click()
+        )
+        await page.locator('dialog[data-dialog="stop-coupon"] [data-role="submit"]').click()
+        await expect(row).to_have_attribute("data-active", "false")
+        await row.locator('[data-action="usage"]').click()
+        usage = other.locator('dialog[data-dialog="coupon-usage"]')
+        await expect(usage.locator('[data-usage="issued"]')).to_have_text("0")
+        await usage.locator('[data-role="submit"]').click()
+
+        # When the first changes a setting, the second's settings form follows
+        await other.click('.nav-link[data-screen="settings"]')
+        threshold = other.locator('#settings-form [name="low_stock_threshold"]')
+        await expect(threshold).to_have_value("10")
+        await page.click('.nav-link[data-screen="settings"]')
+        await page.locator('#settings-form [name="low_stock_threshold"]').fill("20")
+        await page.locator('#settings-form [name="freight_flat"]').fill("12.50")
+        await page.click('[data-action="save-settings"]')
+        await expect(threshold).to_have_value("20")
+        await expect(other.locator('#settings-form [name="freight_flat"]')).to_have_value("12.50")
+        shop = (await client.get("/api/admin/settings", headers=await root_headers(client))).json()
+        assert shop["low_stock_threshold"] == 20 and shop["freight_flat"] == 1250
+
+        # When the first builds a category tree and a banner with an uploaded image
+        await page.click('.nav-link[data-screen="categories"]')
+        await page.click('[data-action="add-category"]')
+        await page.locator('dialog[data-dialog="category"] [name="name"]').fill("家居")
+        await page.locator('dialog[data-dialog="category"] [data-role="submit"]').click()
+        home = page.locator("#category-tree > li", has_text="家居")
+        await home.locator('[data-action="add-child"]').first.click()
+        await page.locator('dialog[data-dialog="category"] [name="name"]').fill("厨具")
+        await page.locator('dialog[data-dialog="category"] [data-role="submit"]').click()
+        await expect(home.locator("ul li")).to_contain_text("厨具")
+        await page.click('.nav-link[data-screen="banners"]')
+        await page.click('[data-action="new-banner"]')
+        banner = page.locator('dialog[data-dialog="banner"]')
+        await banner.locator('[data-role="file"]').set_input_files(
+            files=[
+                {
+                    "name": "autumn.png",
+                    "mimeType": "image/png",
+                    "buffer": gradient_png(60, 30, (240, 120, 0), (255, 240, 200)),
+                }
+            ]
+        )
+        await expect(banner.locator('[data-role="gallery"] li:not(.is-uploading)')).to_have_count(1)
+        await banner.locator('[name="title"]').fill("秋季上新")
+        await banner.locator('[data-role="submit"]').click()
+        await expect(page.locator("#banner-list tr", has_text="秋季上新")).to_have_attribute(
+            "data-active", "true"
+        )
+        shown = (await client.get("/api/v1/banners")).json()["items"]
+        assert [b["title"] for b in shown] == ["秋季上新"]
+        assert shown[0]["image_url"].endswith(".png")
+
+        # When the first makes a stock keeper role and account
+        await page.click('.nav-link[data-screen="staff"]')
+        await page.click('[data-action="new-role"]')
+        role = page.locator('dialog[data-dialog="role"]')
+        await role.locator('[name="name"]').fill("仓管")
+        for permission in ("catalog.read", "stock.write"):
+            await role.locator(f'[name="permission"][value="{permission}"]').check()
+        await role.locator('[data-role="submit"]').click()
+        await expect(page.locator('#role-list tr[data-name="仓管"]')).to_be_visible()
+        await page.click('[data-action="new-admin"]')
+        account = page.locator('dialog[data-dialog="admin"]')
+        await account.locator('[name="username"]').fill("keeper")
+        await account.locator('[name="password"]').fill(ADMIN_PASSWORD)
+        await account.locator("label", has_text="仓管").locator('[name="role"]').check()
+        await account.locator('[data-role="submit"]').click()
+        await expect(page.locator('#admin-list tr[data-username="keeper"]')).to_contain_text("仓管")
+
+        # Then the keeper signs in to a console that offers only what the role allows
+        keeper, keeper_errors = await open_console(keeper_ctx, "keeper")
+        links = await keeper.eval_on_selector_all(
+            ".nav-link", "els => els.map(e => e.dataset.screen)"
+        )
+        assert links == ["overview", "products", "stock", "categories", "banners"]
+        await keeper.click('.nav-link[data-screen="categories"]')
+        await expect(keeper.locator("#category-tree")).to_contain_text("厨具")
+        await expect(keeper.locator('[data-action="add-category"]')).to_have_count(0)
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+        assert keeper_errors.unexpected("403 (Forbidden)") == []
+    finally:
+        for ctx in (first_ctx, second_ctx, keeper_ctx):
             await ctx.close()
