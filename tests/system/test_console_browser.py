@@ -484,7 +484,7 @@ async def test_every_screen_works_at_desktop_and_phone_width(
 ) -> None:
     # Given a shop with a bit of everything
     await make_admin("root")
-    await shop_with_a_bit_of_everything(client, sim, settings)
+    shop = await shop_with_a_bit_of_everything(client, sim, settings)
     shots = (
         Path(os.environ["MALL_TEST_SCREENSHOTS"])
         if os.environ.get("MALL_TEST_SCREENSHOTS")
@@ -509,6 +509,13 @@ async def test_every_screen_works_at_desktop_and_phone_width(
                     await page.screenshot(
                         path=str(shots / f"console-{name}-{width}.png"), full_page=True
                     )
+            # ... and the paid order opens in the drawer over the list, ready to ship
+            await page.goto(f"/admin/#/orders/{shop['order']['id']}")
+            drawer = page.locator(f'#drawer[data-order-id="{shop["order"]["id"]}"]')
+            await expect(drawer.locator('[data-action="ship"]')).to_be_visible()
+            if shots is not None:
+                await page.wait_for_timeout(300)
+                await page.screenshot(path=str(shots / f"console-order-drawer-{width}.png"))
             assert errors.unexpected() == [], width
         finally:
             await ctx.close()

@@ -32,6 +32,7 @@ export const ACTIONS = {
   "order.cancel": ["取消订单", "cancelled"],
   "refund.approve": ["同意退款", "approved a refund"],
   "refund.reject": ["拒绝退款", "rejected a refund"],
+  "refund.request": ["代客申请退款", "requested a refund"],
   "product.create": ["新建商品", "created a product"],
   "product.update": ["编辑商品", "edited a product"],
   "product.delete": ["删除商品", "removed a product"],

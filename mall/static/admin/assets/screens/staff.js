@@ -5,23 +5,42 @@
 import { bi, confirm, dialog, errorLine, field, h, screenHead, showError, toast } from "../dom.js";
 import { PERMISSIONS } from "../format.js";
 
-function permissionChecks(all, chosen) {
+// Staff may only grant rights they hold themselves (the server refuses the rest with 403):
+// what this admin lacks is shown but cannot be ticked.
+const NOT_YOURS = "你没有此权限，不能授予 · You do not hold it, so you cannot grant it";
+
+function permissionChecks(all, chosen, can) {
   return h(
     "div",
     { class: "perm-grid", dataset: { role: "permissions" } },
     all.map((p) => {
       const [zh, en] = PERMISSIONS[p] || [p, ""];
-      return h("label", { class: "check" }, h("input", { type: "checkbox", name: "permission", value: p, checked: chosen.includes(p) }), `${zh} `, h("small", {}, `${en} · ${p}`));
+      const mine = can(p);
+      return h(
+        "label",
+        { class: "check", title: mine ? "" : NOT_YOURS },
+        h("input", { type: "checkbox", name: "permission", value: p, checked: chosen.includes(p), disabled: !mine && !chosen.includes(p) }),
+        `${zh} `,
+        h("small", {}, `${en} · ${p}`),
+      );
     }),
   );
 }
 
-function roleChecks(roles, chosen) {
+function roleChecks(roles, chosen, can) {
   if (!roles.length) return h("p", { class: "muted" }, "看不到角色 · Roles are not visible to you");
   return h(
     "div",
     { class: "checks", dataset: { role: "roles" } },
-    roles.map((r) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "role", value: r.id, checked: chosen.includes(r.id) }), r.name)),
+    roles.map((r) => {
+      const mine = r.permissions.every((p) => can(p));
+      return h(
+        "label",
+        { class: "check", title: mine ? "" : NOT_YOURS },
+        h("input", { type: "checkbox", name: "role", value: r.id, checked: chosen.includes(r.id), disabled: !mine && !chosen.includes(r.id) }),
+        r.name,
+      );
+    }),
   );
 }
 
@@ -71,7 +90,7 @@ export function mount(el, ctx) {
         form.append(
           field(["显示名", "Display name"], h("input", { name: "display_name", maxlength: 64, value: admin ? admin.display_name : "" })),
           field(admin ? ["新密码（可空）", "New password (optional)"] : ["密码", "Password"], h("input", { name: "password", type: "password", minlength: 10, maxlength: 72, autocomplete: "new-password", required: !admin }), { hint: "至少 10 位 · at least 10 characters" }),
-          h("div", { class: "field" }, h("span", {}, ...bi("角色", "Roles")), roleChecks(state.roles, admin ? admin.roles.map((r) => r.id) : [])),
+          h("div", { class: "field" }, h("span", {}, ...bi("角色", "Roles")), roleChecks(state.roles, admin ? admin.roles.map((r) => r.id) : [], can)),
         );
         if (me().is_superuser) form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_superuser", checked: Boolean(admin && admin.is_superuser) }), ...bi("超级管理员（全部权限）", "Superuser (every permission)")));
         if (admin) form.append(h("label", { class: "check" }, h("input", { type: "checkbox", name: "is_active", checked: admin.is_active }), ...bi("启用", "Active")));
@@ -141,7 +160,7 @@ export function mount(el, ctx) {
         form.append(
           field(["名称", "Name"], h("input", { name: "name", required: true, maxlength: 64, value: role ? role.name : "" })),
           field(["说明", "Description"], h("input", { name: "description", maxlength: 255, value: role ? role.description : "" })),
-          h("div", { class: "field" }, h("span", {}, ...bi("权限", "Permissions")), permissionChecks(state.all, role ? role.permissions : [])),
+          h("div", { class: "field" }, h("span", {}, ...bi("权限", "Permissions")), permissionChecks(state.all, role ? role.permissions : [], can)),
         );
       },
       submit(form) {
