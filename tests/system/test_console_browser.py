@@ -513,9 +513,19 @@ async def test_every_screen_works_at_desktop_and_phone_width(
             await page.goto(f"/admin/#/orders/{shop['order']['id']}")
             drawer = page.locator(f'#drawer[data-order-id="{shop["order"]["id"]}"]')
             await expect(drawer.locator('[data-action="ship"]')).to_be_visible()
+            assert await drawer.evaluate("d => d.scrollWidth <= d.clientWidth")
             if shots is not None:
                 await page.wait_for_timeout(300)
                 await page.screenshot(path=str(shots / f"console-order-drawer-{width}.png"))
+            # ... and the product editor fits too
+            await page.goto(f"/admin/#/products/{shop['mug'].product_id}")
+            await expect(page.locator("#sku-matrix tr")).to_have_count(1)
+            overflow = await page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"the product editor is {overflow}px too wide at {width}"
+            if shots is not None:
+                await page.screenshot(
+                    path=str(shots / f"console-product-editor-{width}.png"), full_page=True
+                )
             assert errors.unexpected() == [], width
         finally:
             await ctx.close()

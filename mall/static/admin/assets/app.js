@@ -157,8 +157,11 @@ function renderNav() {
 
 function markNav() {
   for (const link of document.querySelectorAll(".nav-link")) {
-    if (link.dataset.screen === state.screenId) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
+    if (link.dataset.screen === state.screenId) {
+      link.setAttribute("aria-current", "page");
+      // On a phone the nav is a strip that scrolls sideways: keep the current one in view.
+      link.scrollIntoView({ block: "nearest", inline: "nearest" });
+    } else link.removeAttribute("aria-current");
   }
 }
 
