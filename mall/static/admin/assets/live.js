@@ -12,6 +12,7 @@ const STABLE_AFTER_MS = 10_000;
 const CLOSE_AUTH = 4401;
 // A resume replays at most this many events; more were missed: load everything afresh.
 const REPLAY_LIMIT = 1000;
+const MAX_REPLAY_PAGES = 5;
 
 function streamKey(id) {
   const [ms, seq] = String(id).split("-");
@@ -152,7 +153,20 @@ export class LiveSocket {
       case "resumed":
         if (!channel) return;
         this._flushHeld(message.channel, channel);
-        if (message.replayed >= REPLAY_LIMIT) this.onSync(message.channel);
+        if (message.replayed >= REPLAY_LIMIT) {
+          // More was missed than one resume replays: read on a few pages, then give up
+          // and have the screens load afresh.
+          channel.pages = (channel.pages || 0) + 1;
+          if (channel.pages < MAX_REPLAY_PAGES) {
+            channel.held = [];
+            this._send({ op: "resume", channel: message.channel, after: channel.lastId });
+          } else {
+            channel.pages = 0;
+            this.onSync(message.channel);
+          }
+        } else {
+          channel.pages = 0;
+        }
         break;
       case "error":
         if (!channel) return;
