@@ -98,6 +98,8 @@ class EventName(StrEnum):
     PAYMENT_SUCCEEDED = "payment.succeeded"
     STOCK_CHANGED = "stock.changed"
     STOCK_LOW = "stock.low"
+    # A staff change (product, coupon, settings, staff, ...) written to the audit log.
+    ADMIN_ACTION = "admin.action"
 
 
 class Publishable(Protocol):

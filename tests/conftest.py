@@ -20,6 +20,9 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+# The browser tests' fixtures (browser, context, sim), for any module that asks for them.
+pytest_plugins = ["tests.browser_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DB_NAME = os.environ.get("MALL_TEST_DATABASE_NAME", "mall_test")
 

@@ -299,6 +299,26 @@ class StockOut(Schema):
     low: bool = Field(description="below the low-stock threshold")
 
 
+class LowStockOut(Schema):
+    sku_id: int
+    product_id: int
+    title: str
+    cover_url: str
+    specs: dict[str, str]
+    price: int
+    stock: int
+
+
+class LowStockPage(Schema):
+    """GET /api/admin/skus/low-stock: the SKUs the overview's low_stock_skus counts."""
+
+    items: list[LowStockOut]
+    total: int
+    page: int
+    page_size: int
+    threshold: int = Field(description="the shop's low_stock_threshold; low means below it")
+
+
 # --- admin: banners ------------------------------------------------------------------------
 
 
