@@ -17,6 +17,13 @@ from models.orders import (
 )
 from models.payments import Payment
 from models.shop import ShopSettings
+from models.wechat import (
+    OutboxReader,
+    ReviewMediaCheck,
+    ShippingSync,
+    SubscribeMessage,
+    SubscriptionGrant,
+)
 
 __all__ = [
     "Address",
@@ -31,15 +38,20 @@ __all__ = [
     "OrderHistory",
     "OrderItem",
     "OutboxEvent",
+    "OutboxReader",
     "Payment",
     "Product",
     "RefreshToken",
     "RefundRequest",
     "Review",
+    "ReviewMediaCheck",
     "Role",
     "Shipment",
+    "ShippingSync",
     "ShopSettings",
     "Sku",
+    "SubscribeMessage",
+    "SubscriptionGrant",
     "User",
     "UserCoupon",
 ]

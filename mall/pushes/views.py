@@ -1,0 +1,93 @@
+"""GET/POST /api/v1/wechat/push: the mini-program's message-push URL (called by WeChat)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, text
+
+from mall.notify import subscriptions
+from mall.pushes import service
+from mall.reviews import moderation
+from mall.shipping import sync
+from mall.web import doc
+
+log = logging.getLogger("mall.pushes")
+
+bp = Blueprint("wechat_push")
+
+
+def _remote(request: Request) -> str:
+    return str(request.remote_addr or request.ip)
+
+
+def _query(request: Request) -> dict[str, str]:
+    return {key: values[-1] for key, values in request.args.items()}
+
+
+def handlers(request: Request) -> dict[str, service.Handler]:
+    """The events the shop acts on, bound to this process's resources."""
+    app = request.app
+
+    async def remind_shipping(payload: dict[str, Any]) -> None:
+        await sync.on_remind_shipping(payload=payload)
+
+    async def settlement(payload: dict[str, Any]) -> None:
+        await sync.on_settlement(payload=payload)
+
+    async def media_check(payload: dict[str, Any]) -> None:
+        await moderation.on_media_check(payload=payload, redis=app.ctx.redis)
+
+    async def popup(payload: dict[str, Any]) -> None:
+        await subscriptions.on_popup(payload=payload)
+
+    async def change(payload: dict[str, Any]) -> None:
+        await subscriptions.on_change(payload=payload)
+
+    return {
+        "trade_manage_remind_shipping": remind_shipping,
+        "trade_manage_order_settlement": settlement,
+        "wxa_media_check": media_check,
+        "subscribe_msg_popup_event": popup,
+        "subscribe_msg_change_event": change,
+    }
+
+
+@bp.get("/wechat/push")
+@doc(
+    summary="WeChat's check of the push URL: echoes echostr when the signature is right",
+    tag="wechat",
+    response={"type": "string"},
+    errors=(400, 401, 503),
+)
+async def verify(request: Request) -> HTTPResponse:
+    settings = request.app.ctx.settings
+    echostr = service.verify_url(settings=settings, query=_query(request), remote=_remote(request))
+    return text(echostr)
+
+
+@bp.post("/wechat/push")
+@doc(
+    summary="A message push from WeChat (safe mode, JSON): answered `success`",
+    tag="wechat",
+    response={"type": "string", "enum": ["success"]},
+    errors=(400, 401, 403, 409, 503),
+)
+async def receive(request: Request) -> HTTPResponse:
+    app = request.app
+    opened = await service.open_push(
+        settings=app.ctx.settings,
+        redis=app.ctx.redis,
+        query=_query(request),
+        body=request.body,
+        remote=_remote(request),
+    )
+    try:
+        await service.dispatch(opened.payload, handlers(request))
+    except BaseException:
+        # WeChat retries a push that failed: the retry must not be refused as a replay.
+        await service.forget(app.ctx.redis, opened)
+        raise
+    return text("success")
