@@ -12,6 +12,7 @@ from taskiq.schedule_sources import LabelScheduleSource
 from mall import events, resources
 from mall.config import Settings
 from mall.payments import service as payments
+from mall.wechat.miniprogram import MiniProgramClient
 from tasks.schedule_source import SortedSetScheduleSource
 from tasks.stream_broker import ReclaimingStreamBroker
 
@@ -39,6 +40,8 @@ scheduler = TaskiqScheduler(broker, sources=[schedule_source, LabelScheduleSourc
 async def open_database(state: TaskiqState) -> None:
     await resources.init_db(_settings)
     state.redis = resources.redis_client(_settings)
+    state.settings = _settings
+    state.wechat = MiniProgramClient(settings=_settings, redis=state.redis)
     resources.share_redis(state.redis)
     await payments.start(_settings)
 
@@ -47,6 +50,7 @@ async def open_database(state: TaskiqState) -> None:
 async def close_database(state: TaskiqState) -> None:
     await events.marks.close()
     await payments.stop()
+    await state.wechat.aclose()
     resources.share_redis(None)
     await state.redis.aclose()
     await resources.close_db()

@@ -16,6 +16,7 @@ from mall.errors import ValidationFailed
 from mall.orders import presenters, service, stats
 from mall.orders.schemas import AdminOrderOut, AdminOrderQuery, OrderOut, RejectIn, ShipIn
 from mall.payments import service as payments
+from mall.shipping import carriers
 from mall.shop import service as shop
 from mall.web import Schema, doc, parse_body, parse_query, render, render_page
 from models import Order, User
@@ -93,19 +94,25 @@ async def get_order(request: Request, order_id: int) -> HTTPResponse:
 
 @bp.post("/orders/<order_id:id>/ship")
 @doc(
-    summary="Ship a paid order",
+    summary="Ship a paid order with a WeChat carrier code; the upload to WeChat follows",
     tag="admin-orders",
     body=ShipIn,
     response=AdminOrderOut,
     secured=True,
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 502),
 )
 @admin_required(Permission.ORDERS_WRITE)
 async def ship(request: Request, order_id: int) -> HTTPResponse:
     data = parse_body(request, ShipIn)
-    order = await service.ship(
-        order=await service.get_any(order_id=order_id), data=data, actor=_actor(request)
+    ctx = request.app.ctx
+    order = await service.get_any(order_id=order_id)
+    carrier = await carriers.get(
+        client=ctx.wechat,
+        redis=ctx.redis,
+        ttl=ctx.settings.wechat_carriers_ttl,
+        code=data.carrier_code,
     )
+    order = await service.ship(order=order, carrier=carrier, data=data, actor=_actor(request))
     await audit(request, "order.ship", "order", order.id, **data.model_dump())
     return render(await presenters.admin_order_out(order))
 

@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -29,8 +28,10 @@ from mall.catalog.storage import ImageStorage
 from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.orders import cancelling, placing, pricing, stock
-from mall.orders.schemas import CheckoutIn, OrderIn, ReviewIn, ShipIn
+from mall.orders.schemas import CheckoutIn, OrderIn, ShipIn
+from mall.shipping import sync as shipping_sync
 from mall.shop import service as shop
+from mall.wechat.wxa import Carrier
 from models import (
     CartItem,
     IdempotencyKey,
@@ -40,7 +41,6 @@ from models import (
     OutboxEvent,
     Product,
     RefundRequest,
-    Review,
     Shipment,
     User,
     UserCoupon,
@@ -499,8 +499,10 @@ async def confirm_receipt(*, order: Order, actor: str) -> Order:
     return order
 
 
-async def ship(*, order: Order, data: ShipIn, actor: str) -> Order:
-    """paid -> shipped with its tracking number; auto-confirm is scheduled."""
+async def ship(*, order: Order, carrier: Carrier, data: ShipIn, actor: str) -> Order:
+    """paid -> shipped with its tracking number and WeChat carrier; the shipping sync to
+    WeChat starts pending in the same transaction and is kicked after commit; auto-confirm
+    is scheduled."""
     settings = await shop.get()
     async with in_transaction():
         won = await transition(
@@ -508,15 +510,23 @@ async def ship(*, order: Order, data: ShipIn, actor: str) -> Order:
         )
         if not won:
             raise _state_conflict(await Order.get(id=order.id), "ship")
-        await Shipment.create(order_id=order.id, carrier=data.carrier, tracking_no=data.tracking_no)
+        await Shipment.create(
+            order_id=order.id,
+            carrier=carrier.name,
+            carrier_code=carrier.code,
+            tracking_no=data.tracking_no,
+        )
+        await shipping_sync.start(order_id=order.id)
         order = await Order.get(id=order.id)
         recorded = await record_order_event(
             order,
             events.EventName.ORDER_SHIPPED,
-            carrier=data.carrier,
+            carrier=carrier.name,
+            carrier_code=carrier.code,
             tracking_no=data.tracking_no,
         )
     await events.publish(recorded)
+    await shipping_sync.kick(order.id)
     assert order.shipped_at is not None
     await jobs.schedule(
         AUTO_CONFIRM_TASK,
@@ -536,6 +546,9 @@ async def auto_confirm(*, order_id: int) -> str:
         await confirm_receipt(order=order, actor="system:auto-confirm")
     except Conflict:
         return "settled"
+    # Our confirmation does not release WeChat's frozen money, the customer's does: WeChat
+    # reminds them (once) to confirm receipt.
+    await jobs.kick(shipping_sync.CONFIRM_REMINDER_TASK, order_id=order_id)
     return "completed"
 
 
@@ -667,30 +680,6 @@ async def complete_refund(*, order_id: int, refund_id: int, actor: str) -> bool:
     await events.publish(recorded)
     await stock_moved({c.product_id for c in changes})
     return True
-
-
-async def review(*, user: User, order: Order, data: ReviewIn) -> Review:
-    """One review per item of a completed order."""
-    if order.status != OrderStatus.COMPLETED:
-        raise _state_conflict(order, "review")
-    item = await OrderItem.get_or_none(id=data.order_item_id, order_id=order.id)
-    if item is None:
-        raise NotFound("Order item not found", code="order_item_not_found")
-    try:
-        async with in_transaction():
-            created = await Review.create(
-                order_item_id=item.id,
-                order_id=order.id,
-                user_id=user.id,
-                product_id=item.product_id,
-                rating=data.rating,
-                content=data.content,
-                images=data.images,
-            )
-            await OrderItem.filter(id=item.id).update(reviewed=True)
-    except IntegrityError:
-        raise Conflict("This item was already reviewed", code="already_reviewed") from None
-    return created
 
 
 def validate_idempotency_key(raw: str | None) -> str | None:

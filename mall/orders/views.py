@@ -19,6 +19,7 @@ from mall.orders.schemas import (
     ReviewOut,
 )
 from mall.payments import service as payments
+from mall.reviews import service as reviews
 from mall.web import doc, parse_body, parse_query, render, render_page
 
 bp = Blueprint("orders")
@@ -151,7 +152,7 @@ async def request_refund(request: Request, order_id: int) -> HTTPResponse:
 
 @bp.post("/orders/<order_id:id>/reviews")
 @doc(
-    summary="Review an item of a completed order",
+    summary="Review an item of a completed order (checked by WeChat; 422 content_rejected)",
     tag="orders",
     body=ReviewIn,
     response=ReviewOut,
@@ -163,5 +164,14 @@ async def request_refund(request: Request, order_id: int) -> HTTPResponse:
 async def review_order(request: Request, order_id: int) -> HTTPResponse:
     body = parse_body(request, ReviewIn)
     order = await service.get(user=request.ctx.user, order_id=order_id)
-    created = await service.review(user=request.ctx.user, order=order, data=body)
+    created = await reviews.create(
+        client=request.app.ctx.wechat,
+        redis=request.app.ctx.redis,
+        user=request.ctx.user,
+        order=order,
+        order_item_id=body.order_item_id,
+        rating=body.rating,
+        content=body.content,
+        images=body.images,
+    )
     return render(ReviewOut.model_validate(created, from_attributes=True), status=201)

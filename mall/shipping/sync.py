@@ -9,6 +9,7 @@ retried with backoff, and staff can retry at once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -74,8 +75,8 @@ def mask_phone(phone: str) -> str:
 
 
 def item_desc(items: list[OrderItem]) -> str:
-    """What is in the parcel, e.g. 纯棉T恤*2，帽子*1 (WeChat takes up to 120 characters)."""
-    desc = "，".join(f"{item.title}*{item.quantity}" for item in items) or "商品"
+    """What is in the parcel, e.g. "纯棉T恤*2, 帽子*1" (WeChat takes up to 120 characters)."""
+    desc = ", ".join(f"{item.title}*{item.quantity}" for item in items) or "商品"
     return desc if len(desc) <= ITEM_DESC_MAX else desc[: ITEM_DESC_MAX - 1] + "…"
 
 
@@ -165,7 +166,8 @@ async def _finish(
             "synced_at": now,
             "next_attempt_at": None,
         }
-        name, extra = "shipping_sync.synced", {"note": note} if note else {}
+        name = "shipping_sync.synced"
+        extra: dict[str, Any] = {"note": note} if note else {}
     else:
         due = None
         if retry and attempts <= len(BACKOFF):
@@ -281,10 +283,8 @@ async def on_settlement(*, payload: dict[str, Any]) -> None:
         return
     await ShippingSync.filter(order_id=order.id).update(settled_at=_now())
     if payload.get("confirm_receive_time") and order.status == "shipped":
-        try:
+        with contextlib.suppress(Conflict):  # settled meanwhile
             await orders.confirm_receipt(order=order, actor="wechat:confirm-receive")
-        except Conflict:
-            pass  # settled meanwhile
 
 
 async def remind_confirm_receipt(
@@ -309,3 +309,24 @@ async def remind_confirm_receipt(
         return "failed"
     await ShippingSync.filter(id=record.id).update(confirm_reminded_at=_now())
     return "reminded"
+
+
+JUMP_PATH_KEY = "mall:wechat:msg_jump_path"
+JUMP_PATH_RETRY = 300
+
+
+async def ensure_jump_path(*, client: MiniProgramClient, redis: Any, path: str) -> bool:
+    """set_msg_jump_path once per configured path (WeChat keeps it): its shipping and
+    receipt messages open the order page, with transaction_id, merchant_id and
+    merchant_trade_no appended. A failure is tried again a few minutes later."""
+    current = await redis.get(JUMP_PATH_KEY)
+    if current in (path, f"failed:{path}"):
+        return False
+    try:
+        await wxa.set_msg_jump_path(client, path=path)
+    except WeChatError as exc:
+        log.warning("set_msg_jump_path failed: %s", exc)
+        await redis.set(JUMP_PATH_KEY, f"failed:{path}", ex=JUMP_PATH_RETRY)
+        return False
+    await redis.set(JUMP_PATH_KEY, path)
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mall.shop.schemas import ShopSettingsDoc
+from mall.shop.schemas import ShopSettingsDoc, SubscribeTemplates
 from models import ShopSettings
 
 SETTINGS_ID = 1
@@ -22,6 +22,8 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
         low_stock_threshold=row.low_stock_threshold,
         freight_flat=row.freight_flat,
         free_shipping_threshold=row.free_shipping_threshold,
+        subscribe_templates=SubscribeTemplates.model_validate(row.subscribe_templates or {}),
+        order_expiring_notice_seconds=row.order_expiring_notice_seconds,
     )
 
 
@@ -38,10 +40,13 @@ async def get() -> ShopSettingsDoc:
 
 
 async def update(*, doc: ShopSettingsDoc) -> ShopSettingsDoc:
-    """Replace the settings; new orders use them at once in this process."""
+    """Replace the settings; new orders use them at once in this process. The settings added
+    for WeChat stay as they are when a PUT leaves them out (clients written before them)."""
     global _cached
     await ShopSettings.get_or_create(id=SETTINGS_ID)
-    await ShopSettings.filter(id=SETTINGS_ID).update(**doc.model_dump())
+    keep_unless_sent = {"subscribe_templates", "order_expiring_notice_seconds"}
+    changes = doc.model_dump(exclude=keep_unless_sent - doc.model_fields_set)
+    await ShopSettings.filter(id=SETTINGS_ID).update(**changes)
     _cached = None
     return await get()
 

@@ -85,8 +85,8 @@ def _subscription_fields(state: WxaState, event: str, fields: dict[str, Any]) ->
         key = (openid, item["TemplateId"])
         if item.get("SubscribeStatusString") == "accept" and event == "subscribe_msg_popup_event":
             state.acceptances[key] += 1
-        elif item.get("SubscribeStatusString") == "reject":
-            state.acceptances[key] = 0
+        elif item.get("SubscribeStatusString") == "reject" and event != "subscribe_msg_popup_event":
+            state.acceptances[key] = 0  # turned off in WeChat's settings
     if event == "subscribe_msg_change_event":
         for item in items:
             item.pop("PopupScene", None)
