@@ -64,12 +64,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _taskiq_modules() -> list[str]:
-    from tasks import TASK_MODULES
-
-    return list(TASK_MODULES)
-
-
 def _exec_python_module(argv: Sequence[str]) -> NoReturn:
     # exec, not a child: signals from the supervisor or the container reach taskiq itself.
     sys.stdout.flush()
@@ -83,8 +77,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         [
             "taskiq",
             "worker",
-            "tasks.broker:broker",
-            *_taskiq_modules(),
+            "tasks.broker:worker_broker",
             "--workers",
             str(args.workers),
         ]
@@ -98,7 +91,6 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             "taskiq",
             "scheduler",
             "tasks.broker:scheduler",
-            *_taskiq_modules(),
             "--skip-first-run",
             # The sorted-set source hands out what is due within its 5 s horizon: a job
             # added for sooner than that (a short timeout, a retry) waits for the next
@@ -136,9 +128,14 @@ async def _with_database(settings: Settings, operation: Callable[[], Awaitable[N
 
 
 def _seed(settings: Settings, admin_password: str) -> None:
+    from mall.runtime import runtime
     from mall.seed import seed_demo
 
-    asyncio.run(_with_database(settings, lambda: seed_demo(admin_password=admin_password)))
+    async def seed() -> None:
+        async with runtime(settings) as rt:
+            await seed_demo(rt, admin_password=admin_password)
+
+    asyncio.run(seed())
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -494,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser(
         "worker",
         help="run a Taskiq worker",
-        description="Run a Taskiq worker on tasks.broker:broker (scale freely).",
+        description="Run a Taskiq worker (tasks.broker:worker_broker; scale freely).",
     )
     worker.add_argument(
         "--workers", type=_positive_int, default=1, help="worker processes (default 1)"

@@ -182,4 +182,9 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-TORTOISE_ORM = tortoise_config(Settings())
+def __getattr__(name: str) -> Any:
+    """`mall.config.TORTOISE_ORM` for aerich (pyproject's [tool.aerich]), built from the
+    environment when aerich asks for it, never at import time."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config(Settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,12 +6,15 @@ from models.coupons import CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.identity import Address, RefreshToken, User
 from models.orders import (
+    CancelReason,
     CartItem,
     IdempotencyKey,
     Order,
     OrderHistory,
     OrderItem,
+    OrderStatus,
     RefundRequest,
+    RefundStatus,
     Review,
     Shipment,
 )
@@ -30,6 +33,7 @@ __all__ = [
     "Admin",
     "AdminLog",
     "Banner",
+    "CancelReason",
     "CartItem",
     "Category",
     "CouponTemplate",
@@ -37,12 +41,14 @@ __all__ = [
     "Order",
     "OrderHistory",
     "OrderItem",
+    "OrderStatus",
     "OutboxEvent",
     "OutboxReader",
     "Payment",
     "Product",
     "RefreshToken",
     "RefundRequest",
+    "RefundStatus",
     "Review",
     "ReviewMediaCheck",
     "Role",

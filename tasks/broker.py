@@ -1,56 +1,53 @@
-"""The broker (acknowledged Redis streams), the schedule sources and the one scheduler.
+"""The factories the taskiq CLI calls in each worker and scheduler process.
 
-Workers: `mall worker` (taskiq worker tasks.broker:broker with every task module).
-Scheduler: `mall scheduler` (exactly one process).
+`mall worker` runs `taskiq worker tasks.broker:worker_broker`, `mall scheduler` runs
+`taskiq scheduler tasks.broker:scheduler`: each reads the settings when the process
+starts, builds the broker (mall/jobs/broker.py) and registers every task on it. A worker
+opens its runtime at startup and hands it to the tasks (tasks/spec.py).
 """
 
 from __future__ import annotations
 
-from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
+from taskiq import AsyncBroker, TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 
-from mall import events, resources
 from mall.config import Settings
-from mall.payments import service as payments
-from mall.wechat.miniprogram import MiniProgramClient
-from tasks.schedule_source import SortedSetScheduleSource
-from tasks.stream_broker import ReclaimingStreamBroker
+from mall.jobs.broker import make_broker, make_schedule_source
+from mall.runtime import open_runtime
+from tasks import maintenance, orders, wechat
 
-_settings = Settings()
-
-# Acknowledged delivery: a worker killed mid-task gets its message redelivered after
-# idle_timeout, so every task must be safe to run twice.
-broker = ReclaimingStreamBroker(
-    url=_settings.redis_url,
-    queue_name="mall:tasks",
-    consumer_group_name="mall-workers",
-    # A group created after messages were queued (fresh Redis) still reads them all.
-    consumer_id="0",
-    maxlen=100_000,
-    idle_timeout=_settings.task_redelivery_ms,
-)
-
-# One-off schedules (delayed jobs) live in a Redis sorted set; periodic ones are declared
-# on the task (LabelScheduleSource).
-schedule_source = SortedSetScheduleSource(_settings.redis_url, prefix="mall:schedule")
-scheduler = TaskiqScheduler(broker, sources=[schedule_source, LabelScheduleSource(broker)])
+TASK_MODULES = (maintenance, orders, wechat)
 
 
-@broker.on_event(TaskiqEvents.WORKER_STARTUP)
-async def open_database(state: TaskiqState) -> None:
-    await resources.init_db(_settings)
-    state.redis = resources.redis_client(_settings)
-    state.settings = _settings
-    state.wechat = MiniProgramClient(settings=_settings, redis=state.redis)
-    resources.share_redis(state.redis)
-    await payments.start(_settings)
+def _broker_with_tasks(settings: Settings) -> AsyncBroker:
+    broker = make_broker(settings)
+    for module in TASK_MODULES:
+        for task in module.TASKS:
+            labels = {"schedule": list(task.schedule)} if task.schedule else {}
+            broker.register_task(task.func, task_name=task.name, **labels)
+    return broker
 
 
-@broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
-async def close_database(state: TaskiqState) -> None:
-    await events.marks.close()
-    await payments.stop()
-    await state.wechat.aclose()
-    resources.share_redis(None)
-    await state.redis.aclose()
-    await resources.close_db()
+def worker_broker() -> AsyncBroker:
+    """The broker of a worker process, with every task and the process's runtime."""
+    settings = Settings()
+    broker = _broker_with_tasks(settings)
+
+    @broker.on_event(TaskiqEvents.WORKER_STARTUP)
+    async def open_worker_runtime(state: TaskiqState) -> None:
+        state.runtime = await open_runtime(settings, broker=broker)
+
+    @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
+    async def close_worker_runtime(state: TaskiqState) -> None:
+        await state.runtime.close()
+
+    return broker
+
+
+def scheduler() -> TaskiqScheduler:
+    """The scheduler: one-off schedules from the sorted set, periodic ones from the tasks."""
+    settings = Settings()
+    broker = _broker_with_tasks(settings)
+    return TaskiqScheduler(
+        broker, sources=[make_schedule_source(settings), LabelScheduleSource(broker)]
+    )

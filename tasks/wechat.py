@@ -2,65 +2,44 @@
 
 from __future__ import annotations
 
-from taskiq import Context, TaskiqDepends
-
 from mall import wechat_jobs
-from mall.config import Settings
+from mall.jobs import TaskName
 from mall.observability import TASK_OUTCOMES
 from mall.reviews import moderation
+from mall.runtime import Runtime
 from mall.shipping import sync
-from mall.wechat.miniprogram import MiniProgramClient
-from tasks.broker import broker
-
-# Taskiq injects the worker's context (its state holds the WeChat client) by this default.
-CONTEXT: Context = TaskiqDepends()
+from tasks.spec import Task, WorkerRuntime
 
 
-def _client(context: Context) -> MiniProgramClient:
-    client: MiniProgramClient = context.state.wechat
-    return client
-
-
-def _settings(context: Context) -> Settings:
-    settings: Settings = context.state.settings
-    return settings
-
-
-@broker.task(task_name=sync.SYNC_TASK)
-async def sync_shipping(order_id: int, context: Context = CONTEXT) -> str:
+async def sync_shipping(order_id: int, rt: Runtime = WorkerRuntime) -> str:
     """Upload an order's shipping to WeChat (after ship, a staff retry or a reminder)."""
-    outcome = await sync.sync(
-        client=_client(context),
-        order_id=order_id,
-        retry_scale=_settings(context).wechat_retry_scale,
-    )
-    TASK_OUTCOMES.labels(sync.SYNC_TASK, outcome).inc()
+    outcome = await sync.sync(rt, order_id=order_id)
+    TASK_OUTCOMES.labels(TaskName.SYNC_SHIPPING, outcome).inc()
     return outcome
 
 
-@broker.task(task_name=sync.CONFIRM_REMINDER_TASK)
-async def remind_confirm_receipt(order_id: int, context: Context = CONTEXT) -> str:
+async def remind_confirm_receipt(order_id: int, rt: Runtime = WorkerRuntime) -> str:
     """Ask WeChat to remind the customer to confirm receipt (our auto-confirm came)."""
-    outcome = await sync.remind_confirm_receipt(
-        client=_client(context), order_id=order_id, merchant_id=_settings(context).wechat_mchid
-    )
-    TASK_OUTCOMES.labels(sync.CONFIRM_REMINDER_TASK, outcome).inc()
+    outcome = await sync.remind_confirm_receipt(rt, order_id=order_id)
+    TASK_OUTCOMES.labels(TaskName.REMIND_CONFIRM_RECEIPT, outcome).inc()
     return outcome
 
 
-@broker.task(task_name=moderation.MEDIA_CHECK_TASK)
-async def check_review_media(review_id: int, context: Context = CONTEXT) -> int:
+async def check_review_media(review_id: int, rt: Runtime = WorkerRuntime) -> int:
     """Hand a review's images to WeChat's mediaCheckAsync (verdicts come as pushes)."""
-    return await moderation.submit(
-        client=_client(context), settings=_settings(context), review_id=review_id
-    )
+    return await moderation.submit(rt, review_id=review_id)
 
 
-@broker.task(task_name="mall.wechat_sweep", schedule=[{"interval": 2}])
-async def wechat_sweep(context: Context = CONTEXT) -> dict[str, int]:
+async def wechat_sweep(rt: Runtime = WorkerRuntime) -> dict[str, int]:
     """Every 2 s: due shipping uploads, subscription messages, image checks, jump path."""
-    done = await wechat_jobs.sweep(
-        client=_client(context), redis=context.state.redis, settings=_settings(context)
-    )
-    TASK_OUTCOMES.labels("mall.wechat_sweep", "ok").inc()
+    done = await wechat_jobs.sweep(rt)
+    TASK_OUTCOMES.labels(TaskName.WECHAT_SWEEP, "ok").inc()
     return done
+
+
+TASKS = (
+    Task(TaskName.SYNC_SHIPPING, sync_shipping),
+    Task(TaskName.REMIND_CONFIRM_RECEIPT, remind_confirm_receipt),
+    Task(TaskName.CHECK_REVIEW_MEDIA, check_review_media),
+    Task(TaskName.WECHAT_SWEEP, wechat_sweep, schedule=({"interval": 2},)),
+)

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import httpx
 import redis.asyncio as aioredis
 
+from mall.jobs import Jobs
+
 ROOT = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 5.0
 STREAM = "mall:tasks"
@@ -160,11 +162,9 @@ async def worker_caught_up(redis: aioredis.Redis) -> bool:
 
 
 async def wait_worker_ready(
-    redis: aioredis.Redis, *, timeout: float, watch: Sequence[MallProcess]
+    redis: aioredis.Redis, jobs: Jobs, *, timeout: float, watch: Sequence[MallProcess]
 ) -> None:
     """Queue a probe task and wait until a worker has run and acknowledged it."""
-    from mall import jobs
-
     assert await jobs.kick(PROBE_TASK)
 
     async def caught_up() -> bool:
@@ -174,11 +174,9 @@ async def wait_worker_ready(
 
 
 async def wait_scheduler_ready(
-    redis: aioredis.Redis, *, timeout: float, watch: Sequence[MallProcess]
+    redis: aioredis.Redis, jobs: Jobs, *, timeout: float, watch: Sequence[MallProcess]
 ) -> None:
     """Schedule a probe due now and wait until the scheduler has sent it (and dropped it)."""
-    from mall import jobs
-
     schedule_id = f"probe:{uuid.uuid4().hex}"
     assert await jobs.schedule(PROBE_TASK, at=datetime.now(UTC), schedule_id=schedule_id)
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from mall.orders import service as orders
-from mall.orders import stats
+from mall.orders import lifecycle, stats, transitions
+from mall.runtime import Runtime
 from models import Order, Sku
 from tests.factories import (
     admin_login,
@@ -39,7 +39,7 @@ async def paid_order(
     )
     order = resp.json()
     db_order = await Order.get(id=order["id"])
-    await orders.mark_paid(order=db_order, paid_at=datetime.now(UTC), actor="test")
+    await transitions.mark_paid(order=db_order, paid_at=datetime.now(UTC), actor="test")
     return order, headers
 
 
@@ -98,7 +98,9 @@ async def test_ship_confirm_review_and_history(client: httpx.AsyncClient, settin
     assert detail["history"][2]["actor"] == "admin:root"
 
 
-async def test_auto_confirm_after_the_set_days(client: httpx.AsyncClient, settings) -> None:
+async def test_auto_confirm_after_the_set_days(
+    client: httpx.AsyncClient, settings, rt: Runtime
+) -> None:
     admin = await admin_headers(client)
     _, (sku,) = await make_product()
     order, _ = await paid_order(client, settings, sku.id, "auto")
@@ -107,11 +109,11 @@ async def test_auto_confirm_after_the_set_days(client: httpx.AsyncClient, settin
         json={"carrier_code": "EMS", "tracking_no": "E1"},
         headers=admin,
     )
-    assert await orders.overdue_confirmations() == []
+    assert await lifecycle.overdue_confirmations(rt) == []
     await Order.filter(id=order["id"]).update(shipped_at=datetime.now(UTC) - timedelta(days=8))
-    assert await orders.overdue_confirmations() == [order["id"]]
-    assert await orders.auto_confirm(order_id=order["id"]) == "completed"
-    assert await orders.auto_confirm(order_id=order["id"]) == "settled"
+    assert await lifecycle.overdue_confirmations(rt) == [order["id"]]
+    assert await lifecycle.auto_confirm(rt, order_id=order["id"]) == "completed"
+    assert await lifecycle.auto_confirm(rt, order_id=order["id"]) == "settled"
     assert (await Order.get(id=order["id"])).status == "completed"
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sanic import Sanic
 
 from mall.catalog.storage import LocalStorage
 from mall.config import Settings
+from mall.runtime import Runtime
 from tests.catalog_support import ADMIN, admin_headers, as_input, category, product, sku
 from tests.factories import assert_error, bearer, login
 
@@ -450,14 +450,17 @@ async def test_every_write_is_audited(client: httpx.AsyncClient, settings: Setti
 
 
 async def test_demo_shop_seed_is_idempotent(
-    client: httpx.AsyncClient, app_server: Sanic, settings: Settings, tmp_path: Path
+    client: httpx.AsyncClient, rt: Runtime, settings: Settings, tmp_path: Path
 ) -> None:
     from mall.catalog import demo
     from models import Banner, Category, Product, Sku
 
-    storage = LocalStorage(tmp_path, base_url=settings.public_base_url)
-    for _ in range(2):
-        await demo.seed_shop(cache=app_server.ctx.catalog_cache, storage=storage)
+    storage, rt.images = rt.images, LocalStorage(tmp_path, base_url=settings.public_base_url)
+    try:
+        for _ in range(2):
+            await demo.seed_shop(rt)
+    finally:
+        rt.images = storage
     assert await Category.all().count() == len(demo.CATEGORIES)
     assert await Product.all().count() == len(demo.PRODUCTS)
     assert await Banner.all().count() == 3

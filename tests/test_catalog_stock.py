@@ -8,8 +8,8 @@ import httpx
 import orjson
 import redis.asyncio as aioredis
 
-from mall import events
 from mall.config import Settings
+from mall.runtime import Runtime
 from mall.shop.schemas import ShopSettingsDoc
 from models import AdminLog, OutboxEvent
 from tests.catalog_support import ADMIN, admin_headers, as_input, category, product, sku
@@ -22,7 +22,7 @@ async def stream(redis: aioredis.Redis, channel: str) -> list[dict[str, object]]
 
 
 async def test_setting_stock_emits_changed_and_low(
-    client: httpx.AsyncClient, settings: Settings, redis: aioredis.Redis
+    client: httpx.AsyncClient, settings: Settings, redis: aioredis.Redis, rt: Runtime
 ) -> None:
     admin = await admin_headers(settings)
     cat = await category(client, admin, "服饰")
@@ -56,7 +56,7 @@ async def test_setting_stock_emits_changed_and_low(
     }
     low = recorded[0].data
     assert low["threshold"] == threshold and low["specs"] == {"颜色": "红"}
-    await events.marks.flush()
+    await rt.events.marks.flush()
     recorded = await OutboxEvent.all().order_by("id")
     assert all(e.published_at is not None for e in recorded)
     changed = await stream(redis, f"product:{pid}")

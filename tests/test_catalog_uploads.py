@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sanic import Sanic
 
 from mall.catalog.demo import gradient_png
 from mall.catalog.storage import LocalStorage
 from mall.config import Settings
+from mall.runtime import Runtime
 from tests.catalog_support import ADMIN, admin_headers, category
 from tests.factories import assert_error
 
@@ -23,12 +23,12 @@ URL = f"{ADMIN}/uploads"
 
 
 @pytest.fixture
-def upload_dir(app_server: Sanic, settings: Settings, tmp_path: Path) -> Iterator[Path]:
+def upload_dir(rt: Runtime, settings: Settings, tmp_path: Path) -> Iterator[Path]:
     """Uploads of this test go to a temporary directory."""
-    previous = app_server.ctx.image_storage
-    app_server.ctx.image_storage = LocalStorage(tmp_path, base_url=settings.public_base_url)
+    previous = rt.images
+    rt.images = LocalStorage(tmp_path, base_url=settings.public_base_url)
     yield tmp_path
-    app_server.ctx.image_storage = previous
+    rt.images = previous
 
 
 def jpeg_header(width: int, height: int) -> bytes:

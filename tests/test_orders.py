@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from mall.orders import placing
-from mall.payments import service as payments
+from mall.orders import lifecycle
+from mall.orders.turns import SkuTurns
+from mall.runtime import Runtime
 from models import Address, CartItem, Order, OutboxEvent, Sku, User, UserCoupon
 from tests.factories import (
     admin_login,
@@ -216,7 +217,9 @@ async def test_cancel_restores_stock_and_coupon_once(client: httpx.AsyncClient, 
     assert final.status == "cancelled" and final.cancel_reason == "user"
 
 
-async def test_cancel_vs_timeout_race_ends_once(client: httpx.AsyncClient, settings) -> None:
+async def test_cancel_vs_timeout_race_ends_once(
+    client: httpx.AsyncClient, settings, rt: Runtime
+) -> None:
     _, (sku,) = await make_product(skus=[({"规格": "大"}, 1000, 10)])
     buyers = await make_buyers(settings, 10)
     orders = []
@@ -233,7 +236,7 @@ async def test_cancel_vs_timeout_race_ends_once(client: httpx.AsyncClient, setti
 
     outcomes = await asyncio.gather(
         *(user_cancel(oid, h) for oid, h in orders),
-        *(payments.cancel_if_unpaid(order_id=oid) for oid, _ in orders),
+        *(lifecycle.cancel_if_unpaid(rt, order_id=oid) for oid, _ in orders),
     )
     user_wins = sum(1 for o in outcomes[:10] if o == 200)
     timeout_wins = sum(1 for o in outcomes[10:] if o == "cancelled")
@@ -426,12 +429,12 @@ async def test_concurrent_orders_sharing_skus_in_either_order_all_go_through(
 
 
 async def test_sku_turns_let_one_statement_per_sku_through_and_keep_nothing() -> None:
-    turns = placing.SkuTurns(per_sku=1)
+    sku_turns = SkuTurns(per_sku=1)
     inside = {1: 0, 2: 0}
     peak = {1: 0, 2: 0}
 
     async def order(sku_ids: list[int]) -> None:
-        async with turns.turn(sku_ids):
+        async with sku_turns.turn(sku_ids):
             for sku_id in sku_ids:
                 inside[sku_id] += 1
                 peak[sku_id] = max(peak[sku_id], inside[sku_id])
@@ -444,14 +447,14 @@ async def test_sku_turns_let_one_statement_per_sku_through_and_keep_nothing() ->
         *(order([2]) for _ in range(20)),
     )
     assert peak == {1: 1, 2: 1}
-    assert turns.waiting() == 0
+    assert sku_turns.waiting() == 0
 
     # a request cancelled while it waits for its turn gives its place back
-    async with turns.turn([1]):
+    async with sku_turns.turn([1]):
         waiter = asyncio.create_task(order([1]))
         await asyncio.sleep(0.01)
         waiter.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiter
-    assert turns.waiting() == 0
+    assert sku_turns.waiting() == 0
     await order([1])

@@ -12,7 +12,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from mall.orders import lifecycle
 from mall.payments import service as payments
+from mall.runtime import Runtime
 from mall.wechat.simulator import build_notification, transaction_resource
 from models import Order, OutboxEvent, Payment, RefundRequest, Sku, User
 from tests.factories import (
@@ -68,7 +70,7 @@ async def pay_through_simulator(sim: httpx.AsyncClient, order: dict) -> None:
 
 
 async def test_pay_end_to_end_and_the_cancellation_never_fires(
-    client: httpx.AsyncClient, settings, wechat_sim: str, redis
+    client: httpx.AsyncClient, settings, wechat_sim: str, redis, rt: Runtime
 ) -> None:
     order, headers, sku = await place_order(client, settings)
     params = await prepay(client, order, headers)
@@ -93,7 +95,7 @@ async def test_pay_end_to_end_and_the_cancellation_never_fires(
         return await redis.zscore("mall:schedule:due", f"cancel-unpaid:{order['id']}") is None
 
     await eventually(unscheduled)
-    assert await payments.cancel_if_unpaid(order_id=order["id"]) == "settled"
+    assert await lifecycle.cancel_if_unpaid(rt, order_id=order["id"]) == "settled"
     assert await status_of(order["id"]) == "paid"
     assert (await Sku.get(id=sku.id)).stock == 9
     assert_error(
@@ -123,25 +125,25 @@ async def test_lost_notification_is_settled_by_query(
 
 
 async def test_cancellation_task_settles_a_paid_order_instead(
-    client: httpx.AsyncClient, settings, wechat_sim: str
+    client: httpx.AsyncClient, settings, wechat_sim: str, rt: Runtime
 ) -> None:
     order, headers, sku = await place_order(client, settings)
     await prepay(client, order, headers)
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
         await sim.post(f"/sim/pay/{order['order_no']}", json={"notify": False})
     await Order.filter(id=order["id"]).update(expires_at=datetime.now(UTC) - timedelta(seconds=2))
-    assert await payments.cancel_if_unpaid(order_id=order["id"]) == "settled"
+    assert await lifecycle.cancel_if_unpaid(rt, order_id=order["id"]) == "settled"
     assert await status_of(order["id"]) == "paid"
     assert (await Sku.get(id=sku.id)).stock == 9
 
 
 async def test_timeout_closes_the_wechat_order_first(
-    client: httpx.AsyncClient, settings, wechat_sim: str
+    client: httpx.AsyncClient, settings, wechat_sim: str, rt: Runtime
 ) -> None:
     order, headers, sku = await place_order(client, settings)
     await prepay(client, order, headers)
     await Order.filter(id=order["id"]).update(expires_at=datetime.now(UTC) - timedelta(seconds=2))
-    assert await payments.cancel_if_unpaid(order_id=order["id"]) == "cancelled"
+    assert await lifecycle.cancel_if_unpaid(rt, order_id=order["id"]) == "cancelled"
     assert await status_of(order["id"]) == "cancelled"
     assert (await Sku.get(id=sku.id)).stock == 10
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
@@ -230,7 +232,7 @@ async def test_notification_abuse_changes_nothing(
 
 
 async def test_payment_for_a_cancelled_order_is_refunded_automatically(
-    client: httpx.AsyncClient, settings, wechat_sim: str
+    client: httpx.AsyncClient, settings, wechat_sim: str, rt: Runtime
 ) -> None:
     order, headers, sku = await place_order(client, settings)
     await prepay(client, order, headers)
@@ -247,7 +249,7 @@ async def test_payment_for_a_cancelled_order_is_refunded_automatically(
         await eventually(recorded)
         refund = await RefundRequest.get(order_id=order["id"], automatic=True)
         # The worker runs this task in production; run the same service call here.
-        refund = await payments.process_refund(refund_id=refund.id)
+        refund = await payments.process_refund(rt, refund_id=refund.id)
         assert refund.status in ("refunding", "refunded")
         if refund.status == "refunding":
             await sim.post(f"/sim/refund/{refund.out_refund_no}")

@@ -24,6 +24,7 @@ import pytest
 import redis.asyncio as aioredis
 import websockets
 
+from mall.runtime import Runtime
 from models import Order, OutboxEvent, Payment, RefundRequest, Sku, UserCoupon
 from tests.factories import admin_login, bearer, login, make_address, make_admin, make_product
 from tests.processes import (
@@ -130,14 +131,14 @@ async def stack(app_server: Any, tmp_path_factory: pytest.TempPathFactory) -> As
 
 
 @pytest.fixture
-async def tasks(stack: Stack, redis: aioredis.Redis) -> Stack:
+async def tasks(stack: Stack, redis: aioredis.Redis, rt: Runtime) -> Stack:
     """The worker and the scheduler up and working (conftest has just emptied Redis)."""
     for proc in stack.tasks:
         if not proc.running:  # left dead by a failed test
             proc.start()
-    await wait_worker_ready(redis, timeout=START_TIMEOUT, watch=stack.tasks)
+    await wait_worker_ready(redis, rt.jobs, timeout=START_TIMEOUT, watch=stack.tasks)
     if stack.scheduler_proven != stack.scheduler.starts:
-        await wait_scheduler_ready(redis, timeout=START_TIMEOUT, watch=stack.tasks)
+        await wait_scheduler_ready(redis, rt.jobs, timeout=START_TIMEOUT, watch=stack.tasks)
         stack.scheduler_proven = stack.scheduler.starts
     stack.start_apis()  # for the fan-out test, booting while these tests wait for due times
     return stack

@@ -13,6 +13,7 @@ import websockets
 from tortoise.transactions import in_transaction
 
 from mall import events
+from mall.runtime import Runtime
 from tests.factories import admin_login, bearer, login, make_admin
 
 
@@ -33,10 +34,10 @@ async def next_of_type(ws: Any, kind: str, timeout: float = 5.0) -> dict[str, An
             return message
 
 
-async def emit(channel: str, name: str, data: dict[str, Any]) -> None:
+async def emit(rt: Runtime, channel: str, name: str, data: dict[str, Any]) -> None:
     async with in_transaction():
         event = await events.record(channel=channel, name=name, data=data)
-    await events.publish([event])
+    await rt.events.publish([event])
 
 
 async def test_bad_tokens_are_refused_at_handshake(client: httpx.AsyncClient, base_url) -> None:
@@ -59,7 +60,7 @@ async def test_bad_tokens_are_refused_at_handshake(client: httpx.AsyncClient, ba
 
 
 async def test_welcome_user_channel_and_forbidden_channels(
-    client: httpx.AsyncClient, base_url
+    client: httpx.AsyncClient, base_url, rt: Runtime
 ) -> None:
     alice = await login(client, "alice")
     bob = await login(client, "bob")
@@ -79,15 +80,17 @@ async def test_welcome_user_channel_and_forbidden_channels(
         assert await recv_json(ws) == {"type": "pong"}
 
         # Bob's events never reach Alice; her own do.
-        await emit(f"user:{bob['user']['id']}", "order.paid", {"order_id": 2})
-        await emit(f"user:{uid}", "order.paid", {"order_id": 1, "status": "paid"})
+        await emit(rt, f"user:{bob['user']['id']}", "order.paid", {"order_id": 2})
+        await emit(rt, f"user:{uid}", "order.paid", {"order_id": 1, "status": "paid"})
         event = await next_of_type(ws, "event")
         assert event["channel"] == f"user:{uid}" and event["event"] == "order.paid"
         assert event["data"] == {"order_id": 1, "status": "paid"}
         assert event["id"] and event["at"]
 
 
-async def test_product_subscription_and_admin_channel(client: httpx.AsyncClient, base_url) -> None:
+async def test_product_subscription_and_admin_channel(
+    client: httpx.AsyncClient, base_url, rt: Runtime
+) -> None:
     await make_admin("root")
     admin = await admin_login(client)
     user = await login(client, "carol")
@@ -99,27 +102,29 @@ async def test_product_subscription_and_admin_channel(client: httpx.AsyncClient,
         assert await recv_json(admin_ws) == {"type": "welcome", "channels": ["admin"]}
         await ws.send(json.dumps({"op": "subscribe", "channel": "product:12"}))
         assert await recv_json(ws) == {"type": "subscribed", "channel": "product:12"}
-        await emit("product:12", "stock.changed", {"product_id": 12, "stock": 3})
-        await emit("admin", "stock.low", {"product_id": 12, "stock": 3})
+        await emit(rt, "product:12", "stock.changed", {"product_id": 12, "stock": 3})
+        await emit(rt, "admin", "stock.low", {"product_id": 12, "stock": 3})
         assert (await next_of_type(ws, "event"))["event"] == "stock.changed"
         assert (await next_of_type(admin_ws, "event"))["event"] == "stock.low"
         await ws.send(json.dumps({"op": "unsubscribe", "channel": "product:12"}))
         assert (await recv_json(ws))["type"] == "unsubscribed"
-        await emit("product:12", "stock.changed", {"product_id": 12, "stock": 2})
+        await emit(rt, "product:12", "stock.changed", {"product_id": 12, "stock": 2})
         with pytest.raises(TimeoutError):
             await next_of_type(ws, "event", timeout=0.5)
 
 
-async def test_resume_replays_exactly_what_was_missed(client: httpx.AsyncClient, base_url) -> None:
+async def test_resume_replays_exactly_what_was_missed(
+    client: httpx.AsyncClient, base_url, rt: Runtime
+) -> None:
     user = await login(client, "dave")
     channel = f"user:{user['user']['id']}"
     url = ws_url(base_url, "/ws", user["access_token"])
     async with websockets.connect(url) as ws:
         await recv_json(ws)
-        await emit(channel, "order.created", {"n": 0})
+        await emit(rt, channel, "order.created", {"n": 0})
         last_seen = (await next_of_type(ws, "event"))["id"]
     for n in (1, 2, 3):
-        await emit(channel, "order.paid", {"n": n})
+        await emit(rt, channel, "order.paid", {"n": n})
     async with websockets.connect(url) as ws:
         await recv_json(ws)
         await ws.send(json.dumps({"op": "resume", "channel": channel, "after": last_seen}))
@@ -129,7 +134,7 @@ async def test_resume_replays_exactly_what_was_missed(client: httpx.AsyncClient,
         assert len(set(ids)) == 3 and ids[0] > last_seen
         resumed = await next_of_type(ws, "resumed")
         assert resumed["replayed"] == 3
-        await emit(channel, "order.shipped", {"n": 4})
+        await emit(rt, channel, "order.shipped", {"n": 4})
         live = await next_of_type(ws, "event")
         assert live["data"] == {"n": 4}
         with pytest.raises(TimeoutError):
@@ -139,7 +144,7 @@ async def test_resume_replays_exactly_what_was_missed(client: httpx.AsyncClient,
 
 
 async def test_slow_client_is_dropped_without_delaying_others(
-    client: httpx.AsyncClient, base_url, redis
+    client: httpx.AsyncClient, base_url, redis, rt: Runtime
 ) -> None:
     slow_user = await login(client, "slow")
     fast_user = await login(client, "fast")
@@ -158,7 +163,7 @@ async def test_slow_client_is_dropped_without_delaying_others(
         received = 0
         started = time.monotonic()
         for n in range(1, 801):
-            await redis.publish(events.LIVE_PREFIX + "product:1", f"{n}-0 {payload}")
+            await redis.publish(rt.events.live_prefix + "product:1", f"{n}-0 {payload}")
             if n % 50 == 0:
                 while received < n:
                     await next_of_type(fast, "event", timeout=5)
@@ -198,26 +203,26 @@ async def test_subscription_cap(client: httpx.AsyncClient, base_url, settings) -
 
 
 async def test_resume_after_live_events_sends_each_missed_event_once(
-    client: httpx.AsyncClient, base_url
+    client: httpx.AsyncClient, base_url, rt: Runtime
 ) -> None:
     user = await login(client, "gail")
     channel = f"user:{user['user']['id']}"
     url = ws_url(base_url, "/ws", user["access_token"])
     async with websockets.connect(url) as ws:
         await recv_json(ws)
-        await emit(channel, "order.created", {"n": 0})
+        await emit(rt, channel, "order.created", {"n": 0})
         seen = (await next_of_type(ws, "event"))["id"]
-    await emit(channel, "order.paid", {"n": 1})  # missed while away
+    await emit(rt, channel, "order.paid", {"n": 1})  # missed while away
     async with websockets.connect(url) as ws:
         await recv_json(ws)
         # A live event reaches the new socket before the client gets to ask for a resume.
-        await emit(channel, "order.shipped", {"n": 2})
+        await emit(rt, channel, "order.shipped", {"n": 2})
         assert (await next_of_type(ws, "event"))["data"] == {"n": 2}
         await ws.send(json.dumps({"op": "resume", "channel": channel, "after": seen}))
         replayed = await next_of_type(ws, "event")
         assert replayed["data"] == {"n": 1}
         assert (await next_of_type(ws, "resumed"))["replayed"] == 1
-        await emit(channel, "order.completed", {"n": 3})
+        await emit(rt, channel, "order.completed", {"n": 3})
         assert (await next_of_type(ws, "event"))["data"] == {"n": 3}
         with pytest.raises(TimeoutError):
             await next_of_type(ws, "event", timeout=0.3)

@@ -8,7 +8,7 @@ import pytest
 from taskiq import ScheduledTask
 from taskiq.exceptions import ScheduledTaskCancelledError
 
-from tasks.schedule_source import SortedSetScheduleSource
+from mall.jobs.schedule_source import SortedSetScheduleSource
 
 
 def _task(schedule_id: str, at: datetime) -> ScheduledTask:

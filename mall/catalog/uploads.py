@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.catalog.images import ImageInfo, sniff
 from mall.catalog.storage import REF_PREFIX, ImageStorage
 from mall.errors import PayloadTooLarge, ValidationFailed
@@ -22,8 +24,11 @@ class StoredImage:
         return REF_PREFIX + self.name
 
 
-async def store_image(*, storage: ImageStorage, data: bytes, max_bytes: int) -> StoredImage:
-    """Keep a JPEG, PNG, GIF or WebP image (413 over max_bytes, 422 for anything else).
+async def store_image(
+    *, storage: ImageStorage, data: bytes, max_bytes: int, filename: str, staff: Staff | None
+) -> StoredImage:
+    """Keep a JPEG, PNG, GIF or WebP image (413 over max_bytes, 422 for anything else),
+    and log who uploaded it.
 
     The same bytes uploaded twice get the same name: the URL of an image never changes."""
     if len(data) > max_bytes:
@@ -42,4 +47,11 @@ async def store_image(*, storage: ImageStorage, data: bytes, max_bytes: int) -> 
     digest = hashlib.sha256(data).hexdigest()
     name = f"{digest}.{info.kind.extension}"
     await storage.save(name, data)
+    await audit.record(
+        staff,
+        "upload.create",
+        target_type="upload",
+        target_id=digest[:16],
+        detail={"name": name, "size": len(data), "filename": filename[:100]},
+    )
     return StoredImage(name=name, sha256=digest, size=len(data), info=info)

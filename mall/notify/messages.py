@@ -26,10 +26,10 @@ from tortoise.transactions import in_transaction
 
 from mall.config import Settings
 from mall.notify import fields
-from mall.shop import service as shop
+from mall.runtime import Runtime
 from mall.shop.schemas import SubscribeTemplates, TemplateConfig
 from mall.wechat import wxa
-from mall.wechat.miniprogram import MiniProgramClient, WeChatError
+from mall.wechat.miniprogram import WeChatError
 from models import (
     Order,
     OrderItem,
@@ -199,9 +199,11 @@ async def _outbox_start() -> int:
     return int(reader.last_id)
 
 
-async def collect(*, settings: Settings) -> list[int]:
+async def collect(rt: Runtime) -> list[int]:
     """Turn new outbox events and nearly expired orders into messages; ids of pending ones."""
-    templates = (await shop.get()).subscribe_templates
+    settings = rt.settings
+    shop = await rt.shop.get()
+    templates = shop.subscribe_templates
     cursor = await _outbox_start()
     start = max(cursor - LOOKBACK_IDS, 0)
     created: list[int] = []
@@ -243,15 +245,20 @@ async def collect(*, settings: Settings) -> list[int]:
             start = last
         if len(rows) < BATCH:
             break
-    created += await _collect_expiring(settings=settings, templates=templates)
+    created += await _collect_expiring(
+        settings=settings,
+        templates=templates,
+        lead=timedelta(seconds=shop.order_expiring_notice_seconds),
+    )
     return created
 
 
-async def _collect_expiring(*, settings: Settings, templates: SubscribeTemplates) -> list[int]:
+async def _collect_expiring(
+    *, settings: Settings, templates: SubscribeTemplates, lead: timedelta
+) -> list[int]:
     config = templates.order_expiring
     if config is None:
         return []
-    lead = timedelta(seconds=(await shop.get()).order_expiring_notice_seconds)
     now = _now()
     rows = await connections.get("default").execute_query_dict(
         "SELECT o.id FROM orders o WHERE o.status = 'pending_payment'"
@@ -284,7 +291,7 @@ async def _claim(message_id: int) -> SubscribeMessage | None:
     return await SubscribeMessage.get(id=message_id) if rows else None
 
 
-async def send(*, client: MiniProgramClient, settings: Settings, message_id: int) -> str:
+async def send(rt: Runtime, *, message_id: int) -> str:
     """Send one pending message; its outcome is on its row."""
     message = await _claim(message_id)
     if message is None:
@@ -292,12 +299,12 @@ async def send(*, client: MiniProgramClient, settings: Settings, message_id: int
     attempts = message.attempts + 1
     try:
         await wxa.send_subscribe_message(
-            client,
+            rt.wechat,
             openid=message.openid,
             template_id=message.template_id,
             data=message.data,
             page=message.page,
-            miniprogram_state=settings.wechat_miniprogram_state,
+            miniprogram_state=rt.settings.wechat_miniprogram_state,
         )
     except WeChatError as exc:
         error = f"{exc.errcode}: {exc.errmsg}"[:255]
@@ -306,7 +313,7 @@ async def send(*, client: MiniProgramClient, settings: Settings, message_id: int
             if exc.errcode == wxa.SUBSCRIPTION_REFUSED:
                 state, due, grant_state = "refused", None, "refused"
             elif attempts <= len(BACKOFF):
-                delay = BACKOFF[attempts - 1] * settings.wechat_retry_scale
+                delay = BACKOFF[attempts - 1] * rt.settings.wechat_retry_scale
                 state, due, grant_state = "pending", _now() + timedelta(seconds=delay), None
             else:
                 state, due, grant_state = "failed", None, "available"

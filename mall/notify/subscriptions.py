@@ -17,7 +17,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from mall.errors import ValidationFailed
-from mall.shop import service as shop
+from mall.runtime import Runtime
 from models import SubscriptionGrant, User
 
 log = logging.getLogger("mall.notify")
@@ -28,9 +28,9 @@ SOURCE_API = "api"
 SOURCE_POPUP = "popup"
 
 
-async def configured_template_ids() -> set[str]:
+async def configured_template_ids(rt: Runtime) -> set[str]:
     """The template ids the shop sends messages with."""
-    templates = (await shop.get()).subscribe_templates
+    templates = (await rt.shop.get()).subscribe_templates
     return {
         config.template_id
         for config in (
@@ -68,9 +68,9 @@ async def _accept(*, user_id: int, template_id: str, source: str) -> None:
         )
 
 
-async def report(*, user: User, accepted: list[str]) -> dict[str, int]:
+async def report(rt: Runtime, *, user: User, accepted: list[str]) -> dict[str, int]:
     """The mini-program's report of accepted templates; the customer's open acceptances."""
-    known = await configured_template_ids()
+    known = await configured_template_ids(rt)
     unknown = sorted(set(accepted) - known)
     if unknown:
         raise ValidationFailed(

@@ -7,6 +7,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from mall.auth.guards import user_required
+from mall.context import runtime_of
 from mall.notify import subscriptions
 from mall.web import Schema, doc, parse_body, render
 
@@ -35,7 +36,9 @@ class SubscriptionsOut(Schema):
 @user_required
 async def report(request: Request) -> HTTPResponse:
     body = parse_body(request, SubscriptionsIn)
-    available = await subscriptions.report(user=request.ctx.user, accepted=body.accepted)
+    available = await subscriptions.report(
+        runtime_of(request), user=request.ctx.user, accepted=body.accepted
+    )
     return render(SubscriptionsOut(available=available))
 
 

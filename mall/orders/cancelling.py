@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import orjson
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mall.events import ADMIN_CHANNEL, CLAIM_LEASE, EventName, Recorded
 from models import Order
@@ -103,12 +104,19 @@ class Cancelled:
     product_ids: set[int]
 
 
-async def cancel_pending(*, order_id: int, reason: str, actor: str) -> Cancelled | None:
-    """Cancel the order if it is still pending payment; None if it is not (someone won)."""
-    async with connections.get("default").acquire_connection() as conn:
-        row = await conn.fetchrow(
-            _CANCEL, order_id, reason, actor, int(CLAIM_LEASE.total_seconds())
-        )
+async def cancel_pending(
+    conn: BaseDBAsyncClient | None, *, order_id: int, reason: str, actor: str
+) -> Cancelled | None:
+    """Cancel the order if it is still pending payment; None if it is not (someone won).
+
+    `conn` is a transaction to run in (staff cancels, with their audit row), or None: the
+    statement commits on its own (the timeout task's path, one round trip).
+    """
+    client = conn or connections.get("default")
+    rows = await client.execute_query_dict(
+        _CANCEL, [order_id, reason, actor, int(CLAIM_LEASE.total_seconds())]
+    )
+    row = rows[0]
     if row["o_id"] is None:
         return None
     order = Order._init_from_db(**{column: row[f"o_{column}"] for column in _ORDER_COLUMNS})

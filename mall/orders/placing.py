@@ -27,10 +27,8 @@ The statement, step by step (each step reads the one before it, which orders the
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,8 +36,18 @@ import asyncpg
 import orjson
 from tortoise import connections
 
+from mall.errors import Conflict
 from mall.events import ADMIN_CHANNEL, CLAIM_LEASE, EventName, Recorded, user_channel
+from mall.orders.after_commit import after_commit
+from mall.orders.checkout import checkout, order_of_key
+from mall.orders.errors import OrderError, insufficient_stock
 from mall.orders.pricing import PricedLine
+from mall.orders.schedules import queue_cancel
+from mall.orders.schemas import OrderIn
+from mall.orders.stats import SHOP_TZ
+from mall.orders.turns import SkuTurns
+from mall.runtime import Runtime
+from models import Order, OrderItem, OrderStatus
 
 # Only the event names and channel constants below are interpolated, never input.
 _PLACE = f"""
@@ -176,53 +184,6 @@ class Placed:
 ORDER_NO_CONSTRAINT = "orders_order_no_key"
 
 
-class SkuTurns:
-    """Orders of the same SKU take turns within a process.
-
-    PostgreSQL runs them one at a time anyway (the row lock), but every statement waiting
-    on a hot row costs CPU when the lock changes hands: measured with pgbench on one hot
-    SKU, 20 waiting statements cost about twice the CPU per order of 2. So each process
-    sends at most `per_sku` (MALL_ORDER_STATEMENTS_PER_SKU) order statements per SKU at a
-    time and the others wait here, for free; with N API processes at most N x per_sku
-    statements queue on a row. SKUs are taken in id order (the same order as the row
-    locks), and before a database connection, so a request holding a connection never
-    waits for a turn.
-    """
-
-    def __init__(self, per_sku: int) -> None:
-        self.per_sku = per_sku
-        self._locks: dict[int, tuple[asyncio.Semaphore, int]] = {}
-
-    @asynccontextmanager
-    async def turn(self, sku_ids: Iterable[int]) -> AsyncIterator[None]:
-        registered: list[int] = []
-        acquired: list[asyncio.Semaphore] = []
-        try:
-            for sku_id in sorted(set(sku_ids)):
-                lock, users = self._locks.get(sku_id) or (asyncio.Semaphore(self.per_sku), 0)
-                self._locks[sku_id] = (lock, users + 1)
-                registered.append(sku_id)
-                await lock.acquire()
-                acquired.append(lock)
-            yield
-        finally:
-            for lock in reversed(acquired):
-                lock.release()
-            for sku_id in registered:
-                lock, users = self._locks[sku_id]
-                if users == 1:
-                    del self._locks[sku_id]
-                else:
-                    self._locks[sku_id] = (lock, users - 1)
-
-    def waiting(self) -> int:
-        """SKUs with a turn taken or awaited (0 when idle: nothing is kept)."""
-        return len(self._locks)
-
-
-sku_turns = SkuTurns(per_sku=1)
-
-
 class OrderNoTaken(Exception):
     """Another order drew the same order number (same second, same 6 random digits)."""
 
@@ -256,7 +217,7 @@ class NewOrder:
 
 
 async def place(
-    order: NewOrder, *, idempotency_key: str | None, low_stock_threshold: int
+    order: NewOrder, *, turns: SkuTurns, idempotency_key: str | None, low_stock_threshold: int
 ) -> Placed:
     """Run the statement: everything is written, or nothing and Refused says why."""
     lines = order.lines
@@ -293,7 +254,7 @@ async def place(
         orjson.dumps(event_data).decode(),
     ]
     async with (
-        sku_turns.turn(ln.sku_id for ln in lines),
+        turns.turn(ln.sku_id for ln in lines),
         connections.get("default").acquire_connection() as conn,
     ):
         try:
@@ -318,3 +279,153 @@ async def place(
         ],
         stock_left=[(p, s, left) for p, s, left in row["stock_left"]],
     )
+
+
+# --- the service -------------------------------------------------------------------------
+
+ORDER_NO_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Created:
+    """An order placed by this request (`placed`), or the one an earlier request with the
+    same Idempotency-Key placed (`replayed`)."""
+
+    order: Order
+    items: list[OrderItem]
+    replayed: bool
+
+
+def new_order_no() -> str:
+    """Sortable by time (shop-local), not guessable in sequence: 14 digits of time + 6 random."""
+    return datetime.now(SHOP_TZ).strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**6):06d}"
+
+
+async def _replayed(order_id: int) -> Created:
+    order = await Order.get(id=order_id)
+    return Created(order=order, items=await OrderItem.filter(order_id=order.id), replayed=True)
+
+
+async def create(
+    rt: Runtime, *, user_id: int, body: OrderIn, idempotency_key: str | None
+) -> Created:
+    """Place an order: reserve stock, lock the coupon, snapshot prices and address, atomically.
+
+    A request repeating an earlier one's Idempotency-Key gets that order back, even once
+    the cart lines are gone or the SKU sold out since.
+    """
+    shop = await rt.shop.get()
+    co = await checkout(
+        user_id=user_id,
+        body=body,
+        images=rt.images,
+        shop=shop,
+        require_stock=True,
+        list_coupons=False,
+        idempotency_key=idempotency_key,
+    )
+    if co.replay_order_id is not None:
+        return await _replayed(co.replay_order_id)
+    priced = co.priced
+    new = NewOrder(
+        user_id=user_id,
+        order_no="",
+        lines=priced.lines,
+        goods_amount=priced.goods_amount,
+        freight_amount=priced.freight_amount,
+        discount_amount=priced.discount_amount,
+        pay_amount=priced.pay_amount,
+        address=co.address,
+        remark=body.remark,
+        coupon_id=priced.coupon.id if priced.coupon else None,
+        timeout_seconds=shop.order_timeout_seconds,
+        cart_item_ids=co.cart_item_ids,
+        actor=f"user:{user_id}",
+    )
+    try:
+        outcome = await _place(rt, new, idempotency_key, shop.low_stock_threshold)
+    except Refused as refused:
+        earlier = await order_of_key(user_id=user_id, key=idempotency_key)
+        if earlier is not None:
+            return await _replayed(earlier)
+        raise _refusal_error(refused) from None
+    await after_commit(
+        rt,
+        what=f"placing order {outcome.order_id}",
+        recorded=outcome.events,
+        product_ids={product_id for product_id, _, _ in outcome.stock_left},
+        schedules=lambda pipe: queue_cancel(
+            rt.jobs, pipe, order_id=outcome.order_id, at=outcome.expires_at
+        ),
+    )
+    order, items = _placed_order(outcome)
+    return Created(order=order, items=items, replayed=False)
+
+
+async def _place(
+    rt: Runtime, new: NewOrder, idempotency_key: str | None, low_stock_threshold: int
+) -> Placed:
+    for attempt in range(1, ORDER_NO_ATTEMPTS + 1):
+        try:
+            return await place(
+                replace(new, order_no=new_order_no()),
+                turns=rt.sku_turns,
+                idempotency_key=idempotency_key,
+                low_stock_threshold=low_stock_threshold,
+            )
+        except OrderNoTaken:
+            # Two orders drew the same number in the same second: draw again.
+            if attempt == ORDER_NO_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refusal_error(refused: Refused) -> Conflict:
+    if refused.code == OrderError.INSUFFICIENT_STOCK and refused.detail:
+        first = refused.detail[0]
+        return insufficient_stock(
+            sku_id=first["sku_id"], requested=first["quantity"], available=first["available"]
+        )
+    if refused.code == OrderError.COUPON_UNAVAILABLE:
+        return Conflict("The coupon is not usable", code=OrderError.COUPON_UNAVAILABLE)
+    # The key is taken but its order is not there: only a rolled-back request does that.
+    return Conflict(
+        "A request with this Idempotency-Key is in progress",
+        code=OrderError.IDEMPOTENCY_CONFLICT,
+    )
+
+
+def _placed_order(placed: Placed) -> tuple[Order, list[OrderItem]]:
+    """The rows the statement wrote, as models (no read back)."""
+    new = placed.new
+    order = Order(
+        id=placed.order_id,
+        order_no=new.order_no,
+        user_id=new.user_id,
+        status=OrderStatus.PENDING_PAYMENT.value,
+        goods_amount=new.goods_amount,
+        freight_amount=new.freight_amount,
+        discount_amount=new.discount_amount,
+        pay_amount=new.pay_amount,
+        address=new.address,
+        remark=new.remark,
+        user_coupon_id=new.coupon_id,
+        created_at=placed.created_at,
+        expires_at=placed.expires_at,
+    )
+    items = [
+        OrderItem(
+            id=placed.item_ids[ln.sku_id],
+            order_id=placed.order_id,
+            sku_id=ln.sku_id,
+            product_id=ln.product_id,
+            title=ln.title,
+            specs=ln.specs,
+            cover_url=ln.cover_url,
+            price=ln.price,
+            quantity=ln.quantity,
+            reviewed=False,
+        )
+        for ln in new.lines
+    ]
+    return order, items

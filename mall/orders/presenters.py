@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from mall.orders.placing import Created
 from mall.orders.pricing import Priced
 from mall.orders.schemas import (
     AdminOrderOut,
@@ -18,7 +19,6 @@ from mall.orders.schemas import (
     ShippingSyncOut,
     UsableCouponOut,
 )
-from mall.orders.service import Created
 from models import Order, OrderHistory, OrderItem, RefundRequest, Shipment, ShippingSync
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
 
+from mall.context import runtime_of
 from mall.notify import subscriptions
 from mall.pushes import service
 from mall.reviews import moderation
@@ -29,16 +30,16 @@ def _query(request: Request) -> dict[str, str]:
 
 def handlers(request: Request) -> dict[str, service.Handler]:
     """The events the shop acts on, bound to this process's resources."""
-    app = request.app
+    rt = runtime_of(request)
 
     async def remind_shipping(payload: dict[str, Any]) -> None:
-        await sync.on_remind_shipping(payload=payload)
+        await sync.on_remind_shipping(rt, payload=payload)
 
     async def settlement(payload: dict[str, Any]) -> None:
-        await sync.on_settlement(payload=payload)
+        await sync.on_settlement(rt, payload=payload)
 
     async def media_check(payload: dict[str, Any]) -> None:
-        await moderation.on_media_check(payload=payload, redis=app.ctx.redis)
+        await moderation.on_media_check(rt, payload=payload)
 
     async def popup(payload: dict[str, Any]) -> None:
         await subscriptions.on_popup(payload=payload)
@@ -63,7 +64,7 @@ def handlers(request: Request) -> dict[str, service.Handler]:
     errors=(400, 401, 503),
 )
 async def verify(request: Request) -> HTTPResponse:
-    settings = request.app.ctx.settings
+    settings = runtime_of(request).settings
     echostr = service.verify_url(settings=settings, query=_query(request), remote=_remote(request))
     return text(echostr)
 
@@ -76,10 +77,10 @@ async def verify(request: Request) -> HTTPResponse:
     errors=(400, 401, 403, 409, 503),
 )
 async def receive(request: Request) -> HTTPResponse:
-    app = request.app
+    rt = runtime_of(request)
     opened = await service.open_push(
-        settings=app.ctx.settings,
-        redis=app.ctx.redis,
+        settings=rt.settings,
+        redis=rt.redis,
         query=_query(request),
         body=request.body,
         remote=_remote(request),
@@ -88,6 +89,6 @@ async def receive(request: Request) -> HTTPResponse:
         await service.dispatch(opened.payload, handlers(request))
     except BaseException:
         # WeChat retries a push that failed: the retry must not be refused as a replay.
-        await service.forget(app.ctx.redis, opened)
+        await service.forget(rt.redis, opened)
         raise
     return text("success")

@@ -12,20 +12,18 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import redis.asyncio as aioredis
 from tortoise.transactions import in_transaction
 
-from mall import jobs
-from mall.config import Settings
 from mall.errors import UpstreamError, ValidationFailed
+from mall.jobs import TaskName
 from mall.reviews import ratings
+from mall.runtime import Runtime
 from mall.wechat import wxa
 from mall.wechat.miniprogram import MiniProgramClient, WeChatError
 from models import Review, ReviewMediaCheck, User
 
 log = logging.getLogger("mall.reviews")
 
-MEDIA_CHECK_TASK = "mall.check_review_media"
 BACKOFF = (10, 60, 300, 1800)
 
 
@@ -72,7 +70,7 @@ async def check_nickname(*, client: MiniProgramClient, user: User, nickname: str
     return verdict.suggest
 
 
-async def submit(*, client: MiniProgramClient, settings: Settings, review_id: int) -> int:
+async def submit(rt: Runtime, *, review_id: int) -> int:
     """Hand a review's unsent images to mediaCheckAsync; failures retry with backoff."""
     review = await Review.get_or_none(id=review_id)
     if review is None:
@@ -83,14 +81,14 @@ async def submit(*, client: MiniProgramClient, settings: Settings, review_id: in
     for check in checks:
         try:
             trace_id = await wxa.media_check_async(
-                client, openid=user.openid, media_url=check.media_url, scene=wxa.SCENE_COMMENT
+                rt.wechat, openid=user.openid, media_url=check.media_url, scene=wxa.SCENE_COMMENT
             )
         except WeChatError as exc:
             attempts = check.attempts + 1
             due = None
             if attempts <= len(BACKOFF):
                 due = _now() + timedelta(
-                    seconds=BACKOFF[attempts - 1] * settings.wechat_retry_scale
+                    seconds=BACKOFF[attempts - 1] * rt.settings.wechat_retry_scale
                 )
             await ReviewMediaCheck.filter(id=check.id).update(
                 attempts=attempts, next_attempt_at=due, error=f"{exc.errcode}: {exc.errmsg}"[:255]
@@ -105,27 +103,27 @@ async def submit(*, client: MiniProgramClient, settings: Settings, review_id: in
     return sent
 
 
-async def submit_due(*, client: MiniProgramClient, settings: Settings) -> int:
+async def submit_due(rt: Runtime) -> int:
     """Images whose check is due (never sent, or a retry), for the periodic sweep."""
     review_ids = await ReviewMediaCheck.filter(
         trace_id=None, verdict="pending", next_attempt_at__lte=_now()
     ).values_list("review_id", flat=True)
     sent = 0
     for review_id in dict.fromkeys(review_ids):
-        sent += await submit(client=client, settings=settings, review_id=int(str(review_id)))
+        sent += await submit(rt, review_id=int(str(review_id)))
     return sent
 
 
-async def kick(review_id: int) -> None:
+async def kick(rt: Runtime, review_id: int) -> None:
     """Queue the image checks now (after commit); the sweep catches a lost kick."""
-    await jobs.kick(MEDIA_CHECK_TASK, review_id=review_id)
+    await rt.jobs.kick(TaskName.CHECK_REVIEW_MEDIA, review_id=review_id)
 
 
 async def _hold(review_id: int, note: str) -> None:
     await Review.filter(id=review_id, state="checking").update(state="held", moderation_note=note)
 
 
-async def on_media_check(*, payload: dict[str, Any], redis: aioredis.Redis) -> None:
+async def on_media_check(rt: Runtime, *, payload: dict[str, Any]) -> None:
     """wxa_media_check: record the verdict; a review whose images are all judged settles."""
     trace_id = payload.get("trace_id")
     result = payload.get("result") if isinstance(payload.get("result"), dict) else {}
@@ -139,10 +137,10 @@ async def on_media_check(*, payload: dict[str, Any], redis: aioredis.Redis) -> N
         return
     label = int(result.get("label") or 0) if str(result.get("label", "")).isdigit() else None
     await ReviewMediaCheck.filter(id=check.id).update(verdict=suggest, label=label)
-    await settle(review_id=check.review_id, redis=redis)  # type: ignore[attr-defined]
+    await settle(rt, review_id=check.review_id)  # type: ignore[attr-defined]
 
 
-async def settle(*, review_id: int, redis: aioredis.Redis | None) -> str:
+async def settle(rt: Runtime, *, review_id: int) -> str:
     """Decide a review in `checking` (or `held`, for risky images) from its image verdicts."""
     verdicts = await ReviewMediaCheck.filter(review_id=review_id).values_list("verdict", "label")
     async with in_transaction():
@@ -161,5 +159,5 @@ async def settle(*, review_id: int, redis: aioredis.Redis | None) -> str:
         else:
             await ratings.move(review, "published")
             outcome = "published"
-    await ratings.refresh_product(review.product_id, redis)
+    await ratings.refresh_product(rt, review.product_id)
     return outcome

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-import redis.asyncio as aioredis
 from tortoise.expressions import F
 
-from mall.catalog.cache import CatalogCache
+from mall.runtime import Runtime
 from models import Product, Review
 
 log = logging.getLogger("mall.reviews")
@@ -44,11 +43,9 @@ async def move(review: Review, to: str, *, note: str | None = None) -> bool:
     return True
 
 
-async def refresh_product(product_id: int, redis: aioredis.Redis | None) -> None:
+async def refresh_product(rt: Runtime, product_id: int) -> None:
     """Drop the cached product detail after its rating changed (after commit)."""
-    if redis is None:
-        return
     try:
-        await CatalogCache(redis).invalidate_product_details([product_id])
+        await rt.catalog_cache.invalidate_product_details([product_id])
     except Exception:
         log.warning("could not drop cached product %s", product_id, exc_info=True)

@@ -5,88 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import redis.asyncio as aioredis
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mall.admin import service as audit
-from mall.errors import Conflict, NotFound
-from mall.reviews import moderation, ratings
-from mall.wechat import wxa
-from mall.wechat.miniprogram import MiniProgramClient
-from models import Admin, Order, OrderItem, Product, Review, ReviewMediaCheck, User
-
-
-def _conflict(order: Order) -> Conflict:
-    return Conflict(
-        f"Cannot review an order that is {order.status}",
-        code="invalid_order_state",
-        details={"status": order.status},
-    )
-
-
-async def create(
-    *,
-    client: MiniProgramClient,
-    redis: aioredis.Redis | None,
-    user: User,
-    order: Order,
-    order_item_id: int,
-    rating: int,
-    content: str,
-    images: list[str],
-) -> Review:
-    """One review per item of a completed order. Risky text: 422 content_rejected; text that
-    needs a person, or a check that could not run: held; images: checked, then published."""
-    if order.status != "completed":
-        raise _conflict(order)
-    item = await OrderItem.get_or_none(id=order_item_id, order_id=order.id)
-    if item is None:
-        raise NotFound("Order item not found", code="order_item_not_found")
-    if item.reviewed:
-        raise Conflict("This item was already reviewed", code="already_reviewed")
-    target, note = ("checking" if images else "published"), ""
-    if content.strip():
-        verdict = await moderation.check_text(
-            client=client,
-            openid=user.openid,
-            content=content,
-            scene=wxa.SCENE_COMMENT,
-            field="content",
-        )
-        if verdict is None:
-            target, note = "held", "WeChat's text check could not be reached; please look"
-        elif verdict.suggest == "review":
-            target, note = "held", f"WeChat suggests a person's look (label {verdict.label})"
-    try:
-        async with in_transaction():
-            won = await OrderItem.filter(id=item.id, reviewed=False).update(reviewed=True)
-            if not won:
-                raise Conflict("This item was already reviewed", code="already_reviewed")
-            review = await Review.create(
-                order_item_id=item.id,
-                order_id=order.id,
-                user_id=user.id,
-                product_id=item.product_id,
-                rating=rating,
-                content=content,
-                images=images,
-                state="checking" if target == "published" else target,
-                moderation_note=note,
-            )
-            if target == "published":
-                await ratings.move(review, "published")
-            for url in images:
-                await ReviewMediaCheck.create(
-                    review_id=review.id, media_url=url, next_attempt_at=datetime.now(UTC)
-                )
-    except IntegrityError:
-        raise Conflict("This item was already reviewed", code="already_reviewed") from None
-    if images:
-        await moderation.kick(review.id)
-    if review.state == "published":
-        await ratings.refresh_product(review.product_id, redis)
-    return review
+from mall.admin import audit
+from mall.admin.audit import Staff
+from mall.errors import NotFound
+from mall.reviews import ratings
+from mall.runtime import Runtime
+from models import Product, Review, User
 
 
 async def published(
@@ -117,14 +43,7 @@ async def get(*, review_id: int) -> Review:
     return review
 
 
-async def set_visible(
-    *,
-    review_id: int,
-    visible: bool,
-    admin: Admin | None,
-    ip: str = "",
-    redis: aioredis.Redis | None,
-) -> Review:
+async def set_visible(rt: Runtime, *, review_id: int, visible: bool, staff: Staff) -> Review:
     """Staff show (approve) or hide a review; audited in the same transaction."""
     async with in_transaction():
         review = await Review.filter(id=review_id).select_for_update().first()
@@ -136,19 +55,18 @@ async def set_visible(
         )
         if moved:
             await audit.record(
-                admin=admin,
-                action="review.show" if visible else "review.hide",
+                staff,
+                "review.show" if visible else "review.hide",
                 target_type="review",
                 target_id=review.id,
                 detail={"from": before, "to": review.state},
-                ip=ip,
             )
     if moved:
-        await ratings.refresh_product(review.product_id, redis)
+        await ratings.refresh_product(rt, review.product_id)
     return review
 
 
-async def reply(*, review_id: int, content: str, admin: Admin | None, ip: str = "") -> Review:
+async def reply(*, review_id: int, content: str, staff: Staff) -> Review:
     """The shop's reply, shown under the review; audited in the same transaction."""
     async with in_transaction():
         review = await Review.filter(id=review_id).select_for_update().first()
@@ -157,12 +75,11 @@ async def reply(*, review_id: int, content: str, admin: Admin | None, ip: str = 
         now = datetime.now(UTC)
         await Review.filter(id=review.id).update(reply=content, replied_at=now)
         await audit.record(
-            admin=admin,
-            action="review.reply",
+            staff,
+            "review.reply",
             target_type="review",
             target_id=review.id,
             detail={"reply": content, "previous": review.reply},
-            ip=ip,
         )
     review.reply, review.replied_at = content, now
     return review

@@ -9,8 +9,8 @@ from sanic.response import HTTPResponse
 
 from mall.admin.permissions import Permission
 from mall.auth.guards import admin_required
-from mall.auth.views import client_ip
 from mall.catalog.storefront import rating_avg
+from mall.context import runtime_of
 from mall.reviews import service
 from mall.reviews.schemas import (
     AdminReviewOut,
@@ -131,11 +131,7 @@ async def get_review(request: Request, review_id: int) -> HTTPResponse:
 
 async def _visible(request: Request, review_id: int, visible: bool) -> HTTPResponse:
     review = await service.set_visible(
-        review_id=review_id,
-        visible=visible,
-        admin=request.ctx.admin,
-        ip=client_ip(request),
-        redis=request.app.ctx.redis,
+        runtime_of(request), review_id=review_id, visible=visible, staff=request.ctx.staff
     )
     return render((await _admin_out([review]))[0])
 
@@ -178,7 +174,5 @@ async def hide_review(request: Request, review_id: int) -> HTTPResponse:
 @admin_required(Permission.REVIEWS_WRITE)
 async def reply_review(request: Request, review_id: int) -> HTTPResponse:
     data = parse_body(request, ReplyIn)
-    review = await service.reply(
-        review_id=review_id, content=data.content, admin=request.ctx.admin, ip=client_ip(request)
-    )
+    review = await service.reply(review_id=review_id, content=data.content, staff=request.ctx.staff)
     return render((await _admin_out([review]))[0])

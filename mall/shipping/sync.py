@@ -18,17 +18,18 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from mall import events, jobs
-from mall.admin import service as audit
+from mall import events
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.errors import Conflict
+from mall.jobs import TaskName
+from mall.runtime import Runtime
 from mall.wechat import wxa
-from mall.wechat.miniprogram import MiniProgramClient, WeChatError
-from models import Admin, Order, OrderItem, Payment, Shipment, ShippingSync, User
+from mall.wechat.miniprogram import WeChatError
+from models import Order, OrderItem, Payment, Shipment, ShippingSync, User
 
 log = logging.getLogger("mall.shipping")
 
-SYNC_TASK = "mall.sync_shipping"
-CONFIRM_REMINDER_TASK = "mall.remind_confirm_receipt"
 # Seconds before automatic attempt 2, 3, ... (times MALL_WECHAT_RETRY_SCALE); after the
 # last, only staff retry.
 BACKOFF = (30, 120, 600, 1800, 3600, 3 * 3600)
@@ -61,9 +62,9 @@ async def start(*, order_id: int) -> ShippingSync:
     )
 
 
-async def kick(order_id: int) -> None:
+async def kick(rt: Runtime, order_id: int) -> None:
     """Queue the upload now (after commit); the sweep catches it if this is lost."""
-    await jobs.kick(SYNC_TASK, order_id=order_id)
+    await rt.jobs.kick(TaskName.SYNC_SHIPPING, order_id=order_id)
 
 
 def mask_phone(phone: str) -> str:
@@ -89,7 +90,7 @@ async def _claim(order_id: int) -> bool:
     return bool(rows)
 
 
-async def sync(*, client: MiniProgramClient, order_id: int, retry_scale: float) -> str:
+async def sync(rt: Runtime, *, order_id: int) -> str:
     """Upload one order's shipping; the outcome (synced/failed/...) is on its record."""
     if not await _claim(order_id):
         return "busy"
@@ -98,12 +99,12 @@ async def sync(*, client: MiniProgramClient, order_id: int, retry_scale: float) 
     shipment = await Shipment.get_or_none(order_id=order_id)
     if order.status in ("refunded", "cancelled") or shipment is None:
         await _finish(
+            rt,
             record,
             order,
             failed="the order was refunded before its shipping reached WeChat, which takes "
             "no shipping for a refunded payment",
             retry=False,
-            retry_scale=retry_scale,
         )
         return "not_needed"
     if not record.transaction_id:
@@ -116,7 +117,7 @@ async def sync(*, client: MiniProgramClient, order_id: int, retry_scale: float) 
         if not record.transaction_id:
             raise WeChatError(10060001, "no WeChat Pay transaction is recorded for this order")
         await wxa.upload_shipping_info(
-            client,
+            rt.wechat,
             transaction_id=record.transaction_id,
             payer_openid=user.openid,
             carrier_code=shipment.carrier_code,
@@ -127,15 +128,15 @@ async def sync(*, client: MiniProgramClient, order_id: int, retry_scale: float) 
         )
     except WeChatError as exc:
         if exc.errcode == ALREADY_UPLOADED:
-            await _finish(record, order, note=exc.errmsg, retry_scale=retry_scale)
+            await _finish(rt, record, order, note=exc.errmsg)
             return "synced"
         log.warning("shipping sync of order %s failed: %s", order.order_no, exc)
         await _finish(
+            rt,
             record,
             order,
             failed=f"{exc.errcode}: {exc.errmsg}",
             retry=exc.errcode not in PERMANENT_ERRCODES,
-            retry_scale=retry_scale,
         )
         return "failed"
     record.upload = {
@@ -143,18 +144,18 @@ async def sync(*, client: MiniProgramClient, order_id: int, retry_scale: float) 
         "tracking_no": shipment.tracking_no,
         "upload_time": wxa.wechat_time(upload_time),
     }
-    await _finish(record, order, retry_scale=retry_scale)
+    await _finish(rt, record, order)
     return "synced"
 
 
 async def _finish(
+    rt: Runtime,
     record: ShippingSync,
     order: Order,
     *,
     failed: str | None = None,
     retry: bool = True,
     note: str | None = None,
-    retry_scale: float,
 ) -> None:
     """Write the outcome, release the claim and tell staff (admin channel)."""
     attempts = record.attempts + 1
@@ -171,7 +172,7 @@ async def _finish(
     else:
         due = None
         if retry and attempts <= len(BACKOFF):
-            due = now + timedelta(seconds=BACKOFF[attempts - 1] * retry_scale)
+            due = now + timedelta(seconds=BACKOFF[attempts - 1] * rt.settings.wechat_retry_scale)
         changes = {"state": SyncState.FAILED.value, "error": failed[:255], "next_attempt_at": due}
         name = "shipping_sync.failed"
         extra = {"error": failed, "next_attempt_at": due.isoformat() if due else None}
@@ -194,7 +195,7 @@ async def _finish(
                 **extra,
             },
         )
-    await events.publish([recorded])
+    await rt.events.publish([recorded])
 
 
 async def due(*, limit: int = 50) -> list[int]:
@@ -209,29 +210,28 @@ async def due(*, limit: int = 50) -> list[int]:
     return [int(r["order_id"]) for r in rows]
 
 
-async def retry_now(*, order_id: int, admin: Admin | None, ip: str = "") -> ShippingSync:
+async def retry_now(rt: Runtime, *, order_id: int, staff: Staff) -> ShippingSync:
     """Staff retry: the upload is due at once (with a fresh retry budget); audited."""
     async with in_transaction():
-        record = await ShippingSync.filter(order_id=order_id).select_for_update().first()
-        if record is None:
+        row = await ShippingSync.filter(order_id=order_id).select_for_update().first()
+        if row is None:
             raise Conflict(
                 "The order has not shipped: there is nothing to upload", code="not_shipped"
             )
-        if record.state == SyncState.SYNCED:
+        if row.state == SyncState.SYNCED:
             raise Conflict("WeChat has this order's shipping already", code="shipping_synced")
-        await ShippingSync.filter(id=record.id).update(
+        await ShippingSync.filter(id=row.id).update(
             state=SyncState.PENDING.value, error=None, attempts=0, next_attempt_at=_now()
         )
         await audit.record(
-            admin=admin,
-            action="order.shipping_sync.retry",
+            staff,
+            "order.shipping_sync.retry",
             target_type="order",
             target_id=order_id,
-            detail={"previous_state": record.state, "previous_error": record.error},
-            ip=ip,
+            detail={"previous_state": row.state, "previous_error": row.error},
         )
-    await kick(order_id)
-    return await ShippingSync.get(id=record.id)
+    await kick(rt, order_id)
+    return await ShippingSync.get(id=row.id)
 
 
 async def _order_of_push(payload: dict[str, Any]) -> Order | None:
@@ -248,18 +248,18 @@ async def _order_of_push(payload: dict[str, Any]) -> Order | None:
     return None
 
 
-async def on_remind_shipping(*, payload: dict[str, Any]) -> None:
+async def on_remind_shipping(rt: Runtime, *, payload: dict[str, Any]) -> None:
     """trade_manage_remind_shipping: upload now if shipped; else tell staff to ship."""
     order = await _order_of_push(payload)
     if order is None:
         return
-    record = await ShippingSync.get_or_none(order_id=order.id)
-    if record is not None:
-        if record.state != SyncState.SYNCED:
-            await ShippingSync.filter(id=record.id, state=record.state).update(
+    row = await ShippingSync.get_or_none(order_id=order.id)
+    if row is not None:
+        if row.state != SyncState.SYNCED:
+            await ShippingSync.filter(id=row.id, state=row.state).update(
                 state=SyncState.PENDING.value, next_attempt_at=_now()
             )
-            await kick(order.id)
+            await kick(rt, order.id)
         return
     recorded = await events.record(
         channel=events.ADMIN_CHANNEL,
@@ -271,12 +271,12 @@ async def on_remind_shipping(*, payload: dict[str, Any]) -> None:
             "message": str(payload.get("msg", "")),
         },
     )
-    await events.publish([recorded])
+    await rt.events.publish([recorded])
 
 
-async def on_settlement(*, payload: dict[str, Any]) -> None:
+async def on_settlement(rt: Runtime, *, payload: dict[str, Any]) -> None:
     """trade_manage_order_settlement: note it; a receipt confirmed in WeChat completes it."""
-    from mall.orders import service as orders
+    from mall.orders import lifecycle
 
     order = await _order_of_push(payload)
     if order is None:
@@ -284,30 +284,28 @@ async def on_settlement(*, payload: dict[str, Any]) -> None:
     await ShippingSync.filter(order_id=order.id).update(settled_at=_now())
     if payload.get("confirm_receive_time") and order.status == "shipped":
         with contextlib.suppress(Conflict):  # settled meanwhile
-            await orders.confirm_receipt(order=order, actor="wechat:confirm-receive")
+            await lifecycle.confirm_receipt(rt, order=order, actor="wechat:confirm-receive")
 
 
-async def remind_confirm_receipt(
-    *, client: MiniProgramClient, order_id: int, merchant_id: str
-) -> str:
+async def remind_confirm_receipt(rt: Runtime, *, order_id: int) -> str:
     """确认收货提醒, once per order: our auto-confirm time came; WeChat's confirmation (which
     releases the money) is the customer's to give."""
-    record = await ShippingSync.get_or_none(order_id=order_id)
-    if record is None or record.state != SyncState.SYNCED or record.confirm_reminded_at:
+    row = await ShippingSync.get_or_none(order_id=order_id)
+    if row is None or row.state != SyncState.SYNCED or row.confirm_reminded_at:
         return "not_needed"
     order = await Order.get(id=order_id)
     try:
         await wxa.notify_confirm_receive(
-            client,
-            transaction_id=record.transaction_id,
-            merchant_id=merchant_id,
+            rt.wechat,
+            transaction_id=row.transaction_id,
+            merchant_id=rt.settings.wechat_mchid,
             merchant_trade_no=order.order_no,
             received_time=_now(),
         )
     except WeChatError as exc:
         log.warning("confirm-receipt reminder for %s failed: %s", order.order_no, exc)
         return "failed"
-    await ShippingSync.filter(id=record.id).update(confirm_reminded_at=_now())
+    await ShippingSync.filter(id=row.id).update(confirm_reminded_at=_now())
     return "reminded"
 
 
@@ -315,18 +313,19 @@ JUMP_PATH_KEY = "mall:wechat:msg_jump_path"
 JUMP_PATH_RETRY = 300
 
 
-async def ensure_jump_path(*, client: MiniProgramClient, redis: Any, path: str) -> bool:
+async def ensure_jump_path(rt: Runtime) -> bool:
     """set_msg_jump_path once per configured path (WeChat keeps it): its shipping and
     receipt messages open the order page, with transaction_id, merchant_id and
     merchant_trade_no appended. A failure is tried again a few minutes later."""
-    current = await redis.get(JUMP_PATH_KEY)
+    path = rt.settings.wechat_order_page
+    current = await rt.redis.get(JUMP_PATH_KEY)
     if current in (path, f"failed:{path}"):
         return False
     try:
-        await wxa.set_msg_jump_path(client, path=path)
+        await wxa.set_msg_jump_path(rt.wechat, path=path)
     except WeChatError as exc:
         log.warning("set_msg_jump_path failed: %s", exc)
-        await redis.set(JUMP_PATH_KEY, f"failed:{path}", ex=JUMP_PATH_RETRY)
+        await rt.redis.set(JUMP_PATH_KEY, f"failed:{path}", ex=JUMP_PATH_RETRY)
         return False
-    await redis.set(JUMP_PATH_KEY, path)
+    await rt.redis.set(JUMP_PATH_KEY, path)
     return True

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 
-from mall.config import Settings
 from mall.errors import Conflict, UpstreamError
 from mall.notify.messages import order_page
+from mall.runtime import Runtime
 from mall.wechat import wxa
-from mall.wechat.miniprogram import MiniProgramClient, WeChatError
+from mall.wechat.miniprogram import WeChatError
 from models import Order, OrderItem, Payment, Shipment, User
 
 CACHE_PREFIX = "mall:tracking:"
@@ -28,9 +27,7 @@ def _upstream(exc: WeChatError) -> UpstreamError:
     )
 
 
-async def _token(
-    *, client: MiniProgramClient, settings: Settings, order: Order, shipment: Shipment
-) -> str:
+async def _token(rt: Runtime, *, order: Order, shipment: Shipment) -> str:
     if shipment.waybill_token:
         return shipment.waybill_token
     payment = await Payment.filter(order_id=order.id, unexpected=False).first()
@@ -39,25 +36,23 @@ async def _token(
     user = await User.get(id=order.user_id)
     items = await OrderItem.filter(order_id=order.id).order_by("id")
     token = await wxa.trace_waybill(
-        client,
+        rt.wechat,
         openid=user.openid,
         receiver_phone=str(order.address.get("phone", "")),
         waybill_id=shipment.tracking_no,
         carrier_code=shipment.carrier_code,
         transaction_id=payment.transaction_id,
         goods=[(item.title, item.cover_url or "https://") for item in items],
-        order_detail_path=order_page(settings, order.id),
+        order_detail_path=order_page(rt.settings, order.id),
     )
     await Shipment.filter(id=shipment.id).update(waybill_token=token)
     return token
 
 
-async def tracking(
-    *, client: MiniProgramClient, redis: aioredis.Redis, settings: Settings, order: Order
-) -> dict[str, Any]:
+async def tracking(rt: Runtime, *, order: Order) -> dict[str, Any]:
     """{"carrier_code", "tracking_no", "waybill_token", "status", "path"} of the caller's
     own order (the caller checked ownership); 409 before it ships."""
-    cached = await redis.get(CACHE_PREFIX + str(order.id))
+    cached = await rt.redis.get(CACHE_PREFIX + str(order.id))
     if cached is not None:
         result: dict[str, Any] = orjson.loads(cached)
         return result
@@ -69,8 +64,8 @@ async def tracking(
             details={"status": order.status},
         )
     try:
-        token = await _token(client=client, settings=settings, order=order, shipment=shipment)
-        trace = await wxa.query_trace(client, waybill_token=token)
+        token = await _token(rt, order=order, shipment=shipment)
+        trace = await wxa.query_trace(rt.wechat, waybill_token=token)
     except WeChatError as exc:
         raise _upstream(exc) from None
     result = {
@@ -88,7 +83,7 @@ async def tracking(
             for node in trace.path
         ],
     }
-    await redis.set(
-        CACHE_PREFIX + str(order.id), orjson.dumps(result), ex=settings.wechat_tracking_ttl
+    await rt.redis.set(
+        CACHE_PREFIX + str(order.id), orjson.dumps(result), ex=rt.settings.wechat_tracking_ttl
     )
     return result

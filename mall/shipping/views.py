@@ -9,9 +9,8 @@ from sanic.response import HTTPResponse, json
 
 from mall.admin.permissions import Permission
 from mall.auth.guards import admin_required, user_required
-from mall.auth.views import client_ip
-from mall.orders import presenters
-from mall.orders import service as orders
+from mall.context import runtime_of
+from mall.orders import presenters, queries
 from mall.orders.schemas import AdminOrderOut
 from mall.shipping import carriers, sync, tracking
 from mall.web import Schema, doc, render
@@ -55,9 +54,9 @@ class TrackingOut(Schema):
 )
 @admin_required(Permission.ORDERS_READ)
 async def list_carriers(request: Request) -> HTTPResponse:
-    ctx = request.app.ctx
+    rt = runtime_of(request)
     items = await carriers.get_all(
-        client=ctx.wechat, redis=ctx.redis, ttl=ctx.settings.wechat_carriers_ttl
+        client=rt.wechat, redis=rt.redis, ttl=rt.settings.wechat_carriers_ttl
     )
     return render(
         CarriersOut(items=[CarrierOut(code=c.code, name=c.name) for c in items], total=len(items))
@@ -75,8 +74,8 @@ async def list_carriers(request: Request) -> HTTPResponse:
 )
 @admin_required(Permission.ORDERS_WRITE)
 async def retry_sync(request: Request, order_id: int) -> HTTPResponse:
-    order = await orders.get_any(order_id=order_id)
-    await sync.retry_now(order_id=order.id, admin=request.ctx.admin, ip=client_ip(request))
+    order = await queries.get_any(order_id=order_id)
+    await sync.retry_now(runtime_of(request), order_id=order.id, staff=request.ctx.staff)
     return render(await presenters.admin_order_out(order), status=202)
 
 
@@ -90,9 +89,6 @@ async def retry_sync(request: Request, order_id: int) -> HTTPResponse:
 )
 @user_required
 async def order_tracking(request: Request, order_id: int) -> HTTPResponse:
-    ctx = request.app.ctx
-    order = await orders.get(user=request.ctx.user, order_id=order_id)
-    result: dict[str, Any] = await tracking.tracking(
-        client=ctx.wechat, redis=ctx.redis, settings=ctx.settings, order=order
-    )
+    order = await queries.get(user=request.ctx.user, order_id=order_id)
+    result: dict[str, Any] = await tracking.tracking(runtime_of(request), order=order)
     return json(result)

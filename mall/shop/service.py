@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+from tortoise.transactions import in_transaction
+
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.shop.schemas import ShopSettingsDoc, SubscribeTemplates
 from models import ShopSettings
 
@@ -11,8 +15,6 @@ SETTINGS_ID = 1
 # Settings change rarely and apply to new orders only; a short per-process cache keeps
 # them off the order path's hot loop without letting a change go unseen for long.
 CACHE_SECONDS = 2.0
-
-_cached: tuple[float, ShopSettingsDoc] | None = None
 
 
 def _doc(row: ShopSettings) -> ShopSettingsDoc:
@@ -27,31 +29,45 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
     )
 
 
-async def get() -> ShopSettingsDoc:
-    """The current settings (defaults until staff change them)."""
-    global _cached
-    now = time.monotonic()
-    if _cached is not None and now - _cached[0] < CACHE_SECONDS:
-        return _cached[1]
-    row, _ = await ShopSettings.get_or_create(id=SETTINGS_ID)
-    doc = _doc(row)
-    _cached = (now, doc)
-    return doc
+class ShopSettingsStore:
+    """The shop settings of one process (on its runtime), read through a short cache."""
 
+    def __init__(self, cache_seconds: float = CACHE_SECONDS) -> None:
+        self.cache_seconds = cache_seconds
+        self._cached: tuple[float, ShopSettingsDoc] | None = None
 
-async def update(*, doc: ShopSettingsDoc) -> ShopSettingsDoc:
-    """Replace the settings; new orders use them at once in this process. The settings added
-    for WeChat stay as they are when a PUT leaves them out (clients written before them)."""
-    global _cached
-    await ShopSettings.get_or_create(id=SETTINGS_ID)
-    keep_unless_sent = {"subscribe_templates", "order_expiring_notice_seconds"}
-    changes = doc.model_dump(exclude=keep_unless_sent - doc.model_fields_set)
-    await ShopSettings.filter(id=SETTINGS_ID).update(**changes)
-    _cached = None
-    return await get()
+    async def get(self) -> ShopSettingsDoc:
+        """The current settings (defaults until staff change them)."""
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < self.cache_seconds:
+            return self._cached[1]
+        row, _ = await ShopSettings.get_or_create(id=SETTINGS_ID)
+        doc = _doc(row)
+        self._cached = (now, doc)
+        return doc
 
+    async def update(self, *, doc: ShopSettingsDoc, staff: Staff) -> ShopSettingsDoc:
+        """Replace the settings (audited: before and after); new orders use them at once in
+        this process. The settings added for WeChat stay as they are when a PUT leaves them
+        out (clients written before them)."""
+        async with in_transaction():
+            await ShopSettings.get_or_create(id=SETTINGS_ID)
+            row = await ShopSettings.filter(id=SETTINGS_ID).select_for_update().first()
+            assert row is not None
+            before = _doc(row)
+            keep_unless_sent = {"subscribe_templates", "order_expiring_notice_seconds"}
+            changes = doc.model_dump(exclude=keep_unless_sent - doc.model_fields_set)
+            await ShopSettings.filter(id=SETTINGS_ID).update(**changes)
+            await audit.record(
+                staff,
+                "settings.update",
+                target_type="settings",
+                target_id=SETTINGS_ID,
+                detail={"before": before.model_dump(), "after": changes},
+            )
+        self.forget()
+        return await self.get()
 
-def forget_cache() -> None:
-    """Drop the per-process copy (tests and the settings endpoint)."""
-    global _cached
-    _cached = None
+    def forget(self) -> None:
+        """Drop the per-process copy (tests and the settings endpoint)."""
+        self._cached = None

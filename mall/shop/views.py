@@ -6,9 +6,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from mall.admin.permissions import Permission
-from mall.admin.views import audit
 from mall.auth.guards import admin_required
-from mall.shop import service
+from mall.context import runtime_of
 from mall.shop.schemas import ShopSettingsDoc
 from mall.web import doc, parse_body, render
 
@@ -25,7 +24,7 @@ bp = Blueprint("shop_settings")
 )
 @admin_required(Permission.SETTINGS_READ)
 async def get_settings(request: Request) -> HTTPResponse:
-    return render(await service.get())
+    return render(await runtime_of(request).shop.get())
 
 
 @bp.put("/settings")
@@ -40,14 +39,5 @@ async def get_settings(request: Request) -> HTTPResponse:
 @admin_required(Permission.SETTINGS_WRITE)
 async def put_settings(request: Request) -> HTTPResponse:
     body = parse_body(request, ShopSettingsDoc)
-    before = await service.get()
-    updated = await service.update(doc=body)
-    await audit(
-        request,
-        "settings.update",
-        "settings",
-        1,
-        before=before.model_dump(),
-        after=updated.model_dump(),
-    )
+    updated = await runtime_of(request).shop.update(doc=body, staff=request.ctx.staff)
     return render(updated)

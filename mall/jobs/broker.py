@@ -21,6 +21,9 @@ from redis.asyncio import Redis, ResponseError
 from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
 
+from mall.config import Settings
+from mall.jobs.schedule_source import SortedSetScheduleSource
+
 log = logging.getLogger("mall.tasks")
 
 # Redis's answers when the stream or the group is gone: before a read, and to a read
@@ -70,3 +73,30 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                         data=data[b"data"],
                         ack=self._ack_generator(id=msg_id, queue_name=self.queue_name),
                     )
+
+
+TASK_QUEUE = "mall:tasks"
+WORKER_GROUP = "mall-workers"
+SCHEDULE_PREFIX = "mall:schedule"
+
+
+def make_broker(settings: Settings) -> ReclaimingStreamBroker:
+    """The broker every process uses: producers (API, scheduler) kick, workers consume.
+
+    Acknowledged delivery: a worker killed mid-task gets its message redelivered after
+    `task_redelivery_ms`, so every task must be safe to run twice.
+    """
+    return ReclaimingStreamBroker(
+        url=settings.redis_url,
+        queue_name=TASK_QUEUE,
+        consumer_group_name=WORKER_GROUP,
+        # A group created after messages were queued (fresh Redis) still reads them all.
+        consumer_id="0",
+        maxlen=100_000,
+        idle_timeout=settings.task_redelivery_ms,
+    )
+
+
+def make_schedule_source(settings: Settings) -> SortedSetScheduleSource:
+    """One-off schedules (delayed jobs) in a Redis sorted set."""
+    return SortedSetScheduleSource(settings.redis_url, prefix=SCHEDULE_PREFIX)
