@@ -52,8 +52,8 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     _configure_logging(settings.log_level)
 
     app: Sanic[Config, AppContext] = Sanic(APP_NAME, ctx=AppContext())
-    # An image upload is one multipart body: room for the file and the form around it.
-    app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.upload_max_bytes + 65536)
+    # Image uploads stream past this limit under their own (mall/catalog/uploads.py).
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.ACCESS_LOG = False  # mall.access logs every request with its id
@@ -132,7 +132,10 @@ def _configure_logging(level: str) -> None:
     mall_log.setLevel(level)
     if not mall_log.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(
+            # The pid tells the processes of `mall serve --workers N` apart.
+            logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+        )
         mall_log.addHandler(handler)
         mall_log.propagate = False
 

@@ -38,8 +38,45 @@ PR_SET_PDEATHSIG = 1
 # --- the production processes ------------------------------------------------------------
 
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether a listener could bind host:port now (another one holds it otherwise)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except OSError:
+        return True  # a name that does not resolve: the server itself will say so
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError:
+            return False
+    return True
+
+
+def _share_metrics(role: str, host: str, port: int) -> bool:
+    """Point this command's processes at one emptied metrics directory (prometheus_client's
+    multiprocess mode), before anything imports prometheus_client: a scrape of any process
+    then shows the sum over all. The directory is named by the port, so a second command on
+    the same port would empty the first one's: False (and nothing touched) while it is taken."""
+    if not _port_free(host, port):
+        return False
+    directory = Settings().metrics_dir / f"{role}-{port}"
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):  # an earlier run's processes
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
+    return True
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the API with Sanic's worker manager (or in this process when --workers 1)."""
+    if not _share_metrics("api", args.host, args.port):
+        raise SystemExit(f"mall serve: {args.host}:{args.port} is in use")
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
@@ -73,6 +110,15 @@ def _exec_python_module(argv: Sequence[str]) -> NoReturn:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Replace this process with a Taskiq worker consuming the broker's stream."""
+    settings = Settings()
+    os.environ.pop(MULTIPROC_ENV, None)
+    port = settings.worker_metrics_port
+    if port and not _share_metrics("worker", settings.metrics_host, port):
+        # Tasks matter more than their metrics: run, and say why there are none.
+        print(
+            f"mall worker: MALL_WORKER_METRICS_PORT {port} is in use; no metrics served",
+            file=sys.stderr,
+        )
     _exec_python_module(
         [
             "taskiq",
@@ -86,6 +132,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Replace this process with the Taskiq scheduler (run exactly one)."""
+    # One process: it serves its own metrics (MALL_SCHEDULER_METRICS_PORT).
+    os.environ.pop(MULTIPROC_ENV, None)
     _exec_python_module(
         [
             "taskiq",

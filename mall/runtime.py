@@ -73,6 +73,7 @@ class Runtime:
             await self.jobs.broker.shutdown()
         await self.jobs.schedules.shutdown()
         await self.wechat.aclose()
+        await self.images.aclose()
         await self.redis.aclose()
         await resources.close_db()
 

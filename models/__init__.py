@@ -2,7 +2,7 @@
 
 from models.admin import Admin, AdminLog, Role
 from models.catalog import Banner, Category, Product, Sku
-from models.coupons import CouponTemplate, UserCoupon
+from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.identity import Address, RefreshToken, User
 from models.orders import (
@@ -36,6 +36,7 @@ __all__ = [
     "CancelReason",
     "CartItem",
     "Category",
+    "CouponState",
     "CouponTemplate",
     "IdempotencyKey",
     "Order",

@@ -8,13 +8,18 @@ opens its runtime at startup and hands it to the tasks (tasks/spec.py).
 
 from __future__ import annotations
 
-from taskiq import AsyncBroker, TaskiqEvents, TaskiqScheduler, TaskiqState
+import logging
+
+from taskiq import AsyncBroker, ScheduleSource, TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 
 from mall.config import Settings
 from mall.jobs.broker import make_broker, make_schedule_source
 from mall.runtime import open_runtime
 from tasks import maintenance, orders, wechat
+from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
+
+log = logging.getLogger("mall.tasks")
 
 TASK_MODULES = (maintenance, orders, wechat)
 
@@ -31,23 +36,62 @@ def _broker_with_tasks(settings: Settings) -> AsyncBroker:
 def worker_broker() -> AsyncBroker:
     """The broker of a worker process, with every task and the process's runtime."""
     settings = Settings()
-    broker = _broker_with_tasks(settings)
+    broker = _broker_with_tasks(settings).with_middlewares(TaskMetricsMiddleware())
 
     @broker.on_event(TaskiqEvents.WORKER_STARTUP)
     async def open_worker_runtime(state: TaskiqState) -> None:
         state.runtime = await open_runtime(settings, broker=broker)
+        state.metrics = None
+        if port := settings.worker_metrics_port:
+            endpoint = MetricsEndpoint.for_settings(settings)
+            # One worker process binds it and serves every sibling's metrics too.
+            if await endpoint.start(host=settings.metrics_host, port=port):
+                state.metrics = endpoint
+            else:
+                await endpoint.close()
 
     @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
     async def close_worker_runtime(state: TaskiqState) -> None:
+        if state.metrics is not None:
+            await state.metrics.close()
         await state.runtime.close()
 
     return broker
+
+
+class MallScheduler(TaskiqScheduler):
+    """The scheduler, serving GET /metrics on MALL_SCHEDULER_METRICS_PORT (0: no)."""
+
+    def __init__(
+        self, broker: AsyncBroker, sources: list[ScheduleSource], *, settings: Settings
+    ) -> None:
+        super().__init__(broker, sources)
+        self.settings = settings
+        self.metrics: MetricsEndpoint | None = None
+
+    async def startup(self) -> None:
+        await super().startup()
+        if port := self.settings.scheduler_metrics_port:
+            endpoint = MetricsEndpoint.for_settings(self.settings)
+            if await endpoint.start(host=self.settings.metrics_host, port=port):
+                self.metrics = endpoint
+            else:
+                # Delayed jobs matter more than their metrics: schedule on without them.
+                log.error("MALL_SCHEDULER_METRICS_PORT %s is in use; no metrics served", port)
+                await endpoint.close()
+
+    async def shutdown(self) -> None:
+        if self.metrics is not None:
+            await self.metrics.close()
+        await super().shutdown()
 
 
 def scheduler() -> TaskiqScheduler:
     """The scheduler: one-off schedules from the sorted set, periodic ones from the tasks."""
     settings = Settings()
     broker = _broker_with_tasks(settings)
-    return TaskiqScheduler(
-        broker, sources=[make_schedule_source(settings), LabelScheduleSource(broker)]
+    return MallScheduler(
+        broker,
+        [make_schedule_source(settings), LabelScheduleSource(broker)],
+        settings=settings,
     )

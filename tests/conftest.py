@@ -57,6 +57,17 @@ def _servers() -> tuple[str, str]:
     return _with_database(db_url, TEST_DB_NAME), redis_url
 
 
+SYSTEM_DIR = Path(__file__).resolve().parent / "system"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests under tests/system/ (real processes, a real browser) are marked `system`, so
+    the fast inner loop is `pytest -m "not system"`; CI runs everything."""
+    for item in items:
+        if SYSTEM_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.system)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop the embedded servers this run started (a configured server is left alone)."""
     for stop in reversed(_started):

@@ -21,8 +21,8 @@ from mall.catalog.schemas import (
     StockSet,
 )
 from mall.catalog.search import stock_totals
-from mall.catalog.service import StockChange
 from mall.context import runtime_of
+from mall.orders.stock import StockChange
 from mall.web import doc, parse_body, parse_query, render, render_page
 from models import Product
 

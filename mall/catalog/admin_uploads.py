@@ -3,6 +3,9 @@ permission; each write lands in the audit log (written by the service, in its tr
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
+from typing import cast
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic_ext.extensions.openapi import openapi
@@ -12,9 +15,8 @@ from mall.auth.guards import admin_required
 from mall.catalog.schemas import (
     UploadOut,
 )
-from mall.catalog.uploads import store_image
+from mall.catalog.uploads import receive_image
 from mall.context import runtime_of
-from mall.errors import ValidationFailed
 from mall.web import doc, render
 
 bp = Blueprint("admin_catalog_uploads")
@@ -22,7 +24,7 @@ bp = Blueprint("admin_catalog_uploads")
 P = Permission
 
 
-@bp.post("/uploads")
+@bp.post("/uploads", stream=True)
 @openapi.body(
     {
         "multipart/form-data": {
@@ -39,22 +41,21 @@ P = Permission
     response=UploadOut,
     status=201,
     secured=True,
-    errors=(403, 413, 422),
+    errors=(400, 403, 413, 422, 503),
 )
 @admin_required(P.UPLOADS_WRITE)
 async def upload(request: Request) -> HTTPResponse:
-    file = request.files.get("file") if request.files else None
-    if file is None:
-        raise ValidationFailed(
-            "Send the image as multipart/form-data field 'file'",
-            details=[{"field": "file", "message": "required", "type": "missing"}],
-        )
-    storage = runtime_of(request).images
-    stored = await store_image(
+    # A streamed route: the body is read here, after the permission check, in pieces.
+    rt = runtime_of(request)
+    storage = rt.images
+    length = request.headers.get("content-length")
+    stored = await receive_image(
         storage=storage,
-        data=file.body,
-        max_bytes=runtime_of(request).settings.upload_max_bytes,
-        filename=file.name or "",
+        content_type=request.headers.get("content-type", ""),
+        # Sanic's HTTP/1.1 and ASGI streams both iterate over the body's pieces.
+        body=cast("AsyncIterable[bytes] | None", request.stream),
+        content_length=int(length) if length else None,  # Sanic has checked it is a number
+        max_bytes=rt.settings.upload_max_bytes,
         staff=request.ctx.staff,
     )
     info = stored.info

@@ -15,7 +15,6 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mall import events
 from mall.admin import audit
 from mall.admin.audit import Staff
 from mall.admin.permissions import Permission
@@ -31,8 +30,10 @@ from mall.catalog.schemas import (
 from mall.catalog.search import ProductFilter, ProductRow, find_products, keywords_of
 from mall.catalog.storage import ImageStorage
 from mall.errors import Conflict, Forbidden, NotFound
+from mall.orders import stock as moves
+from mall.orders.stock import StockChange
 from mall.runtime import Runtime
-from models import Category, OutboxEvent, Product, Sku
+from models import Category, Product, Sku
 
 DEFERRED_SKU_CONSTRAINTS = "skus_live_specs_unique, skus_live_code_unique"
 
@@ -200,7 +201,7 @@ async def update_product(
                     sku = await _add_or_revive(target, product.id, incoming, now)
                     edit.added.append(sku.id)
                     if sku.stock:
-                        changes.append(StockChange.of(product, sku, previous=0))
+                        changes.append(_created(product, sku))
                     continue
                 fields: dict[str, Any] = {
                     "specs": incoming.specs,
@@ -217,11 +218,8 @@ async def update_product(
                             code="permission_denied",
                             details={"permission": "stock.write"},
                         )
-                    fields["stock"] = incoming.stock
                     edit.stock[target.id] = (target.stock, incoming.stock)
-                    previous = target.stock
-                    target.stock = incoming.stock
-                    changes.append(StockChange.of(product, target, previous=previous))
+                    changes.append(await _move_stock(conn, product, target, incoming.stock))
                 await Sku.filter(id=target.id).update(**fields)
             if removed:
                 await Sku.filter(id__in=removed).update(archived_at=now, updated_at=now)
@@ -230,7 +228,9 @@ async def update_product(
             await product.save()
             await _refresh_price_range(conn, product)
             await conn.execute_script(f"SET CONSTRAINTS {DEFERRED_SKU_CONSTRAINTS} IMMEDIATE")
-            recorded = await record_stock_events(changes, low_stock_threshold=low_stock_threshold)
+            recorded = await moves.record_events(
+                conn, changes, reason="admin", low_stock_threshold=low_stock_threshold
+            )
             await audit.record(
                 staff,
                 "product.update",
@@ -365,68 +365,26 @@ async def archive_product(rt: Runtime, *, product_id: int, staff: Staff) -> None
 # --- stock -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StockChange:
-    product_id: int
-    sku_id: int
-    title: str
-    specs: dict[str, str]
-    previous: int
-    stock: int
-
-    @classmethod
-    def of(cls, product: Product, sku: Sku, *, previous: int) -> StockChange:
-        return cls(
-            product_id=product.id,
-            sku_id=sku.id,
-            title=product.title,
-            specs=dict(sku.specs),
-            previous=previous,
-            stock=sku.stock,
-        )
+def _created(product: Product, sku: Sku) -> StockChange:
+    """A SKU that starts (or starts again) with stock: a change from zero."""
+    return StockChange(
+        product_id=product.id,
+        sku_id=sku.id,
+        title=product.title,
+        specs=dict(sku.specs),
+        previous=0,
+        stock=sku.stock,
+    )
 
 
-async def record_stock_events(
-    changes: Sequence[StockChange], *, low_stock_threshold: int, reason: str = "admin"
-) -> list[OutboxEvent]:
-    """Outbox events for stock changes (admin, order, cancel, refund); call inside the
-    change's transaction.
-
-    stock.changed per product on its public channel, and stock.low on the admin channel
-    for each SKU that fell below the threshold.
-    """
-    recorded: list[OutboxEvent] = []
-    by_product: dict[int, list[dict[str, int]]] = {}
-    for change in changes:
-        if change.stock == change.previous:
-            continue
-        by_product.setdefault(change.product_id, []).append(
-            {"sku_id": change.sku_id, "stock": change.stock}
-        )
-        if change.stock < low_stock_threshold and change.stock < change.previous:
-            recorded.append(
-                await events.record(
-                    channel=events.ADMIN_CHANNEL,
-                    name=events.EventName.STOCK_LOW,
-                    data={
-                        "product_id": change.product_id,
-                        "sku_id": change.sku_id,
-                        "stock": change.stock,
-                        "threshold": low_stock_threshold,
-                        "title": change.title,
-                        "specs": change.specs,
-                    },
-                )
-            )
-    for product_id, skus in by_product.items():
-        recorded.append(
-            await events.record(
-                channel=events.product_channel(product_id),
-                name=events.EventName.STOCK_CHANGED,
-                data={"product_id": product_id, "skus": skus, "reason": reason},
-            )
-        )
-    return recorded
+async def _move_stock(conn: Any, product: Product, sku: Sku, new: int) -> StockChange:
+    """Move a SKU (its row locked by the caller) to `new` through the stock functions
+    orders and refunds use."""
+    line = moves.Line(sku.id, abs(new - sku.stock), product.title, dict(sku.specs))
+    if new == sku.stock:
+        return StockChange(product.id, sku.id, product.title, dict(sku.specs), new, new)
+    moved = await (moves.give if new > sku.stock else moves.take)(conn, [line])
+    return moved[0]
 
 
 async def change_stock(
@@ -441,7 +399,7 @@ async def change_stock(
     """Set a live SKU's stock, or add `delta` to it; never below zero (409), events, the
     audit entry (who and why) and cache invalidation included."""
     low_stock_threshold = (await rt.shop.get()).low_stock_threshold
-    async with in_transaction():
+    async with in_transaction() as conn:
         sku = await Sku.filter(id=sku_id, archived_at=None).select_for_update().first()
         if sku is None:
             raise NotFound("SKU not found", code="sku_not_found")
@@ -456,10 +414,10 @@ async def change_stock(
         if new > MAX_STOCK:
             raise Conflict(f"Stock is limited to {MAX_STOCK}", code="stock_limit")
         product = await Product.get(id=sku.product_id)
-        await Sku.filter(id=sku.id).update(stock=new, updated_at=datetime.now(UTC))
-        sku.stock = new
-        change = StockChange.of(product, sku, previous=previous)
-        recorded = await record_stock_events([change], low_stock_threshold=low_stock_threshold)
+        change = await _move_stock(conn, product, sku, new)
+        recorded = await moves.record_events(
+            conn, [change], reason="admin", low_stock_threshold=low_stock_threshold
+        )
         moved = {"delta": delta} if delta is not None else {}
         await audit.record(
             staff,

@@ -14,14 +14,7 @@ from mall.admin.audit import Staff
 from mall.coupons import rules
 from mall.coupons.schemas import CouponTemplateIn, MyCouponQuery
 from mall.errors import Conflict, NotFound
-from models import CouponTemplate, User, UserCoupon
-
-
-class CouponState:
-    CLAIMED = "claimed"
-    LOCKED = "locked"
-    USED = "used"
-    EXPIRED = "expired"
+from models import CouponState, CouponTemplate, User, UserCoupon
 
 
 def _now() -> datetime:

@@ -26,7 +26,12 @@ import redis.asyncio as aioredis
 from taskiq import ScheduledTask, ScheduleSource
 from taskiq.exceptions import ScheduledTaskCancelledError
 
+from mall.observability import SCHEDULE_SEND_LATENESS, SCHEDULES_SENT
+
 VERSION_SEPARATOR = "@"
+# Put on each delayed job's message: when it was due (ms since the epoch). The worker
+# measures how late the job starts against it (tasks/metrics.py).
+DUE_LABEL = "mall_due_ms"
 # Taskiq's scheduler loop ticks every second (it cannot tick faster).
 SCHEDULER_TICK = timedelta(seconds=1)
 
@@ -126,9 +131,9 @@ class SortedSetScheduleSource(ScheduleSource):
                 continue
             task = ScheduledTask.model_validate_json(body)
             assert task.time is not None
-            task.schedule_id = (
-                f"{task.schedule_id}{VERSION_SEPARATOR}{_due_ms(task.time.timestamp())}"
-            )
+            due_ms = _due_ms(task.time.timestamp())
+            task.schedule_id = f"{task.schedule_id}{VERSION_SEPARATOR}{due_ms}"
+            task.labels = {**task.labels, DUE_LABEL: str(due_ms)}
             # Picked up on the tick before it is due; pre_send waits for the due time.
             task.time -= SCHEDULER_TICK
             schedules.append(task)
@@ -144,9 +149,12 @@ class SortedSetScheduleSource(ScheduleSource):
         score = await self.redis.zscore(self.due_key, base)
         if score is None or _due_ms(score) != version:
             raise ScheduledTaskCancelledError
+        # The scheduler's share of a job's lateness: the send follows at once.
+        SCHEDULE_SEND_LATENESS.labels(task.task_name).observe(max(time.time() - version / 1000, 0))
 
     async def post_send(self, task: ScheduledTask) -> None:
         base, version = _split(task.schedule_id)
+        SCHEDULES_SENT.labels(task.task_name).inc()
         await self.redis.eval(_DELETE_IF_VERSION, 2, self.due_key, self.data_key, base, version)
 
     async def pending(self) -> int:

@@ -6,7 +6,7 @@ wait for the event loop to come back to this request, which under load takes mil
 per step, and a flash sale runs at the pace of the busiest event loop. Here the whole order
 is one statement (data-modifying CTEs, one implicit transaction) that writes everything
 else first and takes the SKU rows last, so a hot SKU is locked only for the decrement, the
-stock events and the COMMIT, all inside PostgreSQL.
+stock events and the COMMIT, all inside PostgreSQL. The statement is sql/place.sql.
 
 The statement, step by step (each step reads the one before it, which orders them):
 1. `claim`: the Idempotency-Key, stored with the new order's id; a concurrent request with
@@ -17,10 +17,11 @@ The statement, step by step (each step reads the one before it, which orders the
    on the customer's and the admin channel (outbox rows claimed for the publisher at
    insert, so publishing needs no claiming UPDATE). `written` counts them all, and the
    stock step reads `written`, so all of this is done before any SKU is locked.
-4. `taken`: only then, and only if 1 and 2 held, `mall_take_stock` (migration 4) locks
+4. `taken`: only then, and only if 1 and 2 held, `mall_take_stock` (sql/functions.sql) locks
    the SKU rows in primary-key order (one lock order for every order, so two orders
    sharing SKUs cannot deadlock) and decrements them, or raises insufficient_stock.
-5. stock.changed and stock.low for what was taken.
+5. stock.changed and stock.low for what was taken (`mall_stock_events`, the builder every
+   stock change uses).
 6. A refused key or coupon ends the statement in `mall_refuse` (an error: everything above
    is rolled back) naming why: idempotency_key_taken or coupon_unavailable.
 """
@@ -37,7 +38,8 @@ import orjson
 from tortoise import connections
 
 from mall.errors import Conflict
-from mall.events import ADMIN_CHANNEL, CLAIM_LEASE, EventName, Recorded, user_channel
+from mall.events import CLAIM_LEASE, Recorded, user_channel
+from mall.orders import sql
 from mall.orders.after_commit import after_commit
 from mall.orders.checkout import checkout, order_of_key
 from mall.orders.errors import OrderError, insufficient_stock
@@ -49,125 +51,7 @@ from mall.orders.turns import SkuTurns
 from mall.runtime import Runtime
 from models import Order, OrderItem, OrderStatus
 
-# Only the event names and channel constants below are interpolated, never input.
-_PLACE = f"""
-WITH
-new_order AS MATERIALIZED (SELECT nextval('orders_id_seq') AS id),
-claim AS (
-    INSERT INTO idempotency_keys (user_id, key, order_id, created_at)
-    SELECT $6::bigint, $7::text, n.id, now() FROM new_order n
-    WHERE $7::text IS NOT NULL
-    ON CONFLICT (user_id, key) DO NOTHING
-    RETURNING order_id
-),
-coupon AS (
-    UPDATE user_coupons c SET state = 'locked', order_id = n.id
-    FROM new_order n
-    WHERE c.id = $5::bigint AND c.user_id = $6::bigint AND c.state = 'claimed'
-      AND c.valid_from <= now() AND c.valid_until > now()
-    RETURNING c.id
-),
-placed AS (
-    INSERT INTO orders (
-        id, created_at, updated_at, order_no, user_id, status, goods_amount, freight_amount,
-        discount_amount, pay_amount, address, remark, user_coupon_id, expires_at,
-        stock_restored
-    )
-    SELECT n.id, now(), now(), $8::text, $6::bigint, 'pending_payment', $9::bigint,
-        $10::bigint, $11::bigint, $12::bigint, $13::jsonb, $14::text, $5::bigint,
-        now() + make_interval(secs => $15::int), false
-    FROM new_order n
-    RETURNING id, created_at, expires_at
-),
-items AS (
-    INSERT INTO order_items (
-        order_id, sku_id, product_id, title, specs, cover_url, price, quantity, reviewed
-    )
-    SELECT p.id, i.sku_id, i.product_id, i.title, i.specs, i.cover_url, i.price, i.quantity,
-        false
-    FROM placed p,
-        unnest($1::bigint[], $16::bigint[], $3::text[], $4::jsonb[], $17::text[],
-               $18::bigint[], $2::int[]) WITH ORDINALITY
-        AS i(sku_id, product_id, title, specs, cover_url, price, quantity, n)
-    ORDER BY i.n
-    RETURNING id, sku_id
-),
-history AS (
-    INSERT INTO order_history (order_id, from_status, to_status, actor, note, created_at)
-    SELECT p.id, NULL, 'pending_payment', $19::text, '', now() FROM placed p
-    RETURNING id
-),
-cart_cleared AS (
-    DELETE FROM cart_items c USING placed p
-    WHERE c.user_id = $6::bigint AND c.id = ANY($20::bigint[])
-    RETURNING c.id
-),
-order_events AS (
-    INSERT INTO outbox_events (channel, name, data, created_at, claimed_until)
-    SELECT ch.channel, '{EventName.ORDER_CREATED}',
-        $24::jsonb || jsonb_build_object('order_id', p.id),
-        now(), now() + make_interval(secs => $22::int)
-    FROM placed p, (VALUES (1, $23::text), (2, '{ADMIN_CHANNEL}')) AS ch(n, channel)
-    ORDER BY ch.n
-    RETURNING id, channel, name, data::text AS data, created_at
-),
-written AS MATERIALIZED (
-    SELECT
-        (SELECT count(*) FROM claim) AS keys,
-        (SELECT count(*) FROM coupon) AS coupons,
-        (SELECT count(*) FROM placed) + (SELECT count(*) FROM items)
-            + (SELECT count(*) FROM history) + (SELECT count(*) FROM cart_cleared)
-            + (SELECT count(*) FROM order_events) AS rows
-),
-taken AS MATERIALIZED (
-    SELECT t.sku_id, t.product_id, t.stock, w.title, w.specs
-    FROM written r,
-        mall_take_stock(
-            $1::bigint[], $2::int[],
-            (r.keys > 0 OR $7::text IS NULL) AND (r.coupons > 0 OR $5::bigint IS NULL)
-        ) AS t
-        JOIN unnest($1::bigint[], $3::text[], $4::jsonb[]) AS w(sku_id, title, specs)
-            ON w.sku_id = t.sku_id
-),
-stock_events AS (
-    INSERT INTO outbox_events (channel, name, data, created_at, claimed_until)
-    SELECT e.channel, e.name, e.data, now(), now() + make_interval(secs => $22::int)
-    FROM (
-        SELECT 1 AS kind, t.sku_id AS sort, '{ADMIN_CHANNEL}' AS channel,
-            '{EventName.STOCK_LOW}' AS name,
-            jsonb_build_object(
-                'product_id', t.product_id, 'sku_id', t.sku_id, 'stock', t.stock,
-                'threshold', $21::int, 'title', t.title, 'specs', t.specs
-            ) AS data
-        FROM taken t WHERE t.stock < $21::int
-        UNION ALL
-        SELECT 2, min(t.sku_id), 'product:' || t.product_id, '{EventName.STOCK_CHANGED}',
-            jsonb_build_object(
-                'product_id', t.product_id,
-                'skus', jsonb_agg(
-                    jsonb_build_object('sku_id', t.sku_id, 'stock', t.stock)
-                    ORDER BY t.sku_id
-                ),
-                'reason', 'order'
-            )
-        FROM taken t GROUP BY t.product_id
-        ORDER BY 1, 2
-    ) e
-    RETURNING id, channel, name, data::text AS data, created_at
-)
-SELECT
-    CASE
-        WHEN $7::text IS NOT NULL AND w.keys = 0 THEN mall_refuse('idempotency_key_taken')
-        WHEN $5::bigint IS NOT NULL AND w.coupons = 0 THEN mall_refuse('coupon_unavailable')
-    END AS refused,
-    (SELECT row(p.id, p.created_at, p.expires_at) FROM placed p) AS made,
-    (SELECT array_agg(row(i.id, i.sku_id)) FROM items i) AS items,
-    (SELECT array_agg(row(e.id, e.channel, e.name, e.data, e.created_at) ORDER BY e.id)
-        FROM (SELECT * FROM order_events UNION ALL SELECT * FROM stock_events) e) AS events,
-    (SELECT array_agg(row(t.product_id, t.sku_id, t.stock) ORDER BY t.sku_id) FROM taken t)
-        AS stock_left
-FROM written w
-"""  # noqa: S608
+PLACE = sql.statement("place")
 
 
 @dataclass(frozen=True)
@@ -223,42 +107,42 @@ async def place(
     lines = order.lines
     event_data = {
         "order_no": order.order_no,
-        "status": "pending_payment",
+        "status": OrderStatus.PENDING_PAYMENT.value,
         "user_id": order.user_id,
         "pay_amount": order.pay_amount,
     }
-    params = [
-        [ln.sku_id for ln in lines],
-        [ln.quantity for ln in lines],
-        [ln.title for ln in lines],
-        [orjson.dumps(ln.specs).decode() for ln in lines],
-        order.coupon_id,
-        order.user_id,
-        idempotency_key,
-        order.order_no,
-        order.goods_amount,
-        order.freight_amount,
-        order.discount_amount,
-        order.pay_amount,
-        orjson.dumps(order.address).decode(),
-        order.remark,
-        order.timeout_seconds,
-        [ln.product_id for ln in lines],
-        [ln.cover_url for ln in lines],
-        [ln.price for ln in lines],
-        order.actor,
-        order.cart_item_ids,
-        low_stock_threshold,
-        int(CLAIM_LEASE.total_seconds()),
-        user_channel(order.user_id),
-        orjson.dumps(event_data).decode(),
-    ]
+    args = PLACE.args(
+        sku_ids=[ln.sku_id for ln in lines],
+        quantities=[ln.quantity for ln in lines],
+        titles=[ln.title for ln in lines],
+        specs=[orjson.dumps(ln.specs).decode() for ln in lines],
+        product_ids=[ln.product_id for ln in lines],
+        cover_urls=[ln.cover_url for ln in lines],
+        prices=[ln.price for ln in lines],
+        coupon_id=order.coupon_id,
+        user_id=order.user_id,
+        idempotency_key=idempotency_key,
+        order_no=order.order_no,
+        goods_amount=order.goods_amount,
+        freight_amount=order.freight_amount,
+        discount_amount=order.discount_amount,
+        pay_amount=order.pay_amount,
+        address=orjson.dumps(order.address).decode(),
+        remark=order.remark,
+        timeout_seconds=order.timeout_seconds,
+        actor=order.actor,
+        cart_item_ids=order.cart_item_ids,
+        low_stock_threshold=low_stock_threshold,
+        lease_seconds=int(CLAIM_LEASE.total_seconds()),
+        user_channel=user_channel(order.user_id),
+        event_data=orjson.dumps(event_data).decode(),
+    )
     async with (
         turns.turn(ln.sku_id for ln in lines),
         connections.get("default").acquire_connection() as conn,
     ):
         try:
-            row = await conn.fetchrow(_PLACE, *params)
+            row = await conn.fetchrow(PLACE.sql, *args)
         except asyncpg.RaiseError as refusal:
             detail = getattr(refusal, "detail", None)
             raise Refused(str(refusal), orjson.loads(detail) if detail else None) from None

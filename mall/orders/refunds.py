@@ -15,7 +15,6 @@ from tortoise.transactions import in_transaction
 
 from mall import events
 from mall.admin.audit import Actor, actor_label, record_if_staff
-from mall.catalog.service import record_stock_events
 from mall.coupons import service as coupons
 from mall.errors import Conflict
 from mall.orders import stock
@@ -145,16 +144,17 @@ async def complete_refund(rt: Runtime, *, order_id: int, refund_id: int, actor: 
             return False
         await RefundRequest.filter(id=refund_id).update(status=RefundStatus.REFUNDED.value)
         items = await OrderItem.filter(order_id=order_id)
-        changes = await stock.restore(
+        changes = await stock.give(
             conn, [stock.Line(i.sku_id, i.quantity, i.title, i.specs) for i in items]
         )
         for item in items:
             await Product.filter(id=item.product_id).update(sales=F("sales") - item.quantity)
         await coupons.return_for_refund(order_id=order_id)
         order = await Order.get(id=order_id)
-        recorded = await record_order_event(order, events.EventName.ORDER_REFUNDED)
-        recorded += await record_stock_events(
-            changes, reason="refund", low_stock_threshold=shop.low_stock_threshold
+        recorded: list[events.Publishable] = []
+        recorded += await record_order_event(order, events.EventName.ORDER_REFUNDED)
+        recorded += await stock.record_events(
+            conn, changes, reason="refund", low_stock_threshold=shop.low_stock_threshold
         )
     await after_commit(
         rt,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -9,7 +10,9 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
 
 from mall.context import runtime_of
+from mall.errors import Conflict
 from mall.notify import subscriptions
+from mall.orders import lifecycle
 from mall.pushes import service
 from mall.reviews import moderation
 from mall.shipping import sync
@@ -36,7 +39,10 @@ def handlers(request: Request) -> dict[str, service.Handler]:
         await sync.on_remind_shipping(rt, payload=payload)
 
     async def settlement(payload: dict[str, Any]) -> None:
-        await sync.on_settlement(rt, payload=payload)
+        received = await sync.on_settlement(payload=payload)
+        if received is not None:
+            with contextlib.suppress(Conflict):  # settled meanwhile
+                await lifecycle.confirm_receipt(rt, order=received, actor="wechat:confirm-receive")
 
     async def media_check(payload: dict[str, Any]) -> None:
         await moderation.on_media_check(rt, payload=payload)

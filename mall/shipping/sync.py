@@ -9,7 +9,6 @@ retried with backoff, and staff can retry at once.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -274,17 +273,16 @@ async def on_remind_shipping(rt: Runtime, *, payload: dict[str, Any]) -> None:
     await rt.events.publish([recorded])
 
 
-async def on_settlement(rt: Runtime, *, payload: dict[str, Any]) -> None:
-    """trade_manage_order_settlement: note it; a receipt confirmed in WeChat completes it."""
-    from mall.orders import lifecycle
-
+async def on_settlement(*, payload: dict[str, Any]) -> Order | None:
+    """trade_manage_order_settlement: noted on the sync; the order WeChat says the customer
+    confirmed receiving (still shipped here), for the caller to complete."""
     order = await _order_of_push(payload)
     if order is None:
-        return
+        return None
     await ShippingSync.filter(order_id=order.id).update(settled_at=_now())
     if payload.get("confirm_receive_time") and order.status == "shipped":
-        with contextlib.suppress(Conflict):  # settled meanwhile
-            await lifecycle.confirm_receipt(rt, order=order, actor="wechat:confirm-receive")
+        return order
+    return None
 
 
 async def remind_confirm_receipt(rt: Runtime, *, order_id: int) -> str:

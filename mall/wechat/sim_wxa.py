@@ -617,9 +617,7 @@ async def _render_wxa_fault(request: Request, exc: Exception) -> HTTPResponse:
 
 
 def add_wxa_side(app: Sanic, state: WxaState) -> None:
-    """Mount the server APIs and their /sim/ controls on the simulator app."""
-    from mall.wechat import sim_push_views
-
+    """Mount the server APIs and their /sim/ views on the simulator app."""
     app.ctx.wxa = state
     app.error_handler.add(WxaFault, _render_wxa_fault)
     routes = (
@@ -638,7 +636,6 @@ def add_wxa_side(app: Sanic, state: WxaState) -> None:
     app.add_route(sim_shipping, "/sim/shipping/<transaction_id:str>", methods=["GET"])
     app.add_route(sim_subscribe_messages, "/sim/subscribe-messages", methods=["GET"])
     app.add_route(sim_media_checks, "/sim/media-checks", methods=["GET"])
-    sim_push_views.add_routes(app)
 
     async def stop(app: Sanic) -> None:
         await state.reset()

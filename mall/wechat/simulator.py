@@ -39,8 +39,9 @@ from sanic import Request, Sanic
 from sanic.exceptions import BadRequest, MethodNotAllowed, NotFound
 from sanic.response import HTTPResponse, json
 
+from mall.wechat import sim_controls
+from mall.wechat.sim_controls import arm_wxa_fault
 from mall.wechat.sim_push import Pusher, SimPushConfig
-from mall.wechat.sim_push_views import arm_wxa_fault
 from mall.wechat.sim_wxa import WXA_APIS, WxaState, add_wxa_side
 
 if TYPE_CHECKING:
@@ -237,6 +238,7 @@ def create_sim_app(
         _add_pay_side(app, PayState(config=pay, appid=appid, now=app.ctx.login.now))
     pusher = None if push is None else Pusher(config=push, appid=appid)
     add_wxa_side(app, WxaState(login=app.ctx.login, pay=app.ctx.pay, pusher=pusher))
+    sim_controls.add_routes(app)
     return app
 
 

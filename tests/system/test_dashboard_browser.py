@@ -62,7 +62,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CLIENT_JS = Path(__file__).resolve().parent.parent / "clients" / "miniprogram" / "mall-realtime.js"
+CLIENT_JS = Path(__file__).resolve().parents[2] / "clients" / "miniprogram" / "mall-realtime.js"
 SESSION_KEY = "mall.admin.session"
 POSITIONS_KEY = "mall-realtime:last-ids"
 # What a product picture on another host looks like here: the test never leaves the machine.

@@ -136,8 +136,40 @@ async def test_uploads_refuse_what_is_not_a_small_image(
     )
     assert_error(await client.post(URL, files={"other": ("a.png", b"x")}, headers=admin), 422)
     assert_error(await client.post(URL, json={"file": "x"}, headers=admin), 422)
+    form = {**admin, "Content-Type": "multipart/form-data; boundary=xyz"}
+    assert_error(
+        await client.post(URL, content=b"garbage", headers=form), 400, "malformed_multipart"
+    )
+    cut_short = b'--xyz\r\nContent-Disposition: form-data; name="file"\r\n\r\nGIF89a'
+    assert_error(
+        await client.post(URL, content=cut_short, headers=form), 400, "malformed_multipart"
+    )
     assert await asyncio.to_thread(os.listdir, upload_dir) == []
 
     assert_error(await client.get(f"/uploads/{'0' * 64}.png"), 404)
     assert_error(await client.get("/uploads/../../etc/passwd"), 404)
     assert_error(await client.get("/uploads/readme.txt"), 404)
+
+
+async def test_an_upload_far_over_the_limit_is_refused_before_it_is_sent(
+    base_url: str, settings: Settings, upload_dir: Path
+) -> None:
+    """A huge body announced by its Content-Length is refused before any of it is read."""
+    admin = await admin_headers(settings)
+    host, port = base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = (
+        "POST /api/admin/uploads HTTP/1.1\r\n"
+        f"Host: {host}\r\n"
+        f"Authorization: {admin['Authorization']}\r\n"
+        "Content-Type: multipart/form-data; boundary=xyz\r\n"
+        f"Content-Length: {50 * settings.upload_max_bytes}\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    )
+    writer.write(head.encode())
+    await writer.drain()
+    # Sanic sends `100 Continue` ahead of any final answer; the 413 follows, body unsent.
+    answer = await asyncio.wait_for(reader.readuntil(b"}}}"), 10)
+    writer.close()
+    assert b"HTTP/1.1 413" in answer and b'"upload_too_large"' in answer, answer
+    assert await asyncio.to_thread(os.listdir, upload_dir) == []

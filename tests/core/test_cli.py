@@ -11,7 +11,7 @@ import redis
 
 from mall.embedded import start_redis
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
     "dev",
     "serve",

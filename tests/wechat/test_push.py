@@ -123,3 +123,33 @@ async def test_malformed_pushes_are_400(client: httpx.AsyncClient, settings) -> 
     assert_error(await post(client, {}, sealed.body), 400, "malformed_push")
     no_encrypt = await post(client, sealed.query, {"ToUserName": "x"})
     assert_error(no_encrypt, 400, "malformed_push")
+
+
+async def test_a_refused_push_changes_nothing(client: httpx.AsyncClient, settings) -> None:
+    """A popup push records acceptances only when it is genuine."""
+    from models import SubscriptionGrant, User
+    from tests.factories import login
+
+    user_id = (await login(client, "popper"))["user"]["id"]
+    openid = (await User.get(id=user_id)).openid
+    popup = event(
+        "subscribe_msg_popup_event",
+        FromUserName=openid,
+        List={"TemplateId": "TPL_A", "SubscribeStatusString": "accept", "PopupScene": "0"},
+    )
+    k = keys(settings)
+    forged = seal(
+        popup,
+        keys=PushKeys(token="guess", aes_key=k.aes_key, appid=k.appid),
+        timestamp=int(time.time()),
+    )
+    assert_error(await post(client, forged.query, forged.body), 401, "invalid_signature")
+    stale = seal(popup, keys=k, timestamp=int(time.time()) - 3600)
+    assert_error(await post(client, stale.query, stale.body), 401, "stale_push")
+    assert await SubscriptionGrant.filter(user_id=user_id).count() == 0
+
+    genuine = seal(popup, keys=k, timestamp=int(time.time()))
+    assert (await post(client, genuine.query, genuine.body)).text == "success"
+    assert_error(await post(client, genuine.query, genuine.body), 409, "replayed_push")
+    grants = await SubscriptionGrant.filter(user_id=user_id).values_list("template_id", "state")
+    assert grants == [("TPL_A", "available")]

@@ -61,6 +61,7 @@ class Stack:
     api_a: MallProcess
     api_b: MallProcess
     ports: dict[str, int]
+    metrics_ports: dict[str, int]
     # The scheduler start that a probe has shown to be sending schedules.
     scheduler_proven: int = 0
 
@@ -98,8 +99,16 @@ def api_env(port: int) -> dict[str, str]:
 async def stack(app_server: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     """Every process of the module; the worker and the scheduler start at once."""
     log_dir = tmp_path_factory.mktemp("mall-processes")
-    # Redeliver what a killed worker took after 1 s instead of a minute.
-    task_env = {**os.environ, "MALL_TASK_REDELIVERY_MS": "1000"}
+    metrics_ports = {"worker": _free_port(), "scheduler": _free_port()}
+    task_env = {
+        **os.environ,
+        # Redeliver what a killed worker took after 1 s instead of a minute.
+        "MALL_TASK_REDELIVERY_MS": "1000",
+        "MALL_METRICS_HOST": "127.0.0.1",
+        "MALL_METRICS_DIR": str(log_dir / "metrics"),
+        "MALL_WORKER_METRICS_PORT": str(metrics_ports["worker"]),
+        "MALL_SCHEDULER_METRICS_PORT": str(metrics_ports["scheduler"]),
+    }
     ports = {"api-a": _free_port(), "api-b": _free_port()}
     apis = [
         MallProcess(
@@ -121,6 +130,7 @@ async def stack(app_server: Any, tmp_path_factory: pytest.TempPathFactory) -> As
         api_a=apis[0],
         api_b=apis[1],
         ports=ports,
+        metrics_ports=metrics_ports,
     )
     try:
         for proc in procs.tasks:
@@ -306,6 +316,78 @@ def expiry(order: dict[str, Any]) -> float:
 
 
 # --- the delayed cancellation -------------------------------------------------------------
+
+
+async def scrape(port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """GET /metrics of a worker or scheduler: {(sample name, labels): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with httpx.AsyncClient(timeout=5) as http:
+        resp = await http.get(f"http://127.0.0.1:{port}/metrics")
+    assert resp.status_code == 200, resp.text
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(resp.text)
+        for s in family.samples
+    }
+
+
+def value(scraped: dict[Any, float], name: str, **labels: str) -> float:
+    return scraped.get((name, frozenset(labels.items())), 0.0)
+
+
+async def test_worker_and_scheduler_metrics_show_a_real_cancellation(
+    client: httpx.AsyncClient, tasks: Stack
+) -> None:
+    task = "mall.cancel_if_unpaid"
+    worker_port, scheduler_port = tasks.metrics_ports["worker"], tasks.metrics_ports["scheduler"]
+    worker_before, scheduler_before = await scrape(worker_port), await scrape(scheduler_port)
+    # given an order left unpaid past its 2 s timeout
+    shop = await open_shop(client, timeout_seconds=2)
+    buyer = await new_buyer(client, shop, "mira")
+    order = await place_order(client, shop, buyer)
+    assert value(await scrape(scheduler_port), "mall_schedules_pending") >= 1
+
+    await wait_cancelled(order["id"], watch=tasks.tasks)
+
+    async def counted() -> dict[Any, float] | None:
+        # The task's run is recorded just after its work is committed.
+        scraped = await scrape(worker_port)
+        runs = value(scraped, "mall_task_runs_total", task=task, result="ok")
+        return (
+            scraped
+            if runs > value(worker_before, "mall_task_runs_total", task=task, result="ok")
+            else None
+        )
+
+    worker = await wait_until(counted, timeout=5, what="the run counted", watch=tasks.tasks)
+
+    def delta(
+        scraped: dict[Any, float], before: dict[Any, float], name: str, **labels: str
+    ) -> float:
+        return value(scraped, name, **labels) - value(before, name, **labels)
+
+    # then the worker reports the outcome, the run's time and how late it started
+    assert (
+        delta(worker, worker_before, "mall_task_outcomes_total", task=task, outcome="cancelled")
+        == 1
+    )
+    assert delta(worker, worker_before, "mall_task_duration_seconds_count", task=task) == 1
+    assert delta(worker, worker_before, "mall_task_lateness_seconds_count", task=task) == 1
+    late = delta(worker, worker_before, "mall_task_lateness_seconds_sum", task=task)
+    assert 0 <= late < CANCEL_WITHIN, late
+    # and the queue it reads: nothing waits or is left unacknowledged
+    assert value(worker, "mall_task_stream_length") >= 1
+    assert value(worker, "mall_task_queue_unacked") == 0
+    assert ("mall_schedules_pending", frozenset()) in worker
+
+    scheduler = await scrape(scheduler_port)
+    assert delta(scheduler, scheduler_before, "mall_schedules_sent_total", task=task) == 1
+    sent_late = delta(
+        scheduler, scheduler_before, "mall_schedule_send_lateness_seconds_sum", task=task
+    )
+    assert 0 <= sent_late <= late
+    assert value(scheduler, "mall_schedules_overdue") == 0
 
 
 async def test_timeout_cancels_restores_and_reaches_user_and_admin_sockets(
