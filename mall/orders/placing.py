@@ -145,7 +145,7 @@ async def place(
             row = await conn.fetchrow(PLACE.sql, *args)
         except asyncpg.RaiseError as refusal:
             detail = getattr(refusal, "detail", None)
-            raise Refused(str(refusal), orjson.loads(detail) if detail else None) from None
+            raise Refused(refusal.message, orjson.loads(detail) if detail else None) from None
         except asyncpg.UniqueViolationError as taken:
             if getattr(taken, "constraint_name", None) == ORDER_NO_CONSTRAINT:
                 raise OrderNoTaken from None
@@ -185,8 +185,17 @@ def new_order_no() -> str:
     return datetime.now(SHOP_TZ).strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**6):06d}"
 
 
+def _idempotency_conflict() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is in progress or its order is gone",
+        code=OrderError.IDEMPOTENCY_CONFLICT,
+    )
+
+
 async def _replayed(order_id: int) -> Created:
-    order = await Order.get(id=order_id)
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise _idempotency_conflict()
     return Created(order=order, items=await OrderItem.filter(order_id=order.id), replayed=True)
 
 
@@ -272,11 +281,8 @@ def _refusal_error(refused: Refused) -> Conflict:
         )
     if refused.code == OrderError.COUPON_UNAVAILABLE:
         return Conflict("The coupon is not usable", code=OrderError.COUPON_UNAVAILABLE)
-    # The key is taken but its order is not there: only a rolled-back request does that.
-    return Conflict(
-        "A request with this Idempotency-Key is in progress",
-        code=OrderError.IDEMPOTENCY_CONFLICT,
-    )
+    # The key was taken, yet no order of it is found now.
+    return _idempotency_conflict()
 
 
 def _placed_order(placed: Placed) -> tuple[Order, list[OrderItem]]:

@@ -7,7 +7,7 @@ import httpx
 from tests.factories import admin_login, assert_error, bearer, login, make_admin
 
 
-async def test_permissions_guard_every_admin_route(client: httpx.AsyncClient) -> None:
+async def test_a_role_grants_its_permissions_and_no_others(client: httpx.AsyncClient) -> None:
     await make_admin("reader", superuser=False, permissions=["users.read"])
     headers = bearer((await admin_login(client, "reader"))["access_token"])
     assert (await client.get("/api/admin/users", headers=headers)).status_code == 200

@@ -180,7 +180,7 @@ async def test_slow_client_is_dropped_without_delaying_others(
         await fast.close()
 
 
-async def test_logout_and_ban_end_open_sockets(client: httpx.AsyncClient, base_url) -> None:
+async def test_logout_ends_open_sockets(client: httpx.AsyncClient, base_url) -> None:
     user = await login(client, "erin")
     async with websockets.connect(ws_url(base_url, "/ws", user["access_token"])) as ws:
         await recv_json(ws)
