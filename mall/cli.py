@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
 import functools
 import getpass
@@ -14,25 +12,23 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, NoReturn
 
 from mall.config import Settings
+from mall.supervise import Child, Children, mall_argv
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_FILE = "admin-password"
 READY_TIMEOUT = 120.0
 CHILD_STOP_TIMEOUT = 10.0
 LOCAL_HOSTS = {"0.0.0.0", "::", ""}  # noqa: S104 - names, not binds
-PR_SET_PDEATHSIG = 1
 
 
 # --- the production processes ------------------------------------------------------------
@@ -245,81 +241,6 @@ def cmd_wechat_sim(args: argparse.Namespace) -> int:
 # --- mall dev ------------------------------------------------------------------------------
 
 
-@dataclass
-class Child:
-    """One process `mall dev` runs and watches."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-
-
-class DevProcesses:
-    """The API, worker, scheduler and simulator of one `mall dev`, started and stopped together."""
-
-    def __init__(self) -> None:
-        self.children: list[Child] = []
-
-    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> None:
-        """Start `python -m mall.cli ARGV` in its own session, tied to our life."""
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [sys.executable, "-m", "mall.cli", *argv],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            # Own session: Ctrl-C reaches only us; we stop the children before the servers.
-            start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
-        )
-        self.children.append(Child(name, process))
-
-    def first_exited(self) -> Child | None:
-        """The first child that has exited, if any."""
-        for child in self.children:
-            if child.process.poll() is not None:
-                return child
-        return None
-
-    def stop(self, timeout: float = CHILD_STOP_TIMEOUT) -> None:
-        """SIGTERM every child, wait for all, then SIGKILL what is left (with its helpers)."""
-        for child in self.children:
-            if child.process.poll() is None:
-                child.process.terminate()
-            else:
-                # A dead leader's helpers (taskiq's worker processes) would live on.
-                _signal_group(child, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for child in self.children:
-            try:
-                child.process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"mall dev: {child.name} did not stop in {timeout:.0f}s, killing it")
-        for child in self.children:
-            # Each child leads its own process group: this reaches whatever it left behind.
-            _signal_group(child, signal.SIGKILL)
-            child.process.wait()
-
-
-def _signal_group(child: Child, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.process.pid, signum)
-
-
-def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
-    """A preexec_fn asking Linux to SIGTERM the child when `mall dev` dies, even by SIGKILL."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return None
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-
-    def set_parent_death_signal() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return set_parent_death_signal
-
-
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -368,8 +289,13 @@ def _port_open(host: str, port: int) -> bool:
     return False
 
 
+def _stop_children(processes: Children) -> None:
+    for child in processes.stop_all(CHILD_STOP_TIMEOUT):
+        print(f"mall dev: {child.name} did not stop in {CHILD_STOP_TIMEOUT:.0f}s, killed it")
+
+
 def _wait_until_ready(
-    processes: DevProcesses, ready_url: str, sim_port: int, timeout: float
+    processes: Children, ready_url: str, sim_port: int, timeout: float
 ) -> Child | None:
     """Wait for the API's readiness and the simulator's port; a child that exits ends it."""
     deadline = time.monotonic() + timeout
@@ -440,15 +366,19 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print("mall dev: applied " + (", ".join(applied) or "no new migrations"), flush=True)
         _seed(settings, password)
 
-        processes = DevProcesses()
-        cleanup.callback(processes.stop)
+        processes = Children()
+        cleanup.callback(_stop_children, processes)
         env = dict(os.environ)
-        processes.start("api", ["serve", "--host", args.host, "--port", str(port)], env)
-        processes.start("worker", ["worker", "--workers", "1"], env)
-        # The schedule source logs each re-read at INFO: every few seconds in the terminal.
-        processes.start("scheduler", ["scheduler", "--log-level", "WARNING"], env)
         processes.start(
-            "wechat-sim", ["wechat-sim", "--host", "127.0.0.1", "--port", str(sim_port)], env
+            "api", mall_argv(["serve", "--host", args.host, "--port", str(port)]), env=env
+        )
+        processes.start("worker", mall_argv(["worker", "--workers", "1"]), env=env)
+        # The schedule source logs each re-read at INFO: every few seconds in the terminal.
+        processes.start("scheduler", mall_argv(["scheduler", "--log-level", "WARNING"]), env=env)
+        processes.start(
+            "wechat-sim",
+            mall_argv(["wechat-sim", "--host", "127.0.0.1", "--port", str(sim_port)]),
+            env=env,
         )
 
         dead = _wait_until_ready(processes, f"{base_url}/health/ready", sim_port, READY_TIMEOUT)
@@ -464,7 +394,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             while (dead := processes.first_exited()) is None:
                 time.sleep(0.3)
         print(
-            f"mall dev: {dead.name} exited unexpectedly with code {dead.process.returncode}; "
+            f"mall dev: {dead.name} exited unexpectedly with code {dead.returncode}; "
             "stopping everything",
             file=sys.stderr,
             flush=True,

@@ -8,6 +8,7 @@ from sanic.response import HTTPResponse, empty
 from mall.admin.presenters import admin_out
 from mall.auth import service
 from mall.auth.guards import admin_required, client_ip, user_required
+from mall.auth.presenters import user_out
 from mall.auth.schemas import (
     AdminLoginIn,
     AdminOut,
@@ -22,14 +23,9 @@ from mall.auth.schemas import (
 from mall.auth.tokens import Audience
 from mall.context import runtime_of
 from mall.web import doc, parse_body, render
-from models import User
 
 bp = Blueprint("auth", url_prefix="/auth")
 admin_auth_bp = Blueprint("admin_auth", url_prefix="/auth")
-
-
-def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, nickname=user.nickname, avatar_url=user.avatar_url, phone=user.phone)
 
 
 @bp.post("/wechat/login")

@@ -141,6 +141,21 @@ def test_services_never_import_views() -> None:
     assert {name: t for name, t in offenders.items() if t} == {}
 
 
+def test_views_import_nothing_from_other_views() -> None:
+    """Shared helpers live in services, presenters or mall.context, not in a view module."""
+
+    def is_view(module: str) -> bool:
+        leaf = module.rpartition(".")[2]
+        return leaf == "views" or leaf.endswith("_views") or leaf.startswith("admin_")
+
+    offenders = {
+        name: sorted(t for t in targets if is_view(t) and t != name)
+        for name, targets in GRAPH.items()
+        if is_view(name)
+    }
+    assert {name: t for name, t in offenders.items() if t} == {}
+
+
 def _module_level(tree: ast.Module) -> Iterator[ast.stmt]:
     """Statements that run at import: the module body, into if/try blocks, not functions."""
     pending: list[ast.stmt] = list(tree.body)
