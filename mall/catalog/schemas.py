@@ -116,6 +116,8 @@ class ProductDetail(Schema):
     spec_options: list[SpecOption] = Field(
         description="spec names and their values in display order, for the SKU picker"
     )
+    rating_count: int = Field(description="published reviews")
+    rating_avg: float | None = Field(description="their average rating, 1 decimal; null: none")
     updated_at: datetime
 
 
