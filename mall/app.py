@@ -26,13 +26,19 @@ from mall.context import AppContext
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
+from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments.views import bp as payments_bp
 from mall.protocol import ConnectionGate
+from mall.pushes.views import bp as wechat_push_bp
 from mall.realtime.hub import Hub
 from mall.realtime.views import bp as realtime_bp
+from mall.reviews.views import admin_bp as admin_reviews_bp
+from mall.reviews.views import bp as reviews_bp
 from mall.runtime import open_runtime
+from mall.shipping.views import admin_bp as admin_shipping_bp
+from mall.shipping.views import bp as tracking_bp
 from mall.shop.views import bp as shop_settings_bp
 from mall.web import MAX_ID
 
@@ -77,6 +83,10 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         orders_bp,
         payments_bp,
         coupons_bp,
+        wechat_push_bp,
+        subscriptions_bp,
+        reviews_bp,
+        tracking_bp,
         url_prefix="/api/v1",
     )
     admin = Blueprint.group(
@@ -89,6 +99,8 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         admin_orders_bp,
         admin_coupons_bp,
         shop_settings_bp,
+        admin_reviews_bp,
+        admin_shipping_bp,
         url_prefix="/api/admin",
     )
     app.blueprint(api)

@@ -16,12 +16,12 @@ from taskiq.schedule_sources import LabelScheduleSource
 from mall.config import Settings
 from mall.jobs.broker import make_broker, make_schedule_source
 from mall.runtime import open_runtime
-from tasks import maintenance, orders
+from tasks import maintenance, orders, wechat
 from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
 
 log = logging.getLogger("mall.tasks")
 
-TASK_MODULES = (maintenance, orders)
+TASK_MODULES = (maintenance, orders, wechat)
 
 
 def _broker_with_tasks(settings: Settings) -> AsyncBroker:

@@ -125,7 +125,13 @@ def admin_required(permission: Permission | None) -> Callable[[Handler], Handler
             if permission is not None:
                 require_permission(staff, permission)
             request.ctx.claims, request.ctx.admin, request.ctx.staff = claims, admin, staff
-            return await handler(request, *args, **kwargs)
+            response = await handler(request, *args, **kwargs)
+            # The handler returned: the changes it audited have committed, so their
+            # admin.action events go out now (a failed request leaves nothing to send, or,
+            # if it committed before failing, leaves it to the outbox sweeper).
+            if staff.announced:
+                await runtime_of(request).events.publish(staff.announced)
+            return response
 
         # Read by the permission-matrix test (tests/admin/test_permission_matrix.py).
         guarded.required_audience = Audience.ADMIN  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from mall.auth.guards import (
 from mall.context import runtime_of
 from mall.errors import RateLimited, Unauthorized
 from mall.realtime import slots
-from mall.realtime.hub import Connection, Hub
+from mall.realtime.hub import Connection, Hub, ResumeTooOld
 
 log = logging.getLogger("mall.realtime")
 
@@ -149,7 +149,7 @@ async def serve(
         slots=request.ctx.socket_slots,
     )
     hub.register(conn)
-    hub.join(conn, home)
+    await hub.join(conn, home)
     conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
     # Sanic's recv() ends in a CancelledError when the client closes: read in a task of its
     # own, whose end (however it ends) ends the socket.
@@ -230,7 +230,7 @@ async def _handle(
                 _error("too_many_subscriptions", f"At most {conn.max_subscriptions}", channel)
             )
             return
-        hub.join(conn, channel)
+        await hub.join(conn, channel)
     if op == "subscribe":
         conn.send_json_text(_msg({"type": "subscribed", "channel": channel}))
         return
@@ -238,7 +238,18 @@ async def _handle(
     if not _is_stream_id(after):
         conn.send_json_text(_error("invalid_after", "after must be an event id", channel))
         return
-    count = await hub.resume(conn, channel, after)
+    try:
+        count = await hub.resume(conn, channel, after)
+    except ResumeTooOld:
+        conn.send_json_text(
+            _error(
+                "resume_too_old",
+                "Events after that id are no longer kept: reload the data, then resume "
+                "from the newest id",
+                channel,
+            )
+        )
+        return
     conn.send_json_text(_msg({"type": "resumed", "channel": channel, "replayed": count}))
 
 

@@ -32,7 +32,7 @@ async def completed_order(client: httpx.AsyncClient, settings: Settings, admin: 
     order, headers = await paid_order(client, settings, sku.id, "reviewer")
     shipped = await client.post(
         f"/api/admin/orders/{order['id']}/ship",
-        json={"carrier": "顺丰速运", "tracking_no": "SF1234567890"},
+        json={"carrier_code": "SF", "tracking_no": "SF1234567890"},
         headers=admin,
     )
     assert shipped.status_code == 200, shipped.text
@@ -76,4 +76,4 @@ async def test_review_images_must_be_uploads_of_this_shop(
     assert made.status_code == 201, made.text
     assert made.json()["images"] == [stored["url"], stored["url"]]
     review = await Review.get(id=made.json()["id"])
-    assert review.images == [stored["path"], stored["path"]]
+    assert review.images == [stored["url"], stored["url"]]
