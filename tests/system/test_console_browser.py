@@ -717,7 +717,8 @@ async def test_coupons_settings_catalog_and_staff_are_run_from_the_console_and_s
         await expect(page.locator('#admin-list tr[data-username="keeper"]')).to_contain_text("仓管")
 
         # Then the keeper signs in to a console that offers only what the role allows
-        keeper, keeper_errors = await open_console(keeper_ctx, "keeper")
+        # (without orders.read: no live feed, the console says so)
+        keeper, keeper_errors = await open_console(keeper_ctx, "keeper", live=False)
         links = await keeper.eval_on_selector_all(
             ".nav-link", "els => els.map(e => e.dataset.screen)"
         )

@@ -105,7 +105,9 @@ async function startConsole() {
   $("#dashboard-view").hidden = false;
   renderWho();
   renderNav();
-  store.start();
+  // The live feed needs orders.read (the server refuses the socket otherwise).
+  if (ctx.can("orders.read")) store.start();
+  else store.startWithoutFeed();
   state.router = new Router(
     SCREENS.flatMap((screen) => screen.routes.map((pattern) => ({ pattern, screen: screen.id }))),
     route,
@@ -222,6 +224,7 @@ const CONNECTION_TEXT = {
   reconnecting: ["重连中", "Reconnecting…"],
   offline: ["离线", "Offline"],
   closed: ["未连接", "Disconnected"],
+  off: ["无实时推送", "Not live (needs orders.read)"],
 };
 
 store.onState((connection, detail) => {

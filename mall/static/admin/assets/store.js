@@ -76,6 +76,17 @@ export class LiveStore {
     this.socket.start();
   }
 
+  /**
+   * For an admin without the live feed's permission (orders.read: the server refuses its
+   * socket): no socket, state "off", and the screens load their data once.
+   */
+  startWithoutFeed() {
+    if (this.socket) return;
+    this.state = "off";
+    for (const fn of this.stateListeners) fn("off", {});
+    this._sync("admin");
+  }
+
   /** Stop and forget (signing out): nothing of this admin's view is kept. */
   stop({ forget = true } = {}) {
     if (this.socket) this.socket.stop();
