@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -9,7 +10,7 @@ from sanic import Blueprint, Request, Sanic
 from sanic.config import Config
 from sanic.response import HTTPResponse, json
 
-from mall import docs, errors, observability, resources, security
+from mall import docs, errors, observability, recovery, resources, security
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
@@ -113,6 +114,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     @app.before_server_start
     async def open_resources(app: Sanic[Config, AppContext]) -> None:
         rt = await open_runtime(settings, sweep_outbox=True)
+        rt.background.append(asyncio.create_task(recovery.watch_forever(rt)))
         app.ctx.runtime = rt
         app.ctx.hub = Hub(
             rt.redis,

@@ -201,7 +201,9 @@ class LiveFeed:
         self._owner: dict[str, _Subscriber] = {}
 
     async def start(self) -> None:
-        if not self.cluster:
+        if self.cluster:
+            await self.redis.initialize()  # the slot map, to find each channel's node
+        else:
             self._subscribers["main"] = self._new("main", self.redis)
 
     async def stop(self) -> None:

@@ -113,7 +113,8 @@ async def test_an_order_shipped_in_one_console_shows_shipped_in_another(
         # When the first ships it with a carrier and tracking number
         await first.click('#drawer [data-action="ship"]')
         dialog = first.locator('dialog[data-dialog="ship"]')
-        await dialog.locator('[name="carrier"]').fill("顺丰速运")
+        await expect(dialog.locator('[name="carrier_code"] option[value="SF"]')).to_have_count(1)
+        await dialog.locator('[name="carrier_code"]').select_option("SF")
         await dialog.locator('[name="tracking_no"]').fill("SF1234567890")
         await dialog.locator('[data-role="submit"]').click()
 
@@ -127,7 +128,8 @@ async def test_an_order_shipped_in_one_console_shows_shipped_in_another(
         assert await second.evaluate("window.sameDocument") is True
         # ... and the second operator's late attempt gets the server's 409, as it says it
         late = second.locator('dialog[data-dialog="ship"]')
-        await late.locator('[name="carrier"]').fill("中通快递")
+        await expect(late.locator('[name="carrier_code"] option[value="ZTO"]')).to_have_count(1)
+        await late.locator('[name="carrier_code"]').select_option("ZTO")
         await late.locator('[name="tracking_no"]').fill("ZT1")
         await late.locator('[data-role="submit"]').click()
         refused = late.locator("[data-error]")
@@ -248,7 +250,7 @@ async def test_without_orders_write_there_is_no_ship_button_and_a_forged_call_is
     assert_error(
         await client.post(
             f"/api/admin/orders/{order['id']}/ship",
-            json={"carrier": "顺丰速运", "tracking_no": "SF1"},
+            json={"carrier_code": "SF", "tracking_no": "SF1"},
             headers=clerk,
         ),
         403,
@@ -415,7 +417,7 @@ async def shop_with_a_bit_of_everything(
     await pay(client, sim, other, shipped)
     resp = await client.post(
         f"/api/admin/orders/{shipped['id']}/ship",
-        json={"carrier": "顺丰速运", "tracking_no": "SF42"},
+        json={"carrier_code": "SF", "tracking_no": "SF42"},
         headers=root,
     )
     assert resp.status_code == 200, resp.text

@@ -226,6 +226,7 @@ export function makeApi(session) {
       list: (filter) => get("/orders", filter),
       get: (id) => get(`/orders/${id}`),
       ship: (id, body) => post(`/orders/${id}/ship`, body),
+      carriers: () => get("/carriers"),
       cancel: (id) => post(`/orders/${id}/cancel`),
       approveRefund: (id) => post(`/orders/${id}/refund/approve`),
       rejectRefund: (id, reason) => post(`/orders/${id}/refund/reject`, { reason }),

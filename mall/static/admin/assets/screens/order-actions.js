@@ -9,9 +9,16 @@
 import { confirm, dialog, field, h } from "../dom.js";
 import { yuan } from "../format.js";
 
-// Carriers staff pick from until WeChat's carrier codes (GET /api/admin/carriers) exist;
-// any other name can be typed.
-const CARRIERS = ["顺丰速运", "中通快递", "圆通速递", "韵达快递", "申通快递", "极兔速递", "京东物流", "EMS", "邮政快递包裹", "德邦快递"];
+// WeChat's carrier codes (GET /api/admin/carriers): the shipping upload names one of them.
+let carriersLoaded = null;
+
+function carriers(ctx) {
+  carriersLoaded ??= ctx.api.orders.carriers().then((page) => page.items, (error) => {
+    carriersLoaded = null;
+    throw error;
+  });
+  return carriersLoaded;
+}
 
 function shipDialog(ctx, order) {
   return dialog({
@@ -19,11 +26,17 @@ function shipDialog(ctx, order) {
     title: ["发货", "Ship the order"],
     submitLabel: ["确认发货", "Ship"],
     build(form) {
-      const list = h("datalist", { id: "carrier-list" }, CARRIERS.map((name) => h("option", { value: name })));
+      const select = h("select", { name: "carrier_code", required: true }, h("option", { value: "" }, "…"));
+      carriers(ctx).then(
+        (items) => select.replaceChildren(
+          h("option", { value: "" }, "选择快递公司 · Choose a carrier"),
+          ...items.map((c) => h("option", { value: c.code }, `${c.name} (${c.code})`)),
+        ),
+        () => select.replaceChildren(h("option", { value: "" }, "无法加载快递公司 · Carriers unavailable")),
+      );
       form.append(
         h("p", { class: "dialog-text muted" }, `${order.order_no} · ¥${yuan(order.pay_amount)} · ${(order.address || {}).name || ""}`),
-        field(["快递公司", "Carrier"], h("input", { name: "carrier", list: "carrier-list", required: true, maxlength: 64, autocomplete: "off" })),
-        list,
+        field(["快递公司", "Carrier"], select),
         field(["运单号", "Tracking number"], h("input", { name: "tracking_no", required: true, maxlength: 64, pattern: "[A-Za-z0-9-]+", autocomplete: "off" }), {
           hint: "字母、数字或 - · letters, digits or -",
         }),
@@ -31,7 +44,7 @@ function shipDialog(ctx, order) {
     },
     submit: (form) =>
       ctx.api.orders.ship(order.id, {
-        carrier: form.elements.carrier.value.trim(),
+        carrier_code: form.elements.carrier_code.value,
         tracking_no: form.elements.tracking_no.value.trim(),
       }),
   });
