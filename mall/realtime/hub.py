@@ -33,6 +33,8 @@ from mall.realtime.slots import Slot, SocketSlots
 log = logging.getLogger("mall.realtime")
 
 SEND_QUEUE_SIZE = 256
+# Seconds a handshake's cap slots wait for its socket to claim them.
+CLAIM_SECONDS = 10.0
 # A send still waiting for the client to read after this long (give or take a watchdog
 # round) drops the client.
 SEND_TIMEOUT = 10.0
@@ -188,6 +190,9 @@ class Hub:
         self.connections: set[Connection] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._releases: set[asyncio.Task[None]] = set()
+        # Cap slots taken at a handshake, by member, until a socket claims them (register):
+        # a handshake that fails after the slots were taken gives them back on this timer.
+        self._unclaimed: dict[str, asyncio.TimerHandle] = {}
         self.feed = LiveFeed(
             redis, prefix=live_prefix, on_message=self.dispatch, on_gap=self.fill_gaps
         )
@@ -216,7 +221,18 @@ class Hub:
                 await asyncio.wait_for(self._all_gone.wait(), grace)
         await self.feed.stop()
 
+    def hold(self, slots: Sequence[Slot]) -> None:
+        """Slots just taken for a handshake: given back in CLAIM_SECONDS unless a socket
+        claims them (the handshake can still fail, and then no handler ever runs)."""
+        if slots:
+            member = slots[0].member
+            self._unclaimed[member] = asyncio.get_running_loop().call_later(
+                CLAIM_SECONDS, self._give_back, tuple(slots)
+            )
+
     def register(self, conn: Connection) -> None:
+        if conn.slots and (timer := self._unclaimed.pop(conn.slots[0].member, None)):
+            timer.cancel()
         self.connections.add(conn)
         self._all_gone.clear()
         WS_CONNECTIONS.labels(conn.endpoint).inc()
@@ -227,6 +243,10 @@ class Hub:
     def unregister(self, conn: Connection) -> None:
         if conn.expiry is not None:
             conn.expiry.cancel()
+        if conn.slots:
+            # A task of its own: the handler calling this may be being cancelled.
+            self._give_back(conn.slots)
+            conn.slots = ()
         if conn in self.connections:
             self.connections.discard(conn)
             WS_CONNECTIONS.labels(conn.endpoint).dec()
@@ -257,6 +277,19 @@ class Hub:
                 task = asyncio.get_running_loop().create_task(self.feed.release(channel))
                 self._releases.add(task)
                 task.add_done_callback(self._releases.discard)
+
+    def _give_back(self, slots: Sequence[Slot]) -> None:
+        self._unclaimed.pop(slots[0].member, None)
+        task = asyncio.get_running_loop().create_task(self._give_back_now(slots))
+        self._releases.add(task)
+        task.add_done_callback(self._releases.discard)
+
+    async def _give_back_now(self, slots: Sequence[Slot]) -> None:
+        try:
+            await self.slots.give_back(slots)
+        except Exception:
+            # Unrefreshed, they lapse by themselves within the slot TTL.
+            log.warning("could not give back socket slots", exc_info=True)
 
     async def fill_gaps(self, channels: list[str]) -> None:
         """The live feed missed messages on these channels (its connection was lost):

@@ -72,6 +72,7 @@ async def authenticate_handshake(request: Request) -> None:
         request.ctx.claims, request.ctx.user = await authenticate_user(request, token)
         account = slots.account_key("user", request.ctx.user.id)
     request.ctx.socket_slots = await _take_slots(request, account)
+    request.app.ctx.hub.hold(request.ctx.socket_slots)
 
 
 async def _take_slots(request: Request, account: str) -> list[slots.Slot]:
@@ -170,12 +171,10 @@ async def serve(
             # A no-op when the client closed first.
             with contextlib.suppress(Exception):
                 await ws.close(conn.close_code, conn.close_reason)
-            # Unrefreshed, the slots lapse by themselves if Redis cannot be reached now.
-            with contextlib.suppress(Exception):
-                await hub.slots.give_back(conn.slots)
         finally:
             # Last: a server shutting down waits for this (Hub.stop), so the close frame
-            # with its code is out before connections are dropped.
+            # with its code is out before connections are dropped. It also gives back the
+            # socket's cap slots, even when this handler is being cancelled.
             hub.unregister(conn)
 
 

@@ -187,3 +187,42 @@ async def test_sockets_per_account_are_capped_with_429(
     finally:
         for ws in sockets:
             await ws.close()
+
+
+async def test_sockets_cut_off_without_a_close_give_their_slots_back(
+    client: httpx.AsyncClient, base_url: str, app_server: Any
+) -> None:
+    from tests.processes import wait_until
+
+    user = await login(client, "dropper")
+    url = ws_url(base_url, "/ws", user["access_token"])
+    sockets = [await websockets.connect(url) for _ in range(5)]
+    for ws in sockets:
+        await recv_json(ws)
+    assert (await refused(url)).response.status_code == 429
+    # A failing network: some cut under the server, the others under the client.
+    mine = [c for c in app_server.ctx.hub.connections if c.claims.subject == user["user"]["id"]]
+    assert len(mine) == 5
+    for conn in mine[:2]:
+        conn.ws.io_proto.transport.abort()
+    for ws in sockets:
+        if ws.transport.get_extra_info("sockname")[1] not in {
+            c.ws.io_proto.transport.get_extra_info("peername")[1] for c in mine[:2]
+        }:
+            ws.transport.abort()
+
+    async def five_again() -> list[Any] | None:
+        fresh: list[Any] = []
+        try:
+            for _ in range(5):
+                fresh.append(await websockets.connect(url))
+        except InvalidStatus:
+            for ws in fresh:
+                await ws.close()
+            return None
+        return fresh
+
+    # Well before the slots' time to live runs out.
+    fresh = await wait_until(five_again, timeout=5, what="slots of cut-off sockets")
+    for ws in fresh:
+        await ws.close()
