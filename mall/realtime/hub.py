@@ -46,6 +46,42 @@ CLOSE_TOO_SLOW = 4408
 CLOSE_RESTART = 1012
 
 
+# Outbox ids a socket remembers per channel: an event published again after Redis lost
+# it (a new stream id, the same outbox id) comes within seconds of the first.
+RECENT_OUTBOX_IDS = 256
+
+
+class _Recent:
+    """A bounded set of the last RECENT_OUTBOX_IDS outbox ids."""
+
+    __slots__ = ("ids", "order")
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.order: deque[int] = deque()
+
+    def add(self, outbox_id: int) -> bool:
+        if outbox_id in self.ids:
+            return False
+        self.ids.add(outbox_id)
+        self.order.append(outbox_id)
+        if len(self.order) > RECENT_OUTBOX_IDS:
+            self.ids.discard(self.order.popleft())
+        return True
+
+
+_OUTBOX_KEY = '"outbox_id":'
+
+
+def outbox_id_of(text: str) -> int | None:
+    """The outbox id of an event message, read without parsing it (the key comes last)."""
+    at = text.rfind(_OUTBOX_KEY)
+    if at < 0:
+        return None
+    digits = text[at + len(_OUTBOX_KEY) :].rstrip("}").strip()
+    return int(digits) if digits.isdigit() else None
+
+
 def _stream_key(stream_id: str) -> tuple[int, int]:
     ms, _, seq = stream_id.partition("-")
     return int(ms), int(seq or 0)
@@ -64,6 +100,9 @@ class Connection:
         # The channel's newest stream id when this socket joined it: a gap in the live
         # feed is replayed to it from there (or from what it was last sent).
         self.floor: dict[str, tuple[int, int]] = {}
+        # The outbox ids sent lately per channel (made on the first event: an idle socket
+        # keeps none).
+        self.recent: dict[str, _Recent] = {}
         # The first event each channel got live: everything from it to last_sent was sent,
         # so a resume asked for later must not send those again.
         self.first_live: dict[str, tuple[int, int]] = {}
@@ -118,7 +157,9 @@ class Connection:
     def offer_event(
         self, channel: str, stream_id: str, text: str, key: tuple[int, int] | None = None
     ) -> None:
-        """Deliver a live event unless it was already sent (replay overlap) or is held back."""
+        """Deliver a live event unless it was already sent (replay overlap, or the same
+        outbox event published again under a new stream id after Redis lost it) or is held
+        back."""
         pending = self.replaying.get(channel)
         if pending is not None:
             pending.append((stream_id, text))
@@ -128,7 +169,18 @@ class Connection:
             return
         self.last_sent[channel] = key
         self.first_live.setdefault(channel, key)
+        if not self.first_delivery(channel, outbox_id_of(text)):
+            return
         self.send_json_text(text)
+
+    def first_delivery(self, channel: str, outbox_id: int | None) -> bool:
+        """Remember the outbox ids recently sent on a channel; False if this one was."""
+        if outbox_id is None:
+            return True
+        seen = self.recent.get(channel)
+        if seen is None:
+            seen = self.recent[channel] = _Recent()
+        return seen.add(outbox_id)
 
     def close(self, code: int, reason: str) -> None:
         """End the socket with CODE; its handler sends the close frame."""
@@ -229,6 +281,7 @@ class Hub:
         conn.last_sent.pop(channel, None)
         conn.first_live.pop(channel, None)
         conn.floor.pop(channel, None)
+        conn.recent.pop(channel, None)
         subscribers = self.by_channel.get(channel)
         if subscribers is not None:
             subscribers.discard(conn)
@@ -316,6 +369,8 @@ class Hub:
         for envelope in missed:
             key = _stream_key(envelope["id"])
             if sent_from is not None and sent_from <= key <= sent_to:
+                continue
+            if not conn.first_delivery(channel, envelope.get("outbox_id")):
                 continue
             conn.send_json_text(_dumps(envelope))
             sent_to = max(sent_to, key)
