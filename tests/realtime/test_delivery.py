@@ -266,3 +266,28 @@ async def test_what_redis_lost_is_put_back_from_the_outbox(
         await private.events.close()
         await redis.aclose()
         await raw.aclose()
+
+
+async def test_an_event_published_again_after_redis_forgot_it_reaches_a_socket_once(
+    client: httpx.AsyncClient, base_url: str, rt: Runtime
+) -> None:
+    import websockets
+
+    session = await login(client, "once")
+    channel = f"user:{session['user']['id']}"
+    url = base_url.replace("http://", "ws://") + f"/ws?token={session['access_token']}"
+    async with websockets.connect(url) as ws:
+        assert orjson.loads(await ws.recv())["type"] == "welcome"
+        first = await record(channel, order_id=1)
+        await rt.events.publish([first])
+        got = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert got["outbox_id"] == first.id
+        # Redis lost what it knew of it (a failover before the replica had it) and the
+        # outbox is published again: a new stream id, the same outbox id.
+        await rt.redis.delete(events.dedupe_key(channel))
+        await rt.events.publish([first])
+        assert len(await stream_outbox_ids(rt.redis, channel)) == 2
+        second = await record(channel, order_id=2)
+        await rt.events.publish([second])
+        got = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert got["outbox_id"] == second.id
