@@ -42,7 +42,7 @@ async def test_socket_caps_hold_across_api_processes_and_a_crashed_process_frees
         for api in apis:
             api.start()
         for port in ports:
-            await wait_http_ready(f"http://127.0.0.1:{port}", timeout=30, watch=apis)
+            await wait_http_ready(f"http://127.0.0.1:{port}", timeout=90, watch=apis)
         bases = [f"http://127.0.0.1:{port}" for port in ports]
 
         def url(base: str, n: int) -> str:
@@ -70,7 +70,7 @@ async def test_socket_caps_hold_across_api_processes_and_a_crashed_process_frees
             except InvalidStatus:
                 return None
 
-        opened.append(await wait_until(accepted, timeout=10, what="slots of a dead process"))
+        opened.append(await wait_until(accepted, timeout=30, what="slots of a dead process"))
         assert (await recv_json(opened[-1]))["type"] == "welcome"
         # The live process's own two sockets still count: 3 of 4 taken now, one more fits.
         opened.append(await websockets.connect(url(bases[1], 5)))
