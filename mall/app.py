@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+from importlib.metadata import PackageNotFoundError, version
 
 from sanic import Blueprint, Request, Sanic
 from sanic.config import Config
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, redirect
 
-from mall import docs, errors, observability, resources
+from mall import docs, errors, logs, observability, resources
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
@@ -39,13 +41,16 @@ log = logging.getLogger("mall")
 APP_NAME = "mall"
 
 
-def create_app(*, settings: Settings | None = None) -> Sanic:
-    """Build the app; every resource is opened per worker process in before_server_start."""
+def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sanic:
+    """Build the app; every resource is opened per worker process in before_server_start.
+    `quiet`: no Sanic start-up lines, only ours (one per process; `mall serve --quiet`)."""
     settings = settings or Settings()
     settings.check_production()
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level)
 
     app: Sanic[Config, AppContext] = Sanic(APP_NAME, ctx=AppContext())
+    if quiet:
+        logs.quiet_sanic()
     # Image uploads stream past this limit under their own (mall/catalog/uploads.py).
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -91,6 +96,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.blueprint(realtime_bp)
     app.blueprint(dashboard_bp)
     _add_health_routes(app)
+    _add_index_routes(app)
 
     @app.before_server_start
     async def open_resources(app: Sanic[Config, AppContext]) -> None:
@@ -103,6 +109,10 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         )
         await app.ctx.hub.start()
 
+    @app.after_server_start
+    async def announce(app: Sanic[Config, AppContext]) -> None:
+        log.info("API process %d ready on %s", os.getpid(), app.serve_location or "its socket")
+
     @app.before_server_stop
     async def stop_sockets(app: Sanic[Config, AppContext]) -> None:
         await app.ctx.hub.stop()
@@ -112,20 +122,6 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         await app.ctx.runtime.close()
 
     return app
-
-
-def _configure_logging(level: str) -> None:
-    """Our loggers (mall.*) get one handler; Sanic's keep their own, so nothing prints twice."""
-    mall_log = logging.getLogger("mall")
-    mall_log.setLevel(level)
-    if not mall_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(
-            # The pid tells the processes of `mall serve --workers N` apart.
-            logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
-        )
-        mall_log.addHandler(handler)
-        mall_log.propagate = False
 
 
 def path_id(value: str) -> int:
@@ -141,19 +137,61 @@ def _add_health_routes(app: Sanic) -> None:
         return json({"status": "ok"})
 
     async def ready(request: Request) -> HTTPResponse:
+        rt = getattr(request.app.ctx, "runtime", None)
+        if rt is None:
+            # Between the socket opening and the runtime being open (or after it closed).
+            return _not_ready({"runtime": "starting: connections not open yet"})
         problems = {
             "postgres": await resources.check_database(),
-            "redis": await resources.check_redis(request.app.ctx.runtime.redis),
+            "redis": await resources.check_redis(rt.redis),
         }
-        down = {name: why for name, why in problems.items() if why}
+        down = {name: f"down: {why}" for name, why in problems.items() if why}
         if down:
-            return json(
-                errors.error_body(
-                    "not_ready", "Not ready: " + ", ".join(sorted(down)) + " down", down
-                ),
-                status=503,
-            )
+            return _not_ready(down)
         return json({"status": "ok", "postgres": "ok", "redis": "ok"})
 
     app.add_route(live, "/health/live", methods=["GET"], name="health_live")
     app.add_route(ready, "/health/ready", methods=["GET"], name="health_ready")
+
+
+def _not_ready(why: dict[str, str]) -> HTTPResponse:
+    """503 naming each part that is not ready and why."""
+    names = ", ".join(f"{name} {reason.split(':', 1)[0]}" for name, reason in sorted(why.items()))
+    return json(errors.error_body("not_ready", f"Not ready: {names}", why), status=503)
+
+
+def mall_version() -> str:
+    """The installed package's version (pyproject.toml)."""
+    try:
+        return version("mall")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+def _add_index_routes(app: Sanic) -> None:
+    """`/` goes to the staff console; `/api/v1` and `/api/admin` say where everything is."""
+
+    async def home(request: Request) -> HTTPResponse:
+        return redirect("/admin/")
+
+    async def api_index(request: Request) -> HTTPResponse:
+        return json(
+            {
+                "name": "mall",
+                "version": mall_version(),
+                "docs": "/docs",
+                "openapi": "/docs/openapi.json",
+                "console": "/admin/",
+                "mini_program_api": "/api/v1",
+                "admin_api": "/api/admin",
+                "websockets": {
+                    "customer": "/ws?token=<access>",
+                    "admin": "/ws/admin?token=<access>",
+                },
+                "examples": ["/api/v1/products", "/api/v1/categories", "/health/ready"],
+            }
+        )
+
+    app.add_route(home, "/", methods=["GET"], name="home")
+    for prefix, name in (("/api/v1", "api_index"), ("/api/admin", "admin_api_index")):
+        app.add_route(api_index, prefix, methods=["GET"], name=name, strict_slashes=False)

@@ -1,0 +1,190 @@
+"""What every process checks before it starts: its port is free and its servers answer.
+
+A process that cannot reach PostgreSQL or Redis, or whose port is taken, stops at once with
+one line naming the server, its URL (password hidden) and the fix, instead of a page of
+traceback or a server that keeps running and failing every few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+import redis.asyncio as aioredis
+from redis import exceptions as redis_errors
+
+from mall.config import Settings, db_connection
+
+CONNECT_TIMEOUT = 5.0
+DEV_FIX = "run `mall dev`, or set {variable}"
+_SECRET_QUERY_KEYS = {"password", "pass", "pwd", "passwd"}
+
+
+class PreflightError(Exception):
+    """Why a process cannot start, in one line that says what to do."""
+
+
+def hide_password(url: str) -> str:
+    """The URL with any password (in the user part or the query) replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unparsable URL>"
+    netloc = parts.netloc
+    if password is not None:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        netloc = f"{user}:***@{hostport}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(key.lower() in _SECRET_QUERY_KEYS for key, _ in pairs):
+            query = urlencode(
+                [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs], safe="/*"
+            )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause: 'connection refused' rather than a driver's multi-line message."""
+    text = str(exc)
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError | redis_errors.TimeoutError):
+        return f"no answer within {CONNECT_TIMEOUT:.0f}s"
+    if isinstance(exc, socket.gaierror) or "Name or service not known" in text:
+        return "host name not found"
+    if (
+        isinstance(exc, ConnectionRefusedError)
+        or "onnection refused" in text
+        or ("Connect call failed" in text)
+    ):
+        return "connection refused"
+    if isinstance(exc, FileNotFoundError) or "No such file or directory" in text:
+        return "no server at that socket"
+    if isinstance(exc, OSError) and exc.errno == errno.EACCES:
+        return "permission denied"
+    line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return line[:160]
+
+
+def postgres_problem(url: str, exc: BaseException) -> str:
+    return f"cannot reach PostgreSQL at {hide_password(url)} ({_reason(exc)}); " + DEV_FIX.format(
+        variable="MALL_DATABASE_URL"
+    )
+
+
+def redis_problem(url: str, exc: BaseException) -> str:
+    return f"cannot reach Redis at {hide_password(url)} ({_reason(exc)}); " + DEV_FIX.format(
+        variable="MALL_REDIS_URL"
+    )
+
+
+async def check_postgres(settings: Settings, *, migrated: bool = True) -> None:
+    """Raise PreflightError unless PostgreSQL answers at MALL_DATABASE_URL; with `migrated`,
+    also unless its database exists and has been migrated (`mall migrate` creates both)."""
+    url = settings.database_url
+    try:
+        credentials = db_connection(url)["credentials"]
+    except ValueError as exc:
+        raise PreflightError(
+            f"MALL_DATABASE_URL is not a PostgreSQL URL ({hide_password(url)}): {exc}; "
+            "use postgres://user:password@host:5432/mall"
+        ) from None
+    connect = {
+        "host": credentials["host"],
+        "port": credentials["port"],
+        "user": credentials["user"],
+        "password": credentials["password"] or None,
+        "database": credentials["database"],
+        "timeout": CONNECT_TIMEOUT,
+    }
+    try:
+        conn = await asyncio.wait_for(asyncpg.connect(**connect), CONNECT_TIMEOUT + 1)
+    except asyncpg.InvalidCatalogNameError:
+        if not migrated:
+            # `mall migrate` creates it, given a server that answers on its maintenance db.
+            return await _check_postgres_server(url, connect)
+        raise PreflightError(
+            f"PostgreSQL at {hide_password(url)} has no database "
+            f"{credentials['database']!r}; run `mall migrate`"
+        ) from None
+    except Exception as exc:
+        raise PreflightError(postgres_problem(url, exc)) from None
+    try:
+        if migrated and not await conn.fetchval("SELECT to_regclass('public.aerich') IS NOT NULL"):
+            raise PreflightError(
+                f"PostgreSQL database {credentials['database']!r} at {hide_password(url)} "
+                "has no tables yet; run `mall migrate`"
+            )
+    finally:
+        await conn.close()
+
+
+async def _check_postgres_server(url: str, connect: dict[str, object]) -> None:
+    try:
+        conn = await asyncio.wait_for(
+            asyncpg.connect(**{**connect, "database": "postgres"}), CONNECT_TIMEOUT + 1
+        )
+    except Exception as exc:
+        raise PreflightError(postgres_problem(url, exc)) from None
+    await conn.close()
+
+
+async def check_redis(settings: Settings) -> None:
+    """Raise PreflightError unless Redis answers a PING at MALL_REDIS_URL."""
+    url = settings.redis_url
+    try:
+        client = aioredis.Redis.from_url(
+            url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT
+        )
+    except ValueError as exc:
+        raise PreflightError(
+            f"MALL_REDIS_URL is not a Redis URL ({hide_password(url)}): {exc}; "
+            "use redis://host:6379/0"
+        ) from None
+    try:
+        await client.ping()
+    except Exception as exc:
+        raise PreflightError(redis_problem(url, exc)) from None
+    finally:
+        await client.aclose()
+
+
+async def check_servers(
+    settings: Settings, *, postgres: bool = True, redis: bool = True, migrated: bool = True
+) -> None:
+    """The checks a process needs, PostgreSQL first (the one most often missing)."""
+    if postgres:
+        await check_postgres(settings, migrated=migrated)
+    if redis:
+        await check_redis(settings)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on host:port (a listener could not bind it now)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except OSError:
+        return False  # a name that does not resolve: the server itself will say so
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError:
+            return True
+    return False
+
+
+def check_port(host: str, port: int, *, what: str, option: str = "--port") -> None:
+    """Raise PreflightError naming the port when another process holds it."""
+    if port_in_use(host, port):
+        shown = host if host not in ("", "0.0.0.0", "::") else "all interfaces"  # noqa: S104
+        raise PreflightError(
+            f"port {port} ({what}, {shown}) is already in use by another process; "
+            f"stop it, or pass {option} with a free port"
+        )
