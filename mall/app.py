@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from importlib.metadata import PackageNotFoundError, version
 
 from sanic import Blueprint, Request, Sanic
 from sanic.config import Config
-from sanic.response import HTTPResponse, json, redirect
+from sanic.response import HTTPResponse, json
 
 from mall import docs, errors, logs, observability, resources
 from mall.account.views import bp as account_bp
@@ -27,6 +26,7 @@ from mall.context import AppContext
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
+from mall.home.views import bp as home_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments.views import bp as payments_bp
@@ -95,8 +95,8 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
     app.blueprint(uploads_bp)
     app.blueprint(realtime_bp)
     app.blueprint(dashboard_bp)
+    app.blueprint(home_bp)
     _add_health_routes(app)
-    _add_index_routes(app)
 
     @app.before_server_start
     async def open_resources(app: Sanic[Config, AppContext]) -> None:
@@ -139,59 +139,23 @@ def _add_health_routes(app: Sanic) -> None:
     async def ready(request: Request) -> HTTPResponse:
         rt = getattr(request.app.ctx, "runtime", None)
         if rt is None:
-            # Between the socket opening and the runtime being open (or after it closed).
-            return _not_ready({"runtime": "starting: connections not open yet"})
+            # Between the socket opening and the runtime being open (or after it closed):
+            # not ready yet, which is not an error of the server's.
+            message = "Not ready: starting (PostgreSQL and Redis connections not open yet)"
+            return _not_ready(message, {"runtime": "not open yet"})
         problems = {
             "postgres": await resources.check_database(),
             "redis": await resources.check_redis(rt.redis),
         }
-        down = {name: f"down: {why}" for name, why in problems.items() if why}
+        down = {name: why for name, why in problems.items() if why}
         if down:
-            return _not_ready(down)
+            return _not_ready("Not ready: " + ", ".join(sorted(down)) + " down", down)
         return json({"status": "ok", "postgres": "ok", "redis": "ok"})
 
     app.add_route(live, "/health/live", methods=["GET"], name="health_live")
     app.add_route(ready, "/health/ready", methods=["GET"], name="health_ready")
 
 
-def _not_ready(why: dict[str, str]) -> HTTPResponse:
+def _not_ready(message: str, why: dict[str, str]) -> HTTPResponse:
     """503 naming each part that is not ready and why."""
-    names = ", ".join(f"{name} {reason.split(':', 1)[0]}" for name, reason in sorted(why.items()))
-    return json(errors.error_body("not_ready", f"Not ready: {names}", why), status=503)
-
-
-def mall_version() -> str:
-    """The installed package's version (pyproject.toml)."""
-    try:
-        return version("mall")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "0+unknown"
-
-
-def _add_index_routes(app: Sanic) -> None:
-    """`/` goes to the staff console; `/api/v1` and `/api/admin` say where everything is."""
-
-    async def home(request: Request) -> HTTPResponse:
-        return redirect("/admin/")
-
-    async def api_index(request: Request) -> HTTPResponse:
-        return json(
-            {
-                "name": "mall",
-                "version": mall_version(),
-                "docs": "/docs",
-                "openapi": "/docs/openapi.json",
-                "console": "/admin/",
-                "mini_program_api": "/api/v1",
-                "admin_api": "/api/admin",
-                "websockets": {
-                    "customer": "/ws?token=<access>",
-                    "admin": "/ws/admin?token=<access>",
-                },
-                "examples": ["/api/v1/products", "/api/v1/categories", "/health/ready"],
-            }
-        )
-
-    app.add_route(home, "/", methods=["GET"], name="home")
-    for prefix, name in (("/api/v1", "api_index"), ("/api/admin", "admin_api_index")):
-        app.add_route(api_index, prefix, methods=["GET"], name=name, strict_slashes=False)
+    return json(errors.error_body("not_ready", message, why), status=503)

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from mall import version
 from mall.config import Settings
 from mall.preflight import PreflightError, check_port, check_servers, port_in_use
 from mall.supervise import Child, Children, mall_argv
@@ -540,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mall", description="WeChat mini-program shop backend: quick start and processes."
     )
-    parser.add_argument("--version", action="version", version=f"mall {_version()}")
+    parser.add_argument("--version", action="version", version=f"mall {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     dev = commands.add_parser(
@@ -678,15 +679,6 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
     return number
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mall")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "0+unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -157,3 +157,58 @@ def test_production_refuses_a_default_or_short_jwt_secret() -> None:
             create_app(settings=Settings(env="production", jwt_secret=secret))
     # A long random secret is accepted (the app is built, not started).
     assert create_app(settings=Settings(env="production", jwt_secret="x" * 48)).name == "mall"
+
+
+async def test_ready_while_starting_is_503_naming_what_is_not_ready(settings) -> None:
+    # given an API whose socket is open before its start-up listeners have run
+    from mall.app import create_app
+    from tests.conftest import _free_port
+
+    app = create_app(settings=settings)
+    port = _free_port()
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    assert server is not None
+    await server.startup()
+    try:
+        # when a probe asks whether it is ready
+        async with httpx.AsyncClient(timeout=5) as http:
+            ready = await http.get(f"http://127.0.0.1:{port}/health/ready")
+    finally:
+        server.close()
+        await server.wait_closed()
+
+    # then: not yet, and why (not an error of the server's)
+    assert ready.status_code == 503
+    assert ready.json()["error"]["code"] == "not_ready"
+    assert ready.json()["error"]["message"].startswith("Not ready: starting")
+    assert ready.json()["error"]["details"] == {"runtime": "not open yet"}
+
+
+async def test_home_leads_to_the_console_and_the_api_prefix_is_an_index(
+    client: httpx.AsyncClient,
+) -> None:
+    home = await client.get("/", follow_redirects=False)
+    assert home.status_code == 302 and home.headers["location"] == "/admin/"
+    assert (await client.get("/", follow_redirects=True)).status_code == 200
+
+    for prefix in ("/api/v1", "/api/v1/", "/api/admin"):
+        index = await client.get(prefix)
+        assert index.status_code == 200, prefix
+        body = index.json()
+        assert body["docs"] == "/docs" and body["console"] == "/admin/"
+        for example in body["examples"]:
+            assert (await client.get(example)).status_code == 200, example
+
+
+async def test_passing_health_probes_are_debug_and_failing_ones_info(
+    client: httpx.AsyncClient, caplog
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="mall.access"):
+        await client.get("/health/ready")
+        await client.get("/api/v1/products")
+    levels = {
+        r.getMessage().split(" ")[1]: r.levelname for r in caplog.records if r.name == "mall.access"
+    }
+    assert levels == {"/health/ready": "DEBUG", "/api/v1/products": "INFO"}
