@@ -260,13 +260,20 @@ class Demo:
         )
 
         self.step("staff log in; both sockets open")
-        staff_login = await self.call(
+        staff_login = await self.send(
             "POST",
             f"{admin}/auth/login",
             json={"username": self.admin_username, "password": self.admin_password},
-            expect=200,
         )
-        staff = staff_login["access_token"]
+        if staff_login.status_code == 401:
+            raise DemoFailed(
+                f"the API refused admin {self.admin_username!r} ({_error_text(staff_login)}); "
+                "pass the password `mall dev` printed with --admin-password, or point "
+                "--data-dir at its data directory"
+            )
+        if staff_login.status_code != 200:
+            self.fail(staff_login, 200)
+        staff = staff_login.json()["access_token"]
         user_socket = await self.open_socket("customer's", "/ws", customer)
         admin_socket = await self.open_socket("dashboard's", "/ws/admin", staff)
         self.say(
