@@ -24,7 +24,13 @@ from typing import IO, Any
 
 from mall import version
 from mall.config import Settings
-from mall.preflight import PreflightError, check_port, check_servers, port_in_use
+from mall.preflight import (
+    PreflightError,
+    check_pay_keys,
+    check_port,
+    check_servers,
+    port_in_use,
+)
 from mall.supervise import Child, Children, mall_argv
 
 ADMIN_USERNAME = "admin"
@@ -48,12 +54,16 @@ def _preflight(
     postgres: bool = True,
     redis: bool = True,
     migrated: bool = True,
+    pay_keys: bool = False,
 ) -> None:
     """Stop here, with one line on stderr and exit code 1, when a port (host, port, what,
-    option) is taken or a server this command needs does not answer."""
+    option) is taken, a configured pay key file cannot be read, or a server this command
+    needs does not answer."""
     try:
         for host, port, what, option in ports:
             check_port(host, port, what=what, option=option)
+        if pay_keys:
+            check_pay_keys(settings)
         if postgres or redis:
             asyncio.run(check_servers(settings, postgres=postgres, redis=redis, migrated=migrated))
     except PreflightError as exc:
@@ -82,7 +92,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.check_production()
     except RuntimeError as exc:
         raise SystemExit(f"mall serve: {exc}") from None
-    _preflight("serve", settings, ports=[(args.host, args.port, "the API", "--port")])
+    _preflight(
+        "serve", settings, ports=[(args.host, args.port, "the API", "--port")], pay_keys=True
+    )
     if not _share_metrics("api", args.host, args.port):
         raise SystemExit(f"mall serve: port {args.port} on {args.host} was taken meanwhile")
     from sanic import Sanic
@@ -119,7 +131,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from mall import logs
 
     settings = Settings()
-    _preflight("worker", settings)
+    _preflight("worker", settings, pay_keys=True)
     os.environ.pop(MULTIPROC_ENV, None)
     port = settings.worker_metrics_port
     if port and not _share_metrics("worker", settings.metrics_host, port):

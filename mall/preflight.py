@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -161,6 +162,32 @@ async def check_servers(
         await check_postgres(settings, migrated=migrated)
     if redis:
         await check_redis(settings)
+
+
+PAY_KEY_FILES = ("wechat_pay_private_key_path", "wechat_pay_public_key_path")
+PAY_IDS = ("wechat_pay_cert_serial_no", "wechat_pay_apiv3_key", "wechat_pay_public_key_id")
+
+
+def check_pay_keys(settings: Settings) -> None:
+    """With WeChat Pay configured (any of its ids set), both key files must be readable:
+    otherwise the first payment, not the start, would find out."""
+    if not any(getattr(settings, name) for name in PAY_IDS):
+        return  # payments are off (the API answers 503 payments_unavailable)
+    for name in PAY_KEY_FILES:
+        path = getattr(settings, name)
+        variable = f"MALL_{name.upper()}"
+        if path is None:
+            raise PreflightError(f"WeChat Pay is configured but {variable} is not set")
+        if not os.path.isfile(path):
+            raise PreflightError(
+                f"{variable} names {path}, which does not exist; put the key file there "
+                "(docker-compose.yml mounts ./secrets read-only at /run/secrets/mall)"
+            )
+        if not os.access(path, os.R_OK):
+            raise PreflightError(
+                f"{variable} names {path}, which this process (uid {os.getuid()}) cannot read; "
+                "make the file readable by it"
+            )
 
 
 def port_in_use(host: str, port: int) -> bool:

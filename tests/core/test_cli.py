@@ -303,3 +303,15 @@ def test_mall_version() -> None:
 
     assert result.returncode == 0
     assert re.fullmatch(r"mall \d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+def test_a_configured_pay_key_file_that_is_missing_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "apiclient_key.pem"
+
+    line = _one_line(run_mall_env("worker", env={"MALL_WECHAT_PAY_PRIVATE_KEY_PATH": str(missing)}))
+
+    assert line == (
+        f"mall worker: MALL_WECHAT_PAY_PRIVATE_KEY_PATH names {missing}, which does not exist; "
+        "put the key file there (docker-compose.yml mounts ./secrets read-only at "
+        "/run/secrets/mall)"
+    )
