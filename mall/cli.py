@@ -25,6 +25,8 @@ from typing import IO, Any
 from mall import version
 from mall.config import Settings
 from mall.preflight import (
+    DEV_FIX,
+    IN_DEV_FIX,
     PreflightError,
     check_pay_keys,
     check_port,
@@ -55,6 +57,7 @@ def _preflight(
     redis: bool = True,
     migrated: bool = True,
     pay_keys: bool = False,
+    fix: str = DEV_FIX,
 ) -> None:
     """Stop here, with one line on stderr and exit code 1, when a port (host, port, what,
     option) is taken, a configured pay key file cannot be read, or a server this command
@@ -65,7 +68,9 @@ def _preflight(
         if pay_keys:
             check_pay_keys(settings)
         if postgres or redis:
-            asyncio.run(check_servers(settings, postgres=postgres, redis=redis, migrated=migrated))
+            asyncio.run(
+                check_servers(settings, postgres=postgres, redis=redis, migrated=migrated, fix=fix)
+            )
     except PreflightError as exc:
         raise SystemExit(f"mall {command}: {exc}") from None
 
@@ -447,7 +452,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     try:
         if "MALL_DATABASE_URL" in os.environ:
             postgres = "MALL_DATABASE_URL"
-            _preflight("dev", Settings(), redis=False, migrated=False)
+            _preflight("dev", Settings(), redis=False, migrated=False, fix=IN_DEV_FIX)
         else:
             print(f"mall dev: starting PostgreSQL in {data_dir / 'postgres'}", flush=True)
             os.environ["MALL_DATABASE_URL"] = start_postgres(data_dir)
@@ -455,7 +460,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             postgres = "embedded"
         if "MALL_REDIS_URL" in os.environ:
             redis_kind = "MALL_REDIS_URL"
-            _preflight("dev", Settings(), postgres=False)
+            _preflight("dev", Settings(), postgres=False, fix=IN_DEV_FIX)
         else:
             print(f"mall dev: starting Redis in {data_dir / 'redis'}", flush=True)
             redis_server = start_redis(data_dir)

@@ -11,6 +11,7 @@ import asyncio
 import errno
 import os
 import socket
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
@@ -21,6 +22,8 @@ from mall.config import Settings, db_connection
 
 CONNECT_TIMEOUT = 5.0
 DEV_FIX = "run `mall dev`, or set {variable}"
+# Inside `mall dev` the variable was set by hand: the embedded server is the way back.
+IN_DEV_FIX = "fix {variable}, or unset it for mall dev's embedded server"
 _SECRET_QUERY_KEYS = {"password", "pass", "pwd", "passwd"}
 
 
@@ -71,19 +74,23 @@ def _reason(exc: BaseException) -> str:
     return line[:160]
 
 
-def postgres_problem(url: str, exc: BaseException) -> str:
-    return f"cannot reach PostgreSQL at {hide_password(url)} ({_reason(exc)}); " + DEV_FIX.format(
+def postgres_problem(url: str, exc: BaseException, fix: str = DEV_FIX) -> str:
+    """The line for a PostgreSQL that does not answer."""
+    reason = _reason(exc)
+    where = hide_password(url)
+    return f"cannot reach PostgreSQL at {where} ({reason}); " + fix.format(
         variable="MALL_DATABASE_URL"
     )
 
 
-def redis_problem(url: str, exc: BaseException) -> str:
-    return f"cannot reach Redis at {hide_password(url)} ({_reason(exc)}); " + DEV_FIX.format(
-        variable="MALL_REDIS_URL"
-    )
+def redis_problem(url: str, exc: BaseException, fix: str = DEV_FIX) -> str:
+    """The line for a Redis that does not answer."""
+    reason = _reason(exc)
+    where = hide_password(url)
+    return f"cannot reach Redis at {where} ({reason}); " + fix.format(variable="MALL_REDIS_URL")
 
 
-async def check_postgres(settings: Settings, *, migrated: bool = True) -> None:
+async def check_postgres(settings: Settings, *, migrated: bool = True, fix: str = DEV_FIX) -> None:
     """Raise PreflightError unless PostgreSQL answers at MALL_DATABASE_URL; with `migrated`,
     also unless its database exists and has been migrated (`mall migrate` creates both)."""
     url = settings.database_url
@@ -107,13 +114,13 @@ async def check_postgres(settings: Settings, *, migrated: bool = True) -> None:
     except asyncpg.InvalidCatalogNameError:
         if not migrated:
             # `mall migrate` creates it, given a server that answers on its maintenance db.
-            return await _check_postgres_server(url, connect)
+            return await _check_postgres_server(url, connect, fix)
         raise PreflightError(
             f"PostgreSQL at {hide_password(url)} has no database "
             f"{credentials['database']!r}; run `mall migrate`"
         ) from None
     except Exception as exc:
-        raise PreflightError(postgres_problem(url, exc)) from None
+        raise PreflightError(postgres_problem(url, exc, fix)) from None
     try:
         if migrated and not await conn.fetchval("SELECT to_regclass('public.aerich') IS NOT NULL"):
             raise PreflightError(
@@ -124,17 +131,17 @@ async def check_postgres(settings: Settings, *, migrated: bool = True) -> None:
         await conn.close()
 
 
-async def _check_postgres_server(url: str, connect: dict[str, object]) -> None:
+async def _check_postgres_server(url: str, connect: dict[str, Any], fix: str) -> None:
     try:
         conn = await asyncio.wait_for(
             asyncpg.connect(**{**connect, "database": "postgres"}), CONNECT_TIMEOUT + 1
         )
     except Exception as exc:
-        raise PreflightError(postgres_problem(url, exc)) from None
+        raise PreflightError(postgres_problem(url, exc, fix)) from None
     await conn.close()
 
 
-async def check_redis(settings: Settings) -> None:
+async def check_redis(settings: Settings, *, fix: str = DEV_FIX) -> None:
     """Raise PreflightError unless Redis answers a PING at MALL_REDIS_URL."""
     url = settings.redis_url
     try:
@@ -149,19 +156,24 @@ async def check_redis(settings: Settings) -> None:
     try:
         await client.ping()
     except Exception as exc:
-        raise PreflightError(redis_problem(url, exc)) from None
+        raise PreflightError(redis_problem(url, exc, fix)) from None
     finally:
         await client.aclose()
 
 
 async def check_servers(
-    settings: Settings, *, postgres: bool = True, redis: bool = True, migrated: bool = True
+    settings: Settings,
+    *,
+    postgres: bool = True,
+    redis: bool = True,
+    migrated: bool = True,
+    fix: str = DEV_FIX,
 ) -> None:
     """The checks a process needs, PostgreSQL first (the one most often missing)."""
     if postgres:
-        await check_postgres(settings, migrated=migrated)
+        await check_postgres(settings, migrated=migrated, fix=fix)
     if redis:
-        await check_redis(settings)
+        await check_redis(settings, fix=fix)
 
 
 PAY_KEY_FILES = ("wechat_pay_private_key_path", "wechat_pay_public_key_path")

@@ -166,7 +166,7 @@ def test_no_redis_is_one_line_naming_it_without_the_password(
 
 
 def test_a_database_never_migrated_says_run_migrate(migrated_db: str) -> None:
-    url = migrated_db.rsplit("/", 1)[0] + "/mall_firsthour_never_created"
+    url = urlunsplit(urlsplit(migrated_db)._replace(path="/mall_firsthour_never_created"))
 
     line = _one_line(
         run_mall_env("serve", "--port", str(_closed_port()), env={"MALL_DATABASE_URL": url})
@@ -197,16 +197,16 @@ def test_migrate_with_a_bad_database_url_is_one_line(url: str, expected: str) ->
 
 
 def test_a_wrong_database_password_is_one_line(migrated_db: str) -> None:
-    # given the test server with a role that does not exist (same refusal as a bad password)
+    # given the test server and a role that does not exist (the same refusal as a bad password)
     parts = urlsplit(migrated_db)
-    url = urlunsplit(parts._replace(netloc=f"nobody_firsthour:wrong@{parts.hostname}:{parts.port}"))
+    host = parts.netloc.rpartition("@")[2]
+    url = urlunsplit(parts._replace(netloc=f"nobody_firsthour:wrong@{host}"))
 
     line = _one_line(run_mall_env("migrate", env={"MALL_DATABASE_URL": url}))
 
-    assert line.startswith(
-        "mall migrate: cannot reach PostgreSQL at postgres://nobody_firsthour:***@"
-    )
-    assert "wrong" not in line
+    assert line.startswith("mall migrate: cannot reach PostgreSQL at ")
+    assert "nobody_firsthour:***@" in line and "wrong" not in line
+    assert 'role "nobody_firsthour" does not exist' in line
     assert line.endswith("; run `mall dev`, or set MALL_DATABASE_URL")
 
 
@@ -314,4 +314,28 @@ def test_a_configured_pay_key_file_that_is_missing_is_one_line(tmp_path: Path) -
         f"mall worker: MALL_WECHAT_PAY_PRIVATE_KEY_PATH names {missing}, which does not exist; "
         "put the key file there (docker-compose.yml mounts ./secrets read-only at "
         "/run/secrets/mall)"
+    )
+
+
+def test_mall_dev_with_an_unreachable_database_url_is_one_line(tmp_path: Path) -> None:
+    port = _closed_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALL_")}
+    clean["MALL_DATABASE_URL"] = f"postgres://postgres:pw@127.0.0.1:{port}/mall"
+
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "mall.cli", "dev"),
+            *("--port", str(_closed_port()), "--sim-port", str(_closed_port())),
+            *("--data-dir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=clean,
+    )
+
+    assert _one_line(result) == (
+        f"mall dev: cannot reach PostgreSQL at postgres://postgres:***@127.0.0.1:{port}/mall "
+        "(connection refused); fix MALL_DATABASE_URL, or unset it for mall dev's embedded server"
     )
