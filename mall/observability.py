@@ -34,6 +34,8 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, raw
 
+from mall.errors import CLIENT_CLOSED
+
 access_log = logging.getLogger("mall.access")
 log = logging.getLogger("mall.metrics")
 
@@ -145,7 +147,8 @@ def install(app: Sanic) -> None:
 
 
 def _passing_probe(path: str, status: int) -> bool:
-    return path.startswith(HEALTH_PREFIX) and status < 400
+    """A health probe that passed, or whose client gave up waiting (499: it asks again)."""
+    return path.startswith(HEALTH_PREFIX) and (status < 400 or status == CLIENT_CLOSED)
 
 
 def multiprocess_dir() -> Path | None:
