@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from mall.admin import audit
 from mall.admin.audit import Staff
-from mall.shop.schemas import ShopSettingsDoc
+from mall.shop.schemas import ShopSettingsDoc, SubscribeTemplates
 from models import ShopSettings
 
 SETTINGS_ID = 1
@@ -24,6 +24,8 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
         low_stock_threshold=row.low_stock_threshold,
         freight_flat=row.freight_flat,
         free_shipping_threshold=row.free_shipping_threshold,
+        subscribe_templates=SubscribeTemplates.model_validate(row.subscribe_templates or {}),
+        order_expiring_notice_seconds=row.order_expiring_notice_seconds,
     )
 
 
@@ -46,19 +48,22 @@ class ShopSettingsStore:
 
     async def update(self, *, doc: ShopSettingsDoc, staff: Staff) -> ShopSettingsDoc:
         """Replace the settings (audited: before and after); new orders use them at once in
-        this process."""
+        this process. The settings added for WeChat stay as they are when a PUT leaves them
+        out (clients written before them)."""
         async with in_transaction():
             await ShopSettings.get_or_create(id=SETTINGS_ID)
             row = await ShopSettings.filter(id=SETTINGS_ID).select_for_update().first()
             assert row is not None
             before = _doc(row)
-            await ShopSettings.filter(id=SETTINGS_ID).update(**doc.model_dump())
+            keep_unless_sent = {"subscribe_templates", "order_expiring_notice_seconds"}
+            changes = doc.model_dump(exclude=keep_unless_sent - doc.model_fields_set)
+            await ShopSettings.filter(id=SETTINGS_ID).update(**changes)
             await audit.record(
                 staff,
                 "settings.update",
                 target_type="settings",
                 target_id=SETTINGS_ID,
-                detail={"before": before.model_dump(), "after": doc.model_dump()},
+                detail={"before": before.model_dump(), "after": changes},
             )
         self.forget()
         return await self.get()
