@@ -159,7 +159,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    """Run the Taskiq scheduler (exactly one) in this process."""
+    """Run the Taskiq scheduler in this process (one leads at a time: mall/jobs/leader.py)."""
     from taskiq.cli.scheduler.args import SchedulerArgs
     from taskiq.cli.scheduler.run import run_scheduler
 
@@ -611,8 +611,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scheduler = commands.add_parser(
         "scheduler",
-        help="run the Taskiq scheduler (exactly one)",
-        description="Run the Taskiq scheduler for delayed and periodic jobs; run exactly one.",
+        help="run the Taskiq scheduler (one leads at a time)",
+        description="Run the Taskiq scheduler for delayed and periodic jobs; one leads at a "
+        "time (a lease in Redis), a second one waits to take over.",
     )
     scheduler.add_argument(
         "--update-interval",

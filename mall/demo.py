@@ -356,15 +356,8 @@ class Demo:
             page += 1
 
     async def ship(self, admin: str, staff: str, order_id: int, tracking_no: str) -> Any:
-        url = f"{admin}/orders/{order_id}/ship"
-        response = await self.send(
-            "POST", url, token=staff, json={"carrier": "顺丰速运", "tracking_no": tracking_no}
+        """Staff ship it with a carrier from WeChat's list (SF: 顺丰速运)."""
+        body = {"carrier_code": "SF", "tracking_no": tracking_no}
+        return await self.call(
+            "POST", f"{admin}/orders/{order_id}/ship", token=staff, json=body, expect=200
         )
-        if response.status_code == 422 and "carrier_code" in response.text:
-            # Shipping that syncs with WeChat names the carrier by WeChat's code.
-            response = await self.send(
-                "POST", url, token=staff, json={"carrier_code": "SF", "tracking_no": tracking_no}
-            )
-        if response.status_code != 200:
-            self.fail(response, 200)
-        return response.json()

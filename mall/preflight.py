@@ -8,6 +8,7 @@ traceback or a server that keeps running and failing every few seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import socket
@@ -15,9 +16,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
-import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 
+from mall import resources
 from mall.config import Settings, db_connection
 
 CONNECT_TIMEOUT = 5.0
@@ -57,7 +58,7 @@ def _reason(exc: BaseException) -> str:
     """A short cause: 'connection refused' rather than a driver's multi-line message."""
     text = str(exc)
     if isinstance(exc, TimeoutError | asyncio.TimeoutError | redis_errors.TimeoutError):
-        return f"no answer within {CONNECT_TIMEOUT:.0f}s"
+        return "no answer in time"
     if isinstance(exc, socket.gaierror) or "Name or service not known" in text:
         return "host name not found"
     if (
@@ -83,11 +84,21 @@ def postgres_problem(url: str, exc: BaseException, fix: str = DEV_FIX) -> str:
     )
 
 
-def redis_problem(url: str, exc: BaseException, fix: str = DEV_FIX) -> str:
+def redis_where(settings: Settings) -> tuple[str, str]:
+    """Where the configured Redis is, as a person would name it, and the setting naming it."""
+    if settings.redis_mode == "sentinel":
+        master = settings.redis_sentinel_master
+        where = f"through the sentinels {settings.redis_sentinels} (master {master})"
+        return where, "MALL_REDIS_SENTINELS"
+    if settings.redis_mode == "cluster":
+        return f"cluster node {hide_password(settings.redis_url)}", "MALL_REDIS_URL"
+    return f"at {hide_password(settings.redis_url)}", "MALL_REDIS_URL"
+
+
+def redis_problem(settings: Settings, exc: BaseException, fix: str = DEV_FIX) -> str:
     """The line for a Redis that does not answer."""
-    reason = _reason(exc)
-    where = hide_password(url)
-    return f"cannot reach Redis at {where} ({reason}); " + fix.format(variable="MALL_REDIS_URL")
+    where, variable = redis_where(settings)
+    return f"cannot reach Redis {where} ({_reason(exc)}); " + fix.format(variable=variable)
 
 
 async def check_postgres(settings: Settings, *, migrated: bool = True, fix: str = DEV_FIX) -> None:
@@ -142,23 +153,22 @@ async def _check_postgres_server(url: str, connect: dict[str, Any], fix: str) ->
 
 
 async def check_redis(settings: Settings, *, fix: str = DEV_FIX) -> None:
-    """Raise PreflightError unless Redis answers a PING at MALL_REDIS_URL."""
-    url = settings.redis_url
+    """Raise PreflightError unless the configured Redis (standalone, Sentinel or Cluster)
+    answers a PING."""
     try:
-        client = aioredis.Redis.from_url(
-            url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT
-        )
-    except ValueError as exc:
+        client = resources.redis_client(settings, max_connections=2)
+    except (ValueError, IndexError) as exc:
+        where, variable = redis_where(settings)
         raise PreflightError(
-            f"MALL_REDIS_URL is not a Redis URL ({hide_password(url)}): {exc}; "
-            "use redis://host:6379/0"
+            f"{variable} does not name a Redis ({where}): {exc}; use redis://host:6379/0"
         ) from None
     try:
-        await client.ping()
+        await asyncio.wait_for(client.ping(), CONNECT_TIMEOUT * 2)
     except Exception as exc:
-        raise PreflightError(redis_problem(url, exc, fix)) from None
+        raise PreflightError(redis_problem(settings, exc, fix)) from None
     finally:
-        await client.aclose()
+        with contextlib.suppress(Exception):
+            await client.aclose()
 
 
 async def check_servers(

@@ -71,6 +71,8 @@ def test_env_example_has_what_compose_requires_and_a_deployer_must_set() -> None
         "MALL_PUBLIC_BASE_URL",
         "MALL_WECHAT_APPID",
         "MALL_WECHAT_SECRET",
+        "MALL_WECHAT_PUSH_TOKEN",
+        "MALL_WECHAT_PUSH_AES_KEY",
         "MALL_WECHAT_MCHID",
         "MALL_WECHAT_PAY_CERT_SERIAL_NO",
         "MALL_WECHAT_PAY_APIV3_KEY",
