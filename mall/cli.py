@@ -539,6 +539,18 @@ def cmd_dev(args: argparse.Namespace) -> int:
         lock.close()
 
 
+def _demo_command(base_url: str, sim_url: str, data_dir: Path) -> str:
+    """`mall demo` with just the options this `mall dev` needs (none with the defaults)."""
+    words = ["mall demo"]
+    if base_url != DEMO_API:
+        words.append(f"--api {base_url}")
+    if sim_url != DEMO_SIM:
+        words.append(f"--sim {sim_url}")
+    if data_dir != Path(".mall").resolve():
+        words.append(f"--data-dir {data_dir}")
+    return " ".join(words) + "  (in another terminal: the walk-through, step by step)"
+
+
 def _print_banner(
     *, base_url: str, sim_port: int, password: str, data_dir: Path, postgres: str, redis_kind: str
 ) -> None:
@@ -549,7 +561,7 @@ def _print_banner(
         ("API docs", f"{base_url}/docs"),
         ("API", f"{base_url}/api/v1  (e.g. {base_url}/api/v1/products)"),
         ("WeChat sim", f"{sim_url}  (the customer pays: POST {sim_url}/sim/pay/<order_no>)"),
-        ("Try it", f"mall demo --api {base_url} --sim {sim_url}"),
+        ("Try it", _demo_command(base_url, sim_url, data_dir)),
         ("Data dir", f"{data_dir} (PostgreSQL: {postgres}, Redis: {redis_kind})"),
     ]
     lines = ["", "mall dev is running; Ctrl-C stops everything.", ""]
