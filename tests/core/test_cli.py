@@ -339,3 +339,21 @@ def test_mall_dev_with_an_unreachable_database_url_is_one_line(tmp_path: Path) -
         f"mall dev: cannot reach PostgreSQL at postgres://postgres:***@127.0.0.1:{port}/mall "
         "(connection refused); fix MALL_DATABASE_URL, or unset it for mall dev's embedded server"
     )
+
+
+async def test_the_configured_client_reaches_the_embedded_redis_on_its_socket(
+    tmp_path: Path,
+) -> None:
+    # `mall dev`'s Redis listens on a unix socket only (no TCP options apply there)
+    from mall.config import Settings
+    from mall.resources import redis_client
+
+    server = start_redis(tmp_path)
+    try:
+        client = redis_client(Settings(redis_url=server.url))
+        try:
+            assert await client.ping()
+        finally:
+            await client.aclose()
+    finally:
+        server.stop()
