@@ -624,8 +624,8 @@ def build_parser() -> argparse.ArgumentParser:
     scheduler = commands.add_parser(
         "scheduler",
         help="run the Taskiq scheduler (one leads at a time)",
-        description="Run the Taskiq scheduler for delayed and periodic jobs; one leads at a "
-        "time (a lease in Redis), a second one waits to take over.",
+        description="Run the Taskiq scheduler for delayed and periodic jobs; run two or more: "
+        "one leads at a time (a lease in Redis), another takes over if it dies.",
     )
     scheduler.add_argument(
         "--update-interval",
