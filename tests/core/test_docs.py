@@ -44,3 +44,9 @@ def test_the_architecture_picture_is_mermaid() -> None:
     assert diagram.startswith("flowchart ")
     for part in ("mall serve", "mall worker", "mall scheduler", "outbox", "pub/sub", "stream"):
         assert part in diagram, part
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_merge_left_its_markers(doc: Path) -> None:
+    markers = re.findall(r"^(?:<{7}|>{7}|={7})(?: |$)", doc.read_text(), flags=re.MULTILINE)
+    assert markers == []
