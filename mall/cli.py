@@ -556,7 +556,7 @@ def _print_banner(
 ) -> None:
     sim_url = f"http://127.0.0.1:{sim_port}"
     rows = [
-        ("Console", f"{base_url}/admin/  (staff: the live order dashboard)"),
+        ("Console", f"{base_url}/admin/  (the operator console: staff run the shop live)"),
         ("Admin login", f"{ADMIN_USERNAME} / {password}"),
         ("API docs", f"{base_url}/docs"),
         ("API", f"{base_url}/api/v1  (e.g. {base_url}/api/v1/products)"),
