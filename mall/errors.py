@@ -7,7 +7,7 @@ from typing import Any
 
 import redis.exceptions
 from sanic import Request, Sanic
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 from sanic.response import HTTPResponse, json
 
 log = logging.getLogger("mall.errors")
@@ -166,10 +166,24 @@ def render_error(request: Request, exc: Exception) -> HTTPResponse:
     )
 
 
+# nginx's "client closed request": the client hung up before the answer was ready.
+CLIENT_CLOSED = 499
+
+
 def install(app: Sanic) -> None:
     """Route every exception raised while serving a request through render_error."""
 
     async def handler(request: Request, exc: Exception) -> HTTPResponse:
         return render_error(request, exc)
 
+    async def client_gone(request: Request, exc: BaseException) -> HTTPResponse:
+        # Sanic cancels the handler when the client disconnects (a probe that timed out
+        # while the server was starting): nobody reads this answer, and it is no error of
+        # ours, so it is counted and logged as 499 rather than as a 500.
+        return json(
+            error_body("client_closed_request", "The client closed the connection"),
+            status=CLIENT_CLOSED,
+        )
+
     app.error_handler.add(Exception, handler)
+    app.error_handler.add(RequestCancelled, client_gone)
