@@ -33,9 +33,8 @@ from mall.catalog.search import stock_totals
 from mall.catalog.service import StockChange
 from mall.catalog.uploads import store_image
 from mall.catalog.views import catalog_cache, image_storage
-from mall.errors import ValidationFailed
 from mall.shop import service as shop
-from mall.web import doc, parse_body, parse_query, render, render_page
+from mall.web import doc, form_file, parse_body, parse_query, render, render_page
 from models import Admin, Product
 
 bp = Blueprint("catalog_admin")
@@ -476,12 +475,7 @@ async def delete_banner(request: Request, banner_id: int) -> HTTPResponse:
 )
 @admin_required(P.UPLOADS_WRITE)
 async def upload(request: Request) -> HTTPResponse:
-    file = request.files.get("file") if request.files else None
-    if file is None:
-        raise ValidationFailed(
-            "Send the image as multipart/form-data field 'file'",
-            details=[{"field": "file", "message": "required", "type": "missing"}],
-        )
+    file = form_file(request, "file")
     storage = image_storage(request)
     stored = await store_image(
         storage=storage,

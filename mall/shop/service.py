@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from tortoise.transactions import in_transaction
+
+from mall.admin import service as admin_service
 from mall.shop.schemas import ShopSettingsDoc
-from models import ShopSettings
+from models import Admin, ShopSettings
 
 SETTINGS_ID = 1
 # Settings change rarely and apply to new orders only; a short per-process cache keeps
@@ -37,11 +41,31 @@ async def get() -> ShopSettingsDoc:
     return doc
 
 
-async def update(*, doc: ShopSettingsDoc) -> ShopSettingsDoc:
-    """Replace the settings; new orders use them at once in this process."""
+async def update(*, admin: Admin, changes: dict[str, Any], ip: str) -> ShopSettingsDoc:
+    """Set the fields in `changes` (the others keep their values); the audit row, naming
+    each changed field's old and new value, commits with the change."""
     global _cached
-    await ShopSettings.get_or_create(id=SETTINGS_ID)
-    await ShopSettings.filter(id=SETTINGS_ID).update(**doc.model_dump())
+    async with in_transaction():
+        await ShopSettings.get_or_create(id=SETTINGS_ID)
+        row = await ShopSettings.select_for_update().get(id=SETTINGS_ID)
+        before = _doc(row).model_dump()
+        diff = {
+            field: {"from": before[field], "to": value}
+            for field, value in changes.items()
+            if before[field] != value
+        }
+        if diff:
+            await ShopSettings.filter(id=SETTINGS_ID).update(
+                **{field: change["to"] for field, change in diff.items()}
+            )
+        await admin_service.record(
+            admin=admin,
+            action="settings.update",
+            target_type="settings",
+            target_id=SETTINGS_ID,
+            detail={"changes": diff},
+            ip=ip,
+        )
     _cached = None
     return await get()
 

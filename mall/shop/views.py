@@ -1,4 +1,5 @@
-"""GET/PUT /api/admin/settings."""
+"""GET/PUT/PATCH /api/admin/settings: PUT replaces the whole document, PATCH changes only
+the fields sent."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from mall.admin.permissions import Permission
-from mall.admin.views import audit
 from mall.auth.guards import admin_required
+from mall.auth.views import client_ip
 from mall.shop import service
-from mall.shop.schemas import ShopSettingsDoc
+from mall.shop.schemas import ShopSettingsDoc, ShopSettingsIn, ShopSettingsPatch
 from mall.web import doc, parse_body, render
 
 bp = Blueprint("shop_settings")
@@ -21,7 +22,6 @@ bp = Blueprint("shop_settings")
     tag="admin-settings",
     response=ShopSettingsDoc,
     secured=True,
-    errors=(403,),
 )
 @admin_required(Permission.SETTINGS_READ)
 async def get_settings(request: Request) -> HTTPResponse:
@@ -30,24 +30,35 @@ async def get_settings(request: Request) -> HTTPResponse:
 
 @bp.put("/settings")
 @doc(
-    summary="Change shop settings (applies to new orders)",
+    summary="Replace the shop settings: every field required (applies to new orders)",
     tag="admin-settings",
-    body=ShopSettingsDoc,
+    body=ShopSettingsIn,
     response=ShopSettingsDoc,
     secured=True,
-    errors=(403,),
 )
 @admin_required(Permission.SETTINGS_WRITE)
 async def put_settings(request: Request) -> HTTPResponse:
-    body = parse_body(request, ShopSettingsDoc)
-    before = await service.get()
-    updated = await service.update(doc=body)
-    await audit(
-        request,
-        "settings.update",
-        "settings",
-        1,
-        before=before.model_dump(),
-        after=updated.model_dump(),
+    body = parse_body(request, ShopSettingsIn)
+    updated = await service.update(
+        admin=request.ctx.admin, changes=body.model_dump(), ip=client_ip(request)
+    )
+    return render(updated)
+
+
+@bp.patch("/settings")
+@doc(
+    summary="Change some shop settings: only the fields sent (applies to new orders)",
+    tag="admin-settings",
+    body=ShopSettingsPatch,
+    response=ShopSettingsDoc,
+    secured=True,
+)
+@admin_required(Permission.SETTINGS_WRITE)
+async def patch_settings(request: Request) -> HTTPResponse:
+    body = parse_body(request, ShopSettingsPatch)
+    updated = await service.update(
+        admin=request.ctx.admin,
+        changes=body.model_dump(exclude_unset=True),
+        ip=client_ip(request),
     )
     return render(updated)
