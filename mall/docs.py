@@ -19,7 +19,7 @@ from sanic.response import HTTPResponse, json
 from sanic_ext.extensions.openapi.builders import SpecificationBuilder
 from swagger_ui_bundle import swagger_ui_path
 
-from mall.web import ERROR_SCHEMA, MAX_ID
+from mall.web import ERROR_SCHEMA, MAX_ID, UNSTATED_RULES
 
 DOCS_PAGE = Path(__file__).resolve().parent / "static" / "docs.html"
 SPEC_ROUTE = "openapi.spec"
@@ -54,8 +54,11 @@ STATUS_TEXT = {
     404: "No such record, or one that belongs to someone else (not_found and kin)",
     409: "Conflicts with the current state (the code says which)",
     413: "Request body too large (payload_too_large)",
-    422: "Validation failed (validation_error; details name each field: field, message, "
-    "type). Ids that name no record are 422 too, type unknown_id.",
+    422: "Validation failed (validation_error and kin): details lists each problem as "
+    "{field, message, type}. Besides what the request schema states, these rules are "
+    "checked, each with its own type: "
+    + "; ".join(f"{kind}: {meaning}" for kind, meaning in UNSTATED_RULES.items())
+    + ".",
     426: "A websocket route called without the websocket upgrade (upgrade_required)",
     429: "Rate limited (rate_limited); Retry-After says when to try again",
     500: "Internal error (internal_error); details.request_id is in the server log",
@@ -121,7 +124,50 @@ def _socket(audience: str) -> dict[str, dict[str, Any]]:
     }
 
 
+_IMAGE = {"schema": {"type": "string", "format": "binary"}}
+
 SPECIAL_PATHS: dict[str, dict[str, Any]] = {
+    "/uploads/{name}": {
+        "get": {
+            "operationId": "uploaded_file",
+            "summary": "An uploaded image (named by its content hash: cache it forever)",
+            "tags": ["uploads"],
+            "parameters": [
+                {
+                    "name": "name",
+                    "in": "path",
+                    "required": True,
+                    "description": "the name POST /api/admin/uploads gave (other names: 404)",
+                    "schema": {"type": "string", "minLength": 1, "pattern": "^[^/\\x00]+$"},
+                },
+                {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": "the ETag of a copy the client has",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The image",
+                    "headers": {
+                        "ETag": {"schema": {"type": "string"}},
+                        "Cache-Control": {"schema": {"type": "string"}},
+                    },
+                    "content": {
+                        "image/jpeg": _IMAGE,
+                        "image/png": _IMAGE,
+                        "image/gif": _IMAGE,
+                        "image/webp": _IMAGE,
+                    },
+                },
+                "304": {"description": "Not modified: the client's copy is current"},
+                "404": _error(404),
+                "500": _error(500),
+            },
+        }
+    },
     "/ws": _socket(CUSTOMER),
     "/ws/admin": _socket(ADMIN),
     "/health/live": {

@@ -151,6 +151,10 @@ UNSTATED_RULES = {
     "same specs)",
     "too_many": "the same SKU on several lines adding up past the per-line cap",
     "too_long": "a password over 72 bytes of UTF-8",
+    "wechat_code": "a WeChat code WeChat refused (invalid, already used or expired)",
+    "invalid_key": "a key of a free-form object (SKU specs) that breaks its rules: "
+    "OpenAPI 3.0 cannot state rules for keys",
+    "image": "an upload that is not a JPEG, PNG, GIF or WebP image (by its content)",
 }
 
 
@@ -162,6 +166,11 @@ def range_error(message: str) -> PydanticCustomError:
 def inconsistent_error(message: str) -> PydanticCustomError:
     """A 422 detail of type inconsistent: list items that contradict each other."""
     return PydanticCustomError("inconsistent", message)
+
+
+def key_error(message: str) -> PydanticCustomError:
+    """A 422 detail of type invalid_key: a free-form object's key breaks its rules."""
+    return PydanticCustomError("invalid_key", message)
 
 
 def at_least_one_field(cls: type[BaseModel], data: Any) -> Any:
@@ -279,9 +288,9 @@ def _refuse_nul(data: Any) -> None:
     """422 for a NUL character anywhere in the input, keys included: PostgreSQL text cannot
     hold one, so it would otherwise fail deep in a query. Walks with its own stack, so no
     nesting depth can exhaust Python's."""
-    stack: list[tuple[Any, str]] = [(data, "")]
+    stack: list[tuple[Any, str, str]] = [(data, "", "nul_character")]
     while stack:
-        value, path = stack.pop()
+        value, path, kind = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
                 raise ValidationFailed(
@@ -289,18 +298,19 @@ def _refuse_nul(data: Any) -> None:
                         {
                             "field": path or "body",
                             "message": "must not contain NUL characters",
-                            "type": "nul_character",
+                            "type": kind,
                         }
                     ]
                 )
         elif isinstance(value, dict):
             for key, item in reversed(value.items()):
                 child = f"{path}.{key}" if path else str(key)
-                stack.append((item, child))
-                stack.append((key, path))
+                stack.append((item, child, "nul_character"))
+                # A key's rules are not in the document (OpenAPI 3.0 has no propertyNames).
+                stack.append((key, f"{path}.[key]" if path else "[key]", "invalid_key"))
         elif isinstance(value, list):
             for index in range(len(value) - 1, -1, -1):
-                stack.append((value[index], f"{path}.{index}" if path else str(index)))
+                stack.append((value[index], f"{path}.{index}" if path else str(index), kind))
 
 
 def form_file(request: Request, field: str) -> File:
@@ -492,15 +502,17 @@ def doc(
             func = openapi.response(status, description="No content")(func)
         if secured:
             func = openapi.secured("bearer")(func)
-        codes = set(errors)
-        if body is not None:
+        codes = set()
+        if body is not None and not isinstance(body, dict):  # read by parse_body
             codes |= {400, 413, 422}
         if query is not None:
             codes |= {422}
         if secured:
             codes |= {401, 403}
-        envelope = error_schema or ERROR_SCHEMA
-        for code in sorted(codes):
+        for code in sorted(codes - set(errors)):
+            func = openapi.response(code, {"application/json": ERROR_SCHEMA}, "Error")(func)
+        for code in sorted(errors):
+            envelope = error_schema or ERROR_SCHEMA
             func = openapi.response(code, {"application/json": envelope}, "Error")(func)
         return func
 
