@@ -335,12 +335,12 @@ def _path_params(app: Sanic) -> dict[str, dict[str, dict[str, Any]]]:
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for route in app.router.routes:
         path = "/" + _PARAM.sub(lambda m: "{" + m.group(1) + "}", route.path)
-        for name, info in route.params.items():
-            found.setdefault(path, {})[name] = _param_schema(info.label, info.pattern)
+        for info in route.params.values():
+            found.setdefault(path, {})[info.name] = _param_schema(info.label)
     return found
 
 
-def _param_schema(label: str, pattern: Any) -> dict[str, Any]:
+def _param_schema(label: str) -> dict[str, Any]:
     if label == "id":
         return dict(ID_SCHEMA)
     if label == "int":

@@ -61,8 +61,9 @@ LINE = rf"^[{_INLINE_SPACE}]*[^{_SPACE}{_CONTROL}][^{_CONTROL}]*$"
 """One line with at least one character that is not white space."""
 TOKEN = r"^[!-~]+$"
 """Printable ASCII without spaces: codes and tokens."""
-URL_CHARS = rf"[^{_SPACE}{_CONTROL}]"
-"""A character of a URL as we take them: no white space, no control character."""
+URL_CHARS = rf'[^{_SPACE}{_CONTROL}"<>\\\^`{{|}}\[\]]'
+"""A character of a URL as we take them: none of white space, control characters and the
+ones RFC 3986 leaves out of URLs (brackets too: we take no IP-literal hosts)."""
 HTTP_URL = rf"^https?://{URL_CHARS}+$"
 """An http(s) URL without white space or control characters."""
 

@@ -41,7 +41,7 @@ def client_ip(request: Request) -> str:
     tag="auth",
     body=WeChatLoginIn,
     response=UserTokensOut,
-    errors=(401, 429, 502),
+    errors=(403, 429, 502),
 )
 async def wechat_login(request: Request) -> HTTPResponse:
     body = parse_body(request, WeChatLoginIn)
@@ -100,7 +100,7 @@ async def logout(request: Request) -> HTTPResponse:
     body=PhoneIn,
     response=UserOut,
     secured=True,
-    errors=(403, 502),
+    errors=(403, 429, 502),
 )
 @user_required
 async def bind_phone(request: Request) -> HTTPResponse:
