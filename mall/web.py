@@ -27,6 +27,7 @@ from pydantic_core import CoreSchema, PydanticCustomError
 from sanic import Request
 from sanic.headers import parse_content_header
 from sanic.request import File
+from sanic.request.form import parse_multipart_form
 from sanic.response import HTTPResponse, json
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.types import Schema as OpenAPISchema
@@ -156,6 +157,8 @@ UNSTATED_RULES = {
     "invalid_key": "a key of a free-form object (SKU specs) that breaks its rules: "
     "OpenAPI 3.0 cannot state rules for keys",
     "image": "an upload that is not a JPEG, PNG, GIF or WebP image (by its content)",
+    "category_cycle": "a category moved below itself",
+    "too_deep": "a category nested deeper than the tree allows",
 }
 
 
@@ -315,16 +318,24 @@ def _refuse_nul(data: Any) -> None:
 
 
 def form_file(request: Request, field: str) -> File:
-    """The file sent as multipart/form-data field `field`; 422 for anything else. The
-    content type is checked first: Sanic logs a traceback for a multipart body without
-    a boundary."""
+    """The file sent as multipart/form-data field `field`; 422 for anything else. The body
+    is parsed here, not through request.files: Sanic logs a traceback for a multipart body
+    it cannot read (no boundary, a malformed part) and carries on as if it were empty."""
     kind, params = parse_content_header(request.headers.get("content-type", ""))
-    if kind != "multipart/form-data" or not params.get("boundary"):
+    boundary = params.get("boundary")
+    if kind != "multipart/form-data" or not isinstance(boundary, str) or not boundary:
         raise ValidationFailed(
             f"Send a multipart/form-data body (with its boundary) with the file as field {field!r}",
             details=[{"field": "body", "message": "multipart/form-data required", "type": "media"}],
         )
-    file = request.files.get(field) if request.files else None
+    try:
+        _, files = parse_multipart_form(request.body, boundary.encode("utf-8"))
+    except Exception:  # Sanic's parser raises whatever a malformed part makes it hit
+        raise ValidationFailed(
+            "The multipart/form-data body cannot be read",
+            details=[{"field": "body", "message": "malformed multipart body", "type": "media"}],
+        ) from None
+    file = files[field][0] if files.get(field) else None
     if file is None:
         raise ValidationFailed(
             f"Send the file as multipart/form-data field {field!r}",

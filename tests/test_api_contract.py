@@ -407,8 +407,14 @@ async def test_a_multipart_upload_without_boundary_is_a_clean_422(
             headers={**admin, "Content-Type": "multipart/form-data"},
         )
         as_json = await client.post(f"{ADMIN}/uploads", json={"file": "x"}, headers=admin)
+        malformed = await client.post(
+            f"{ADMIN}/uploads",
+            content=b"--x\r\nno header colon\r\n\r\nabc\r\n--x--\r\n",
+            headers={**admin, "Content-Type": "multipart/form-data; boundary=x"},
+        )
     finally:
         sanic_errors.removeHandler(caplog.handler)
     assert assert_error(resp, 422)["details"][0]["field"] == "body"
     assert_error(as_json, 422)
+    assert assert_error(malformed, 422)["details"][0]["field"] == "body"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.records

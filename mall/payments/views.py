@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
@@ -56,7 +57,7 @@ _NOTIFICATION = {
     },
     "required": ["id", "create_time", "event_type", "resource_type", "resource"],
 }
-_SIGNED_BY_WECHAT = {
+_SIGNED_BY_WECHAT: dict[str, dict[str, Any]] = {
     "Wechatpay-Signature": {"type": "string", "description": "base64 RSA-SHA256 signature"},
     "Wechatpay-Timestamp": {"type": "string", "pattern": "^[0-9]{1,12}$"},
     "Wechatpay-Nonce": {"type": "string"},
