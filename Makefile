@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 TEST_ENV := MALL_TEST_DATABASE_URL=$${MALL_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mall_test} \
             MALL_TEST_REDIS_URL=$${MALL_TEST_REDIS_URL:-redis://127.0.0.1:6379/9}
 
-.PHONY: help install dev test test-local lint format typecheck migrate migration bench ci
+.PHONY: help install dev test test-local test-fast lint format typecheck migrate migration bench ci
 
 help: ## show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test: install ## the test suite on embedded servers (or MALL_TEST_* when set)
 
 test-local: install ## the test suite on the local PostgreSQL and Redis (127.0.0.1)
 	$(TEST_ENV) $(BIN)/pytest
+
+test-fast: install ## the fast inner loop: everything but tests/system (processes, browser)
+	$(TEST_ENV) $(BIN)/pytest -m "not system"
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .

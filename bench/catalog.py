@@ -27,7 +27,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -40,6 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.harness.processes import Processes  # noqa: E402
 
 DATABASE = "mall_bench_catalog"
 LOCALHOST = "127.0.0.1"
@@ -118,50 +119,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Children:
-    """The processes this run starts, each in its own session; stop() ends exactly them."""
-
-    def __init__(self) -> None:
-        self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
-        LOGS.mkdir(parents=True, exist_ok=True)
-        with (LOGS / f"{name}.log").open("wb") as log:
-            self.running.append(
-                (
-                    name,
-                    subprocess.Popen(
-                        argv,
-                        env={**os.environ, **(env or {})},
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        stdin=subprocess.DEVNULL,
-                        start_new_session=True,
-                        cwd=ROOT,
-                    ),
-                )
-            )
-
-    def check(self) -> None:
-        for name, child in self.running:
-            if child.poll() is not None:
-                raise RuntimeError(f"{name} exited early; see {LOGS / name}.log")
-
-    def stop(self) -> None:
-        for _, child in reversed(self.running):
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-                try:
-                    child.wait(10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(child.pid, signal.SIGKILL)
-                    child.wait()
-
-
-def wait_for(url: str, children: Children, timeout: float = 60) -> None:
+def wait_for(url: str, children: Processes, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        children.check()
+        children.check_alive()
         with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as resp:
             if resp.status == 200:
                 return
@@ -532,13 +493,15 @@ def main() -> int:
         print(asyncio.run(python_load(args.load, args.seconds, args.connections)))
         return 0
     load_before = os.getloadavg()[0]
-    children = Children()
+    children = Processes(LOGS)
     try:
         # A private Redis: the app's pub/sub channels ignore db numbers and would mix with
         # every other mall on a shared server.
         redis_port = free_port()
         redis_args = words(f"--bind {LOCALHOST} --port {redis_port} --appendonly no")
-        children.start("catalog-redis", ["redis-server", *redis_args, "--save", ""])
+        children.start(
+            "catalog-redis", ["redis-server", *redis_args, "--save", ""], dict(os.environ)
+        )
         wait_for_port(redis_port)
         redis_url = f"redis://{LOCALHOST}:{redis_port}/0"
         database_url = os.environ.get(
@@ -558,7 +521,7 @@ def main() -> int:
             "MALL_ENV": "dev",
         }
         serve = words(f"-m mall.cli serve --host {LOCALHOST} --port {port} --workers 1")
-        children.start("catalog-api", [sys.executable, *serve], env)
+        children.start("catalog-api", [sys.executable, *serve], {**os.environ, **env})
         base = f"http://{LOCALHOST}:{port}"
         wait_for(f"{base}/health/ready", children)
         print("catalog bench: measuring throughput", flush=True)
@@ -566,7 +529,7 @@ def main() -> int:
         print("catalog bench: measuring search", flush=True)
         search = asyncio.run(measure_search(database_url, base, redis_url, args))
     finally:
-        children.stop()
+        children.stop_all()
 
     ratio = throughput["ratio"]
     all_query = [v for values in search["query"].values() for v in values]

@@ -315,7 +315,7 @@ UPDATE skus SET stock = stock - 1, updated_at = now()
   WHERE id = :sku AND stock >= 1 AND archived_at IS NULL
   RETURNING product_id, stock;
 """
-# The statements of mall.orders.service.create that the baseline replays. The API also
+# The statements of mall.orders.placing.create that the baseline replays. The API also
 # claims the Idempotency-Key and writes the history row and the outbox events in that
 # transaction; pgbench does not.
 PGBENCH_VARIANTS = {
@@ -720,24 +720,25 @@ async def bulk_pending_orders(
 
 async def schedule_cancellations(orders: list[tuple[int, datetime]]) -> int:
     """The schedule the API writes for each order (mall.jobs.schedule); how many failed."""
-    from mall import jobs
-    from mall.orders.service import CANCEL_TASK, cancel_schedule_id
-    from tasks.broker import schedule_source
+    from mall.config import Settings
+    from mall.jobs import Jobs
+    from mall.jobs.broker import make_broker, make_schedule_source
+    from mall.orders.schedules import schedule_cancel
 
+    settings = Settings()
+    jobs = Jobs(make_broker(settings), make_schedule_source(settings))
     failures = 0
     try:
         for start in range(0, len(orders), 200):
             done = await asyncio.gather(
                 *(
-                    jobs.schedule(
-                        CANCEL_TASK, at=at, schedule_id=cancel_schedule_id(oid), order_id=oid
-                    )
+                    schedule_cancel(jobs, order_id=oid, at=at)
                     for oid, at in orders[start : start + 200]
                 )
             )
             failures += done.count(False)
     finally:
-        await schedule_source.shutdown()
+        await jobs.schedules.shutdown()
     return failures
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import resource
 import socket
@@ -45,7 +46,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 if __package__ in (None, ""):
     # `python bench/realtime.py`: make `bench.harness` importable as under `python -m`.
@@ -56,6 +57,9 @@ import psutil
 
 from bench.harness import processes, report, services
 from bench.harness.wsclients import LoadProcesses
+
+if TYPE_CHECKING:
+    from mall.runtime import Runtime
 
 DATABASE = "mall_bench_rt"
 LOGS = services.REPO_ROOT / ".mall" / "bench" / "realtime"
@@ -358,7 +362,7 @@ def stock_data(seq: int) -> dict[str, Any]:
     return {"product_id": PRODUCT_ID, "seq": seq, "stock": 1000 - seq}
 
 
-async def publish_stock_event(seq: int) -> None:
+async def publish_stock_event(rt: Runtime, seq: int) -> None:
     """What a service does: the outbox row committed with the change, then publish()."""
     from mall import events
 
@@ -367,7 +371,7 @@ async def publish_stock_event(seq: int) -> None:
         name=events.EventName.STOCK_CHANGED,
         data=stock_data(seq),
     )
-    await events.publish([event])
+    await rt.events.publish([event])
 
 
 def baseline_message(seq: int) -> str:
@@ -453,16 +457,15 @@ class Results:
 
 
 async def run(args: argparse.Namespace, target: services.Target, env: dict[str, str]) -> Results:
-    from mall import resources
     from mall.config import Settings
+    from mall.runtime import open_runtime
 
     settings = Settings()
     await services.recreate_database(target, env)
     await services.flush_redis(target)
     baseline_channel = f"mall-bench:fanout:{target.redis_db}"
-    await resources.init_db(settings)
-    redis = resources.redis_client(settings)
-    resources.share_redis(redis)
+    rt = await open_runtime(settings)
+    redis = rt.redis
     load, bare_load = LoadProcesses(), LoadProcesses()
     meter = MachineLoad()
     try:
@@ -524,7 +527,10 @@ async def run(args: argparse.Namespace, target: services.Target, env: dict[str, 
                 await redis.publish(baseline_channel, baseline_message(seq))
 
             app_path = FanOutPath(
-                load, server_pid=api.pid, subscribers=len(buyers), publish=publish_stock_event
+                load,
+                server_pid=api.pid,
+                subscribers=len(buyers),
+                publish=functools.partial(publish_stock_event, rt),
             )
             bare_path = FanOutPath(
                 bare_load, server_pid=bare.pid, subscribers=len(buyers), publish=publish_raw
@@ -550,8 +556,7 @@ async def run(args: argparse.Namespace, target: services.Target, env: dict[str, 
     finally:
         await load.stop()
         await bare_load.stop()
-        await redis.aclose()
-        await resources.close_db()
+        await rt.close()
     return Results(memory, baseline_memory, app_path.result, bare_path.result, payments)
 
 

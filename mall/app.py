@@ -2,37 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from sanic import Blueprint, Request, Sanic
+from sanic.config import Config
 from sanic.response import HTTPResponse, json
 
-from mall import docs, errors, events, observability, resources
+from mall import docs, errors, observability, resources
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
 from mall.auth.views import bp as auth_bp
 from mall.cart.views import bp as cart_bp
-from mall.catalog import storage as catalog_storage
-from mall.catalog.admin_views import bp as admin_catalog_bp
-from mall.catalog.cache import CatalogCache
+from mall.catalog.admin_banners import bp as admin_banners_bp
+from mall.catalog.admin_categories import bp as admin_categories_bp
+from mall.catalog.admin_products import bp as admin_products_bp
+from mall.catalog.admin_uploads import bp as admin_uploads_bp
 from mall.catalog.views import bp as catalog_bp
 from mall.catalog.views import files_bp as uploads_bp
 from mall.config import Settings
+from mall.context import AppContext
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
-from mall.orders import placing
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
-from mall.payments import service as payments
 from mall.payments.views import bp as payments_bp
 from mall.realtime.hub import Hub
 from mall.realtime.views import bp as realtime_bp
+from mall.runtime import open_runtime
 from mall.shop.views import bp as shop_settings_bp
 from mall.web import MAX_ID
-from mall.wechat.miniprogram import MiniProgramClient
 
 log = logging.getLogger("mall")
 
@@ -45,9 +45,9 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     settings.check_production()
     _configure_logging(settings.log_level)
 
-    app = Sanic(APP_NAME)
-    # An image upload is one multipart body: room for the file and the form around it.
-    app.config.REQUEST_MAX_SIZE = max(settings.max_body_bytes, settings.upload_max_bytes + 65536)
+    app: Sanic[Config, AppContext] = Sanic(APP_NAME, ctx=AppContext())
+    # Image uploads stream past this limit under their own (mall/catalog/uploads.py).
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.ACCESS_LOG = False  # mall.access logs every request with its id
@@ -56,8 +56,6 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.config.WEBSOCKET_PING_INTERVAL = settings.ws_ping_interval
     app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_interval
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
-    app.ctx.settings = settings
-    app.ctx.image_storage = catalog_storage.from_settings(settings)
 
     # Path ids: digits that fit a bigint, so a huge id is a 404, never a database error.
     app.router.register_pattern("id", path_id, r"^[1-9][0-9]{0,18}$")
@@ -78,7 +76,10 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     admin = Blueprint.group(
         admin_auth_bp,
         admin_bp,
-        admin_catalog_bp,
+        admin_categories_bp,
+        admin_products_bp,
+        admin_banners_bp,
+        admin_uploads_bp,
         admin_orders_bp,
         admin_coupons_bp,
         shop_settings_bp,
@@ -92,42 +93,23 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     _add_health_routes(app)
 
     @app.before_server_start
-    async def open_resources(app: Sanic) -> None:
-        from tasks.broker import broker  # the broker is process-global; start it per worker
-
-        await resources.init_db(settings)
-        placing.sku_turns.per_sku = settings.order_statements_per_sku
-        app.ctx.redis = resources.redis_client(settings)
-        app.ctx.catalog_cache = CatalogCache(
-            app.ctx.redis, ttl=settings.catalog_cache_ttl, list_ttl=settings.catalog_list_ttl
+    async def open_resources(app: Sanic[Config, AppContext]) -> None:
+        rt = await open_runtime(settings, sweep_outbox=True)
+        app.ctx.runtime = rt
+        app.ctx.hub = Hub(
+            rt.redis,
+            live_prefix=rt.events.live_prefix,
+            recheck_seconds=settings.ws_auth_recheck_seconds,
         )
-        app.ctx.wechat = MiniProgramClient(settings=settings, redis=app.ctx.redis)
-        app.ctx.broker = broker
-        if not broker.is_worker_process:
-            await broker.startup()
-        resources.share_redis(app.ctx.redis)
-        await payments.start(settings)
-        app.ctx.hub = Hub(app.ctx.redis, recheck_seconds=settings.ws_auth_recheck_seconds)
         await app.ctx.hub.start()
-        # Plain asyncio tasks: Sanic's named tasks are unavailable under create_server.
-        app.ctx.background = [asyncio.create_task(events.sweep_forever())]
 
     @app.before_server_stop
-    async def stop_background(app: Sanic) -> None:
+    async def stop_sockets(app: Sanic[Config, AppContext]) -> None:
         await app.ctx.hub.stop()
-        for task in app.ctx.background:
-            task.cancel()
-        await asyncio.gather(*app.ctx.background, return_exceptions=True)
-        await events.marks.close()
 
     @app.after_server_stop
-    async def close_resources(app: Sanic) -> None:
-        await payments.stop()
-        resources.share_redis(None)
-        await app.ctx.broker.shutdown()
-        await app.ctx.wechat.aclose()
-        await app.ctx.redis.aclose()
-        await resources.close_db()
+    async def close_resources(app: Sanic[Config, AppContext]) -> None:
+        await app.ctx.runtime.close()
 
     return app
 
@@ -138,7 +120,10 @@ def _configure_logging(level: str) -> None:
     mall_log.setLevel(level)
     if not mall_log.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(
+            # The pid tells the processes of `mall serve --workers N` apart.
+            logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+        )
         mall_log.addHandler(handler)
         mall_log.propagate = False
 
@@ -158,7 +143,7 @@ def _add_health_routes(app: Sanic) -> None:
     async def ready(request: Request) -> HTTPResponse:
         problems = {
             "postgres": await resources.check_database(),
-            "redis": await resources.check_redis(request.app.ctx.redis),
+            "redis": await resources.check_redis(request.app.ctx.runtime.redis),
         }
         down = {name: why for name, why in problems.items() if why}
         if down:

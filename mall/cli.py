@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
 import functools
 import getpass
@@ -14,32 +12,67 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, NoReturn
 
 from mall.config import Settings
+from mall.supervise import Child, Children, mall_argv
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_FILE = "admin-password"
 READY_TIMEOUT = 120.0
 CHILD_STOP_TIMEOUT = 10.0
 LOCAL_HOSTS = {"0.0.0.0", "::", ""}  # noqa: S104 - names, not binds
-PR_SET_PDEATHSIG = 1
 
 
 # --- the production processes ------------------------------------------------------------
 
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether a listener could bind host:port now (another one holds it otherwise)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except OSError:
+        return True  # a name that does not resolve: the server itself will say so
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError:
+            return False
+    return True
+
+
+def _share_metrics(role: str, host: str, port: int) -> bool:
+    """Point this command's processes at one emptied metrics directory (prometheus_client's
+    multiprocess mode), before anything imports prometheus_client: a scrape of any process
+    then shows the sum over all. The directory is named by the port, so a second command on
+    the same port would empty the first one's: False (and nothing touched) while it is taken."""
+    if not _port_free(host, port):
+        return False
+    directory = Settings().metrics_dir / f"{role}-{port}"
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):  # an earlier run's processes
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
+    return True
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the API with Sanic's worker manager (or in this process when --workers 1)."""
+    if not _share_metrics("api", args.host, args.port):
+        raise SystemExit(f"mall serve: {args.host}:{args.port} is in use")
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
@@ -64,12 +97,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _taskiq_modules() -> list[str]:
-    from tasks import TASK_MODULES
-
-    return list(TASK_MODULES)
-
-
 def _exec_python_module(argv: Sequence[str]) -> NoReturn:
     # exec, not a child: signals from the supervisor or the container reach taskiq itself.
     sys.stdout.flush()
@@ -79,12 +106,20 @@ def _exec_python_module(argv: Sequence[str]) -> NoReturn:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Replace this process with a Taskiq worker consuming the broker's stream."""
+    settings = Settings()
+    os.environ.pop(MULTIPROC_ENV, None)
+    port = settings.worker_metrics_port
+    if port and not _share_metrics("worker", settings.metrics_host, port):
+        # Tasks matter more than their metrics: run, and say why there are none.
+        print(
+            f"mall worker: MALL_WORKER_METRICS_PORT {port} is in use; no metrics served",
+            file=sys.stderr,
+        )
     _exec_python_module(
         [
             "taskiq",
             "worker",
-            "tasks.broker:broker",
-            *_taskiq_modules(),
+            "tasks.broker:worker_broker",
             "--workers",
             str(args.workers),
         ]
@@ -93,12 +128,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Replace this process with the Taskiq scheduler (run exactly one)."""
+    # One process: it serves its own metrics (MALL_SCHEDULER_METRICS_PORT).
+    os.environ.pop(MULTIPROC_ENV, None)
     _exec_python_module(
         [
             "taskiq",
             "scheduler",
             "tasks.broker:scheduler",
-            *_taskiq_modules(),
             "--skip-first-run",
             # The sorted-set source hands out what is due within its 5 s horizon: a job
             # added for sooner than that (a short timeout, a retry) waits for the next
@@ -136,9 +172,14 @@ async def _with_database(settings: Settings, operation: Callable[[], Awaitable[N
 
 
 def _seed(settings: Settings, admin_password: str) -> None:
+    from mall.runtime import runtime
     from mall.seed import seed_demo
 
-    asyncio.run(_with_database(settings, lambda: seed_demo(admin_password=admin_password)))
+    async def seed() -> None:
+        async with runtime(settings) as rt:
+            await seed_demo(rt, admin_password=admin_password)
+
+    asyncio.run(seed())
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -198,81 +239,6 @@ def cmd_wechat_sim(args: argparse.Namespace) -> int:
 # --- mall dev ------------------------------------------------------------------------------
 
 
-@dataclass
-class Child:
-    """One process `mall dev` runs and watches."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-
-
-class DevProcesses:
-    """The API, worker, scheduler and simulator of one `mall dev`, started and stopped together."""
-
-    def __init__(self) -> None:
-        self.children: list[Child] = []
-
-    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> None:
-        """Start `python -m mall.cli ARGV` in its own session, tied to our life."""
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [sys.executable, "-m", "mall.cli", *argv],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            # Own session: Ctrl-C reaches only us; we stop the children before the servers.
-            start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
-        )
-        self.children.append(Child(name, process))
-
-    def first_exited(self) -> Child | None:
-        """The first child that has exited, if any."""
-        for child in self.children:
-            if child.process.poll() is not None:
-                return child
-        return None
-
-    def stop(self, timeout: float = CHILD_STOP_TIMEOUT) -> None:
-        """SIGTERM every child, wait for all, then SIGKILL what is left (with its helpers)."""
-        for child in self.children:
-            if child.process.poll() is None:
-                child.process.terminate()
-            else:
-                # A dead leader's helpers (taskiq's worker processes) would live on.
-                _signal_group(child, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for child in self.children:
-            try:
-                child.process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"mall dev: {child.name} did not stop in {timeout:.0f}s, killing it")
-        for child in self.children:
-            # Each child leads its own process group: this reaches whatever it left behind.
-            _signal_group(child, signal.SIGKILL)
-            child.process.wait()
-
-
-def _signal_group(child: Child, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.process.pid, signum)
-
-
-def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
-    """A preexec_fn asking Linux to SIGTERM the child when `mall dev` dies, even by SIGKILL."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return None
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-
-    def set_parent_death_signal() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return set_parent_death_signal
-
-
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -321,8 +287,13 @@ def _port_open(host: str, port: int) -> bool:
     return False
 
 
+def _stop_children(processes: Children) -> None:
+    for child in processes.stop_all(CHILD_STOP_TIMEOUT):
+        print(f"mall dev: {child.name} did not stop in {CHILD_STOP_TIMEOUT:.0f}s, killed it")
+
+
 def _wait_until_ready(
-    processes: DevProcesses, ready_url: str, sim_port: int, timeout: float
+    processes: Children, ready_url: str, sim_port: int, timeout: float
 ) -> Child | None:
     """Wait for the API's readiness and the simulator's port; a child that exits ends it."""
     deadline = time.monotonic() + timeout
@@ -392,15 +363,19 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print("mall dev: applied " + (", ".join(applied) or "no new migrations"), flush=True)
         _seed(settings, password)
 
-        processes = DevProcesses()
-        cleanup.callback(processes.stop)
+        processes = Children()
+        cleanup.callback(_stop_children, processes)
         env = dict(os.environ)
-        processes.start("api", ["serve", "--host", args.host, "--port", str(port)], env)
-        processes.start("worker", ["worker", "--workers", "1"], env)
-        # The schedule source logs each re-read at INFO: every few seconds in the terminal.
-        processes.start("scheduler", ["scheduler", "--log-level", "WARNING"], env)
         processes.start(
-            "wechat-sim", ["wechat-sim", "--host", "127.0.0.1", "--port", str(sim_port)], env
+            "api", mall_argv(["serve", "--host", args.host, "--port", str(port)]), env=env
+        )
+        processes.start("worker", mall_argv(["worker", "--workers", "1"]), env=env)
+        # The schedule source logs each re-read at INFO: every few seconds in the terminal.
+        processes.start("scheduler", mall_argv(["scheduler", "--log-level", "WARNING"]), env=env)
+        processes.start(
+            "wechat-sim",
+            mall_argv(["wechat-sim", "--host", "127.0.0.1", "--port", str(sim_port)]),
+            env=env,
         )
 
         dead = _wait_until_ready(processes, f"{base_url}/health/ready", sim_port, READY_TIMEOUT)
@@ -416,7 +391,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             while (dead := processes.first_exited()) is None:
                 time.sleep(0.3)
         print(
-            f"mall dev: {dead.name} exited unexpectedly with code {dead.process.returncode}; "
+            f"mall dev: {dead.name} exited unexpectedly with code {dead.returncode}; "
             "stopping everything",
             file=sys.stderr,
             flush=True,
@@ -491,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser(
         "worker",
         help="run a Taskiq worker",
-        description="Run a Taskiq worker on tasks.broker:broker (scale freely).",
+        description="Run a Taskiq worker (tasks.broker:worker_broker; scale freely).",
     )
     worker.add_argument(
         "--workers", type=_positive_int, default=1, help="worker processes (default 1)"

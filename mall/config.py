@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -68,9 +69,27 @@ class Settings(BaseSettings):
     proxies_count: int = 0
     public_base_url: str = "http://127.0.0.1:8000"
     upload_dir: Path = Field(default=Path(".mall/uploads"))
-    # An upload is one multipart body: keep it within max_body_bytes (the app raises the
-    # body limit to fit a larger upload limit).
-    upload_max_bytes: int = 1024 * 1024
+    # An upload streams to storage through a bounded buffer (mall/catalog/uploads.py).
+    upload_max_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Where images go: `local` (upload_dir, served by the API at /uploads) or `s3`, any
+    # S3-compatible object store (AWS S3, Aliyun OSS, Tencent COS, MinIO).
+    storage: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    # Empty: AWS (https://s3.<region>.amazonaws.com). OSS: https://oss-cn-hangzhou.aliyuncs.com,
+    # COS: https://cos.ap-guangzhou.myqcloud.com, MinIO: http://minio:9000.
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # Where clients load images from (a CDN in front of the bucket); empty: the bucket's
+    # own URL on the endpoint.
+    s3_public_base_url: str = ""
+    # `virtual` (bucket.endpoint/key: AWS, OSS, COS) or `path` (endpoint/bucket/key: MinIO);
+    # `auto` takes path for an IP address or localhost, virtual otherwise.
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # Keys are `<prefix><sha256>.<ext>`; a prefix like `mall/images/` shares a bucket.
+    s3_key_prefix: str = ""
+    s3_timeout: float = Field(default=10.0, gt=0)
     # Seconds a cached product detail / category tree lives without an admin change (every
     # change invalidates it at once), and a storefront list page (stock and sales in list
     # pages may lag this much behind orders).
@@ -80,6 +99,14 @@ class Settings(BaseSettings):
 
     # A task a worker took but never acknowledged (the worker died) is redelivered after this.
     task_redelivery_ms: int = 60_000
+
+    # Metrics: `mall serve` and `mall worker` keep every process's values under
+    # <metrics_dir>/<api|worker>-<port> (emptied at start) so one scrape sums them all.
+    metrics_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "mall-metrics")
+    # GET /metrics of the Taskiq worker and the scheduler on their own ports (0 = off).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    scheduler_metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - a scraper elsewhere must reach it
 
     ws_max_subscriptions: int = 50
     ws_auth_recheck_seconds: float = 15.0
@@ -159,4 +186,9 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-TORTOISE_ORM = tortoise_config(Settings())
+def __getattr__(name: str) -> Any:
+    """`mall.config.TORTOISE_ORM` for aerich (pyproject's [tool.aerich]), built from the
+    environment when aerich asks for it, never at import time."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config(Settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

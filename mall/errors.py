@@ -29,7 +29,7 @@ class MallError(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         self.message = message or self.message
-        self.code = code or self.code
+        self.code = str(code) if code else self.code
         self.details = details
         self.headers = headers
         super().__init__(self.message)

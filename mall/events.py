@@ -20,27 +20,28 @@ import orjson
 from redis.asyncio.connection import parse_url
 from tortoise import connections
 
-from mall import resources
-from mall.config import Settings
 from mall.observability import EVENTS_PUBLISHED
 from models import OutboxEvent
 
 log = logging.getLogger("mall.events")
 
 
-def _redis_database(url: str) -> int:
-    return int(parse_url(url).get("db", 0))
-
-
 STREAM_PREFIX = "mall:stream:"
-# Pub/sub channels are server-wide: a Redis database number does not apply to them. The
-# database is named in the channel so that deployments (or test runs) sharing one Redis
-# server on different databases never deliver each other's events to their sockets.
-LIVE_PREFIX = f"mall:live:{_redis_database(Settings().redis_url)}:"
-LIVE_PATTERN = LIVE_PREFIX + "*"
 STREAM_MAXLEN = 10_000
 CLAIM_LEASE = timedelta(seconds=30)
 ADMIN_CHANNEL = "admin"
+# Sent events are marked published in batches, one UPDATE per this many seconds.
+MARK_EVERY = 0.2
+
+
+def live_prefix(redis_url: str) -> str:
+    """The prefix of the live pub/sub channels for a Redis URL.
+
+    Pub/sub channels are server-wide: a Redis database number does not apply to them. The
+    database is named in the channel so that deployments (or test runs) sharing one Redis
+    server on different databases never deliver each other's events to their sockets.
+    """
+    return f"mall:live:{int(parse_url(redis_url).get('db', 0))}:"
 
 
 class EventName(StrEnum):
@@ -99,8 +100,18 @@ return id
 
 
 async def record(*, channel: str, name: EventName | str, data: dict[str, Any]) -> OutboxEvent:
-    """Write an event to the outbox; call inside the transaction of the change."""
-    return await OutboxEvent.create(channel=channel, name=str(name), data=data)
+    """Write an event to the outbox; call inside the transaction of the change.
+
+    The row is written claimed for CLAIM_LEASE by the process that will publish it after
+    commit (as the order statements write theirs): the sweeper takes it only if that
+    process dies or fails to send it.
+    """
+    return await OutboxEvent.create(
+        channel=channel,
+        name=str(name),
+        data=data,
+        claimed_until=datetime.now(UTC) + CLAIM_LEASE,
+    )
 
 
 def payload(event: Publishable) -> bytes:
@@ -120,80 +131,6 @@ def envelope(channel: str, stream_id: str, raw: bytes | str) -> dict[str, Any]:
         "data": body["data"],
         "at": body["at"],
     }
-
-
-async def _send(redis: Any, event: OutboxEvent) -> str:
-    stream_id = await redis.eval(
-        _PUBLISH,
-        2,
-        STREAM_PREFIX + event.channel,
-        LIVE_PREFIX + event.channel,
-        STREAM_MAXLEN,
-        payload(event),
-    )
-    sid = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
-    await OutboxEvent.filter(id=event.id).update(
-        published_at=datetime.now(UTC), stream_id=sid, claimed_until=None
-    )
-    EVENTS_PUBLISHED.labels(event.name).inc()
-    return sid
-
-
-async def publish(events: Sequence[OutboxEvent]) -> None:
-    """Send events committed just now; on any failure the sweeper sends them later."""
-    redis = resources.shared_redis()
-    if not events or redis is None:
-        return
-    ids = [e.id for e in events]
-    now = datetime.now(UTC)
-    claimed = (
-        await OutboxEvent.filter(id__in=ids, published_at=None)
-        .filter(claimed_until=None)
-        .update(claimed_until=now + CLAIM_LEASE)
-    )
-    if not claimed:
-        return
-    try:
-        await _send_all(redis, sorted(events, key=lambda e: e.id))
-    except Exception:
-        log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
-
-
-def queue_publish(pipe: Any, events: Sequence[Publishable]) -> list[Publishable]:
-    """Add the sends of claimed events to a Redis pipeline the caller executes (together
-    with other work after the same commit); pass what it returns and the pipeline's
-    results for them to `sent`."""
-    batch = sorted(events, key=lambda e: e.id)
-    for event in batch:
-        pipe.eval(
-            _PUBLISH,
-            2,
-            STREAM_PREFIX + event.channel,
-            LIVE_PREFIX + event.channel,
-            STREAM_MAXLEN,
-            payload(event),
-        )
-    return batch
-
-
-def sent(batch: Sequence[Publishable], stream_ids: Sequence[Any]) -> None:
-    """Events of `queue_publish` are out: mark them (in the next batch of marks)."""
-    sids = [s.decode() if isinstance(s, bytes) else str(s) for s in stream_ids]
-    marks.add([e.id for e in batch], sids)
-    for event in batch:
-        EVENTS_PUBLISHED.labels(event.name).inc()
-
-
-async def _send_all(redis: Any, batch: Sequence[Publishable]) -> None:
-    """Send a change's events in id order in one Redis round trip; they are marked published
-    in the process's next batch of marks.
-
-    A failure part way leaves them all unmarked: the sweeper sends them again (at least once).
-    """
-    async with redis.pipeline(transaction=False) as pipe:
-        queue_publish(pipe, batch)
-        stream_ids = await pipe.execute()
-    sent(batch, stream_ids)
 
 
 class PublishedMarks:
@@ -246,55 +183,126 @@ class PublishedMarks:
         await self.flush()
 
 
-MARK_EVERY = 0.2
-marks = PublishedMarks(every=MARK_EVERY)
+class Publisher:
+    """One process's publisher: sends committed outbox events to their stream and live
+    channel, marks them published, and sweeps what a crash or an outage left behind."""
 
+    def __init__(self, redis: Any, *, live_prefix: str, mark_every: float = MARK_EVERY) -> None:
+        self.redis = redis
+        self.live_prefix = live_prefix
+        self.marks = PublishedMarks(every=mark_every)
 
-async def publish_unpublished(
-    *, older_than: timedelta = timedelta(seconds=5), limit: int = 500
-) -> int:
-    """The sweeper: send, in id order, rows left unpublished (crash, Redis down)."""
-    redis = resources.shared_redis()
-    if redis is None:
-        return 0
-    conn = connections.get("default")
-    now = datetime.now(UTC)
-    rows = await conn.execute_query_dict(
-        """
-        UPDATE outbox_events SET claimed_until = $1
-        WHERE id IN (
-            SELECT id FROM outbox_events
-            WHERE published_at IS NULL AND created_at < $2
-              AND (claimed_until IS NULL OR claimed_until < $3)
-            ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED
+    @property
+    def live_pattern(self) -> str:
+        return self.live_prefix + "*"
+
+    def _queue_one(self, pipe: Any, event: Publishable) -> None:
+        pipe.eval(
+            _PUBLISH,
+            2,
+            STREAM_PREFIX + event.channel,
+            self.live_prefix + event.channel,
+            STREAM_MAXLEN,
+            payload(event),
         )
-        RETURNING id
-        """,
-        [now + CLAIM_LEASE, now - older_than, now, limit],
-    )
-    if not rows:
-        return 0
-    events = await OutboxEvent.filter(id__in=[r["id"] for r in rows]).order_by("id")
-    sent = 0
-    for event in events:
-        try:
-            await _send(redis, event)
-        except Exception:
-            log.warning("sweeper could not publish event %s", event.id, exc_info=True)
-            break
-        sent += 1
-    return sent
 
+    async def _send(self, event: OutboxEvent) -> str:
+        stream_id = await self.redis.eval(
+            _PUBLISH,
+            2,
+            STREAM_PREFIX + event.channel,
+            self.live_prefix + event.channel,
+            STREAM_MAXLEN,
+            payload(event),
+        )
+        sid = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+        await OutboxEvent.filter(id=event.id).update(
+            published_at=datetime.now(UTC), stream_id=sid, claimed_until=None
+        )
+        EVENTS_PUBLISHED.labels(event.name).inc()
+        return sid
 
-async def sweep_forever(interval: float = 5.0) -> None:
-    """Run the sweeper in the background of a process; any number of them may run."""
-    while True:
-        await asyncio.sleep(interval)
+    async def publish(self, events: Sequence[Publishable]) -> None:
+        """Send events committed just now (written claimed by `record`, so no other
+        publisher takes them meanwhile); on any failure the sweeper sends them once their
+        claim runs out."""
+        if not events:
+            return
         try:
-            while await publish_unpublished() > 0:
-                pass
+            async with self.redis.pipeline(transaction=False) as pipe:
+                batch = self.queue(pipe, events)
+                stream_ids = await pipe.execute()
         except Exception:
-            log.warning("outbox sweep failed", exc_info=True)
+            ids = [e.id for e in events]
+            log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
+            return
+        self.sent(batch, stream_ids)
+
+    def queue(self, pipe: Any, events: Sequence[Publishable]) -> list[Publishable]:
+        """Add the sends of claimed events to a Redis pipeline the caller executes (together
+        with other work after the same commit); pass what it returns and the pipeline's
+        results for them to `sent`."""
+        batch = sorted(events, key=lambda e: e.id)
+        for event in batch:
+            self._queue_one(pipe, event)
+        return batch
+
+    def sent(self, batch: Sequence[Publishable], stream_ids: Sequence[Any]) -> None:
+        """Events of `queue` are out: mark them (in the next batch of marks).
+
+        A failure part way leaves them all unmarked: the sweeper sends them again (at
+        least once).
+        """
+        sids = [s.decode() if isinstance(s, bytes) else str(s) for s in stream_ids]
+        self.marks.add([e.id for e in batch], sids)
+        for event in batch:
+            EVENTS_PUBLISHED.labels(event.name).inc()
+
+    async def publish_unpublished(
+        self, *, older_than: timedelta = timedelta(seconds=5), limit: int = 500
+    ) -> int:
+        """The sweeper: send, in id order, rows left unpublished (crash, Redis down)."""
+        conn = connections.get("default")
+        now = datetime.now(UTC)
+        rows = await conn.execute_query_dict(
+            """
+            UPDATE outbox_events SET claimed_until = $1
+            WHERE id IN (
+                SELECT id FROM outbox_events
+                WHERE published_at IS NULL AND created_at < $2
+                  AND (claimed_until IS NULL OR claimed_until < $3)
+                ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED
+            )
+            RETURNING id
+            """,
+            [now + CLAIM_LEASE, now - older_than, now, limit],
+        )
+        if not rows:
+            return 0
+        events = await OutboxEvent.filter(id__in=[r["id"] for r in rows]).order_by("id")
+        sent = 0
+        for event in events:
+            try:
+                await self._send(event)
+            except Exception:
+                log.warning("sweeper could not publish event %s", event.id, exc_info=True)
+                break
+            sent += 1
+        return sent
+
+    async def sweep_forever(self, interval: float = 5.0) -> None:
+        """Run the sweeper in the background of a process; any number of them may run."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                while await self.publish_unpublished() > 0:
+                    pass
+            except Exception:
+                log.warning("outbox sweep failed", exc_info=True)
+
+    async def close(self) -> None:
+        """Write the marks still waiting (a process shutting down)."""
+        await self.marks.close()
 
 
 async def replay(

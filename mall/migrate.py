@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from mall.config import MIGRATIONS_DIR, Settings, db_connection, tortoise_config
+from mall.orders.sql import functions_sql
 
 log = logging.getLogger("mall.migrate")
 
@@ -64,9 +65,13 @@ async def ensure_database(database_url: str) -> bool:
 
 
 async def upgrade(settings: Settings) -> list[str]:
-    """Apply every migration in migrations/models not yet applied; return their names.
+    """Apply every migration in migrations/models not yet applied, then the current SQL
+    functions (mall/orders/sql/functions.sql, CREATE OR REPLACE); return the migrations'
+    names.
 
-    Works on an empty database: the first migration creates aerich's own table.
+    Works on an empty database: the first migration creates aerich's own table. Tables
+    change through migrations; the functions are code, replaced on every run, so a deploy
+    always runs the bodies its code was written against.
     """
     from aerich import Command
     from tortoise import Tortoise
@@ -85,6 +90,8 @@ async def upgrade(settings: Settings) -> list[str]:
             applied: list[str] = await command.upgrade(run_in_transaction=True)
         finally:
             await Tortoise.close_connections()
+        async with lock_conn.transaction():
+            await lock_conn.execute(functions_sql())
     finally:
         # Closing the session releases the advisory lock even if the unlock is never sent.
         await lock_conn.close()

@@ -1,19 +1,46 @@
-"""Request ids, one access-log line per request, and Prometheus metrics."""
+"""Request ids, one access-log line per request, and Prometheus metrics.
+
+Metrics of several processes add up: `mall serve` and `mall worker` point
+PROMETHEUS_MULTIPROC_DIR at a directory of their own before any process imports
+prometheus_client, each process writes its values there, and a scrape of any of them reads
+them all (prometheus_client's multiprocess mode). Counters and histograms are summed over
+every process that ever ran since the start (a dead process's counts stay); gauges say how
+they combine (`livesum`: only live processes count). Without the variable (tests, one-off
+commands) the process's own registry is served.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, raw
 
 access_log = logging.getLogger("mall.access")
+log = logging.getLogger("mall.metrics")
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# The files of gauges that count live processes only: gauge_livesum_<pid>.db, ...
+_LIVE_GAUGE_FILE = re.compile(r"^gauge_live[a-z]+_(\d+)\.db$")
 
 HTTP_REQUESTS = Counter(
     "mall_http_requests_total", "HTTP requests served", ["method", "route", "status"]
@@ -24,7 +51,12 @@ HTTP_LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-WS_CONNECTIONS = Gauge("mall_ws_connections", "Open websocket connections", ["endpoint"])
+WS_CONNECTIONS = Gauge(
+    "mall_ws_connections",
+    "Open websocket connections",
+    ["endpoint"],
+    multiprocess_mode="livesum",
+)
 EVENTS_PUBLISHED = Counter("mall_events_published_total", "Events published", ["event"])
 TASK_OUTCOMES = Counter("mall_task_outcomes_total", "Task runs by outcome", ["task", "outcome"])
 CACHE_LOOKUPS = Counter(
@@ -32,6 +64,34 @@ CACHE_LOOKUPS = Counter(
 )
 CACHE_REBUILDS = Counter(
     "mall_cache_rebuilds_total", "Catalog cache entries rebuilt from the database", ["cache"]
+)
+
+# Taskiq workers (tasks/metrics.py) and the scheduler (tasks/schedule_source.py).
+TASK_SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+LATENESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900)
+TASK_RUNS = Counter(
+    "mall_task_runs_total", "Task runs by result (ok, or error: it raised)", ["task", "result"]
+)
+TASK_DURATION = Histogram(
+    "mall_task_duration_seconds", "Task run time", ["task"], buckets=TASK_SECONDS_BUCKETS
+)
+TASK_LATENESS = Histogram(
+    "mall_task_lateness_seconds",
+    "Delayed jobs: from the time they were due to the start of their run",
+    ["task"],
+    buckets=LATENESS_BUCKETS,
+)
+TASKS_RUNNING = Gauge(
+    "mall_tasks_running", "Tasks running now", ["task"], multiprocess_mode="livesum"
+)
+SCHEDULES_SENT = Counter(
+    "mall_schedules_sent_total", "Delayed jobs the scheduler sent to the workers", ["task"]
+)
+SCHEDULE_SEND_LATENESS = Histogram(
+    "mall_schedule_send_lateness_seconds",
+    "Delayed jobs: from the time they were due to the scheduler sending them",
+    ["task"],
+    buckets=LATENESS_BUCKETS,
 )
 
 
@@ -68,6 +128,83 @@ def install(app: Sanic) -> None:
         )
 
     async def metrics(request: Request) -> HTTPResponse:
-        return raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        return raw(await asyncio.to_thread(exposition), content_type=CONTENT_TYPE_LATEST)
 
     app.add_route(metrics, "/metrics", methods=["GET"], name="metrics")
+
+    @app.after_server_stop
+    async def forget_live_gauges(app: Sanic) -> None:
+        # This process's sockets close with it: its share of live gauges goes too.
+        if directory := multiprocess_dir():
+            mark_process_dead(os.getpid(), str(directory))
+
+
+def multiprocess_dir() -> Path | None:
+    """The directory every process of this command writes its metrics to, if any."""
+    value = os.environ.get(MULTIPROC_ENV)
+    return Path(value) if value else None
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus text format: every process's sum in multiprocess mode.
+
+    Blocking (it reads one file per process and metric type): run it in a thread."""
+    directory = multiprocess_dir()
+    if directory is None:
+        return generate_latest(REGISTRY)
+    forget_dead_processes(directory)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(directory))
+    return generate_latest(registry)
+
+
+def forget_dead_processes(directory: Path) -> None:
+    """Drop the live-gauge files of processes that died without saying so (killed, crashed):
+    their sockets and running tasks are gone. Their counters stay, as totals must."""
+    for entry in os.scandir(directory):
+        match = _LIVE_GAUGE_FILE.match(entry.name)
+        if match and not _alive(int(match[1])):
+            mark_process_dead(int(match[1]), str(directory))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def serve_metrics(
+    *, host: str, port: int, collect: Callable[[], Awaitable[bytes]]
+) -> asyncio.Server:
+    """A minimal HTTP listener for processes without a web server (Taskiq worker, scheduler):
+    GET /metrics answers what `collect` returns; anything else is a 404."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            method, _, rest = head.partition(b" ")
+            path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
+            if method == b"GET" and path == b"/metrics":
+                status, content_type, body = "200 OK", CONTENT_TYPE_LATEST, await collect()
+            else:
+                status, content_type, body = "404 Not Found", "text/plain", b"not found\n"
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+            pass
+        except Exception:
+            log.exception("metrics scrape failed")
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+    return await asyncio.start_server(answer, host, port)

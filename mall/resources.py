@@ -1,4 +1,4 @@
-"""Per-process resources on app.ctx: the database, Redis and the Taskiq broker."""
+"""Connections a runtime opens (mall/runtime.py): the database, Redis, and their checks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from tortoise import Tortoise, connections
 
 from mall.config import Settings, tortoise_config
 
-_shared_redis: aioredis.Redis | None = None
-
 
 def redis_client(settings: Settings) -> aioredis.Redis:
     """A pooled client; under a burst, callers wait for a free connection instead of failing."""
@@ -22,17 +20,6 @@ def redis_client(settings: Settings) -> aioredis.Redis:
         decode_responses=True,
     )
     return aioredis.Redis(connection_pool=pool)
-
-
-def share_redis(client: aioredis.Redis | None) -> None:
-    """Make `client` this process's Redis for services (API worker or Taskiq worker)."""
-    global _shared_redis
-    _shared_redis = client
-
-
-def shared_redis() -> aioredis.Redis | None:
-    """This process's Redis, or None outside a running app or worker."""
-    return _shared_redis
 
 
 async def init_db(settings: Settings) -> None:

@@ -25,9 +25,6 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 from sanic import Request
-from sanic.headers import parse_content_header
-from sanic.request import File
-from sanic.request.form import parse_multipart_form
 from sanic.response import HTTPResponse, json
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.types import Schema as OpenAPISchema
@@ -315,33 +312,6 @@ def _refuse_nul(data: Any) -> None:
         elif isinstance(value, list):
             for index in range(len(value) - 1, -1, -1):
                 stack.append((value[index], f"{path}.{index}" if path else str(index), kind))
-
-
-def form_file(request: Request, field: str) -> File:
-    """The file sent as multipart/form-data field `field`; 422 for anything else. The body
-    is parsed here, not through request.files: Sanic logs a traceback for a multipart body
-    it cannot read (no boundary, a malformed part) and carries on as if it were empty."""
-    kind, params = parse_content_header(request.headers.get("content-type", ""))
-    boundary = params.get("boundary")
-    if kind != "multipart/form-data" or not isinstance(boundary, str) or not boundary:
-        raise ValidationFailed(
-            f"Send a multipart/form-data body (with its boundary) with the file as field {field!r}",
-            details=[{"field": "body", "message": "multipart/form-data required", "type": "media"}],
-        )
-    try:
-        _, files = parse_multipart_form(request.body, boundary.encode("utf-8"))
-    except Exception:  # Sanic's parser raises whatever a malformed part makes it hit
-        raise ValidationFailed(
-            "The multipart/form-data body cannot be read",
-            details=[{"field": "body", "message": "malformed multipart body", "type": "media"}],
-        ) from None
-    file = files[field][0] if files.get(field) else None
-    if file is None:
-        raise ValidationFailed(
-            f"Send the file as multipart/form-data field {field!r}",
-            details=[{"field": field, "message": "required", "type": "missing"}],
-        )
-    return file
 
 
 def render(model: BaseModel, *, status: int = 200) -> HTTPResponse:

@@ -2,16 +2,19 @@
 
 from models.admin import Admin, AdminLog, Role
 from models.catalog import Banner, Category, Product, Sku
-from models.coupons import CouponTemplate, UserCoupon
+from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.identity import Address, RefreshToken, User
 from models.orders import (
+    CancelReason,
     CartItem,
     IdempotencyKey,
     Order,
     OrderHistory,
     OrderItem,
+    OrderStatus,
     RefundRequest,
+    RefundStatus,
     Review,
     Shipment,
 )
@@ -23,18 +26,22 @@ __all__ = [
     "Admin",
     "AdminLog",
     "Banner",
+    "CancelReason",
     "CartItem",
     "Category",
+    "CouponState",
     "CouponTemplate",
     "IdempotencyKey",
     "Order",
     "OrderHistory",
     "OrderItem",
+    "OrderStatus",
     "OutboxEvent",
     "Payment",
     "Product",
     "RefreshToken",
     "RefundRequest",
+    "RefundStatus",
     "Review",
     "Role",
     "Shipment",

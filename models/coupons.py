@@ -1,9 +1,21 @@
 """Coupon templates staff define and the coupons customers claim."""
 
+from enum import StrEnum
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.base import Timestamped
+
+
+class CouponState(StrEnum):
+    """claimed -> locked (an unpaid order holds it) -> used (paid); locked -> claimed
+    (cancelled); used -> claimed (refunded); expired is derived from the validity window."""
+
+    CLAIMED = "claimed"
+    LOCKED = "locked"
+    USED = "used"
+    EXPIRED = "expired"
 
 
 class CouponTemplate(Timestamped, Model):

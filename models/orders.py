@@ -1,11 +1,43 @@
-"""Carts, orders with their items, shipments, refunds, reviews and idempotency keys."""
+"""Carts, orders with their items, shipments, refunds, reviews and idempotency keys, and
+the states an order and a refund move through (their API strings)."""
 
+from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.base import Timestamped
+
+
+class OrderStatus(StrEnum):
+    """pending_payment -> paid | cancelled; paid -> shipped | refunding; shipped ->
+    completed | refunding; refunding -> refunded | back where it came from."""
+
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDING = "refunding"
+    REFUNDED = "refunded"
+
+
+class CancelReason(StrEnum):
+    USER = "user"
+    TIMEOUT = "timeout"
+    ADMIN = "admin"
+
+
+class RefundStatus(StrEnum):
+    """requested -> refunding -> refunded | failed (approved again: refunding); requested ->
+    rejected."""
+
+    REQUESTED = "requested"
+    REJECTED = "rejected"
+    REFUNDING = "refunding"
+    REFUNDED = "refunded"
+    FAILED = "failed"
 
 
 class CartItem(Timestamped, Model):
@@ -104,7 +136,7 @@ class RefundRequest(Timestamped, Model):
     out_refund_no = fields.CharField(max_length=64, unique=True)
     reason = fields.CharField(max_length=255)
     amount = fields.BigIntField()
-    # requested -> approved -> refunding -> refunded | failed; requested -> rejected
+    # RefundStatus
     status = fields.CharField(max_length=16, db_index=True)
     from_status = fields.CharField(max_length=24)
     decided_by = fields.CharField(max_length=64, null=True)

@@ -1,6 +1,7 @@
-"""Taskiq broker, schedule sources and the thin task wrappers around mall services."""
+"""Taskiq tasks: thin wrappers around mall services, and the factories the taskiq CLI calls
+(`tasks.broker:worker_broker`, `tasks.broker:scheduler`).
 
-# The modules declaring tasks, for `taskiq worker|scheduler`. Kept here, apart from the
-# broker, so that `mall worker` and `mall scheduler` can name them without importing the
-# whole application before handing over to taskiq, which imports it again.
-TASK_MODULES = ["tasks.maintenance", "tasks.orders"]
+Each task module declares its tasks in a `TASKS` tuple; the factories register them on a
+broker built from the environment when the process starts, so nothing here reads settings
+at import time, and mall never imports this package.
+"""

@@ -1,52 +1,97 @@
-"""The broker (acknowledged Redis streams), the schedule sources and the one scheduler.
+"""The factories the taskiq CLI calls in each worker and scheduler process.
 
-Workers: `mall worker` (taskiq worker tasks.broker:broker with every task module).
-Scheduler: `mall scheduler` (exactly one process).
+`mall worker` runs `taskiq worker tasks.broker:worker_broker`, `mall scheduler` runs
+`taskiq scheduler tasks.broker:scheduler`: each reads the settings when the process
+starts, builds the broker (mall/jobs/broker.py) and registers every task on it. A worker
+opens its runtime at startup and hands it to the tasks (tasks/spec.py).
 """
 
 from __future__ import annotations
 
-from taskiq import TaskiqEvents, TaskiqScheduler, TaskiqState
+import logging
+
+from taskiq import AsyncBroker, ScheduleSource, TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 
-from mall import events, resources
 from mall.config import Settings
-from mall.payments import service as payments
-from tasks.schedule_source import SortedSetScheduleSource
-from tasks.stream_broker import ReclaimingStreamBroker
+from mall.jobs.broker import make_broker, make_schedule_source
+from mall.runtime import open_runtime
+from tasks import maintenance, orders
+from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
 
-_settings = Settings()
+log = logging.getLogger("mall.tasks")
 
-# Acknowledged delivery: a worker killed mid-task gets its message redelivered after
-# idle_timeout, so every task must be safe to run twice.
-broker = ReclaimingStreamBroker(
-    url=_settings.redis_url,
-    queue_name="mall:tasks",
-    consumer_group_name="mall-workers",
-    # A group created after messages were queued (fresh Redis) still reads them all.
-    consumer_id="0",
-    maxlen=100_000,
-    idle_timeout=_settings.task_redelivery_ms,
-)
-
-# One-off schedules (delayed jobs) live in a Redis sorted set; periodic ones are declared
-# on the task (LabelScheduleSource).
-schedule_source = SortedSetScheduleSource(_settings.redis_url, prefix="mall:schedule")
-scheduler = TaskiqScheduler(broker, sources=[schedule_source, LabelScheduleSource(broker)])
+TASK_MODULES = (maintenance, orders)
 
 
-@broker.on_event(TaskiqEvents.WORKER_STARTUP)
-async def open_database(state: TaskiqState) -> None:
-    await resources.init_db(_settings)
-    state.redis = resources.redis_client(_settings)
-    resources.share_redis(state.redis)
-    await payments.start(_settings)
+def _broker_with_tasks(settings: Settings) -> AsyncBroker:
+    broker = make_broker(settings)
+    for module in TASK_MODULES:
+        for task in module.TASKS:
+            labels = {"schedule": list(task.schedule)} if task.schedule else {}
+            broker.register_task(task.func, task_name=task.name, **labels)
+    return broker
 
 
-@broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
-async def close_database(state: TaskiqState) -> None:
-    await events.marks.close()
-    await payments.stop()
-    resources.share_redis(None)
-    await state.redis.aclose()
-    await resources.close_db()
+def worker_broker() -> AsyncBroker:
+    """The broker of a worker process, with every task and the process's runtime."""
+    settings = Settings()
+    broker = _broker_with_tasks(settings).with_middlewares(TaskMetricsMiddleware())
+
+    @broker.on_event(TaskiqEvents.WORKER_STARTUP)
+    async def open_worker_runtime(state: TaskiqState) -> None:
+        state.runtime = await open_runtime(settings, broker=broker)
+        state.metrics = None
+        if port := settings.worker_metrics_port:
+            endpoint = MetricsEndpoint.for_settings(settings)
+            # One worker process binds it and serves every sibling's metrics too.
+            if await endpoint.start(host=settings.metrics_host, port=port):
+                state.metrics = endpoint
+            else:
+                await endpoint.close()
+
+    @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
+    async def close_worker_runtime(state: TaskiqState) -> None:
+        if state.metrics is not None:
+            await state.metrics.close()
+        await state.runtime.close()
+
+    return broker
+
+
+class MallScheduler(TaskiqScheduler):
+    """The scheduler, serving GET /metrics on MALL_SCHEDULER_METRICS_PORT (0: no)."""
+
+    def __init__(
+        self, broker: AsyncBroker, sources: list[ScheduleSource], *, settings: Settings
+    ) -> None:
+        super().__init__(broker, sources)
+        self.settings = settings
+        self.metrics: MetricsEndpoint | None = None
+
+    async def startup(self) -> None:
+        await super().startup()
+        if port := self.settings.scheduler_metrics_port:
+            endpoint = MetricsEndpoint.for_settings(self.settings)
+            if await endpoint.start(host=self.settings.metrics_host, port=port):
+                self.metrics = endpoint
+            else:
+                # Delayed jobs matter more than their metrics: schedule on without them.
+                log.error("MALL_SCHEDULER_METRICS_PORT %s is in use; no metrics served", port)
+                await endpoint.close()
+
+    async def shutdown(self) -> None:
+        if self.metrics is not None:
+            await self.metrics.close()
+        await super().shutdown()
+
+
+def scheduler() -> TaskiqScheduler:
+    """The scheduler: one-off schedules from the sorted set, periodic ones from the tasks."""
+    settings = Settings()
+    broker = _broker_with_tasks(settings)
+    return MallScheduler(
+        broker,
+        [make_schedule_source(settings), LabelScheduleSource(broker)],
+        settings=settings,
+    )

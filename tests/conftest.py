@@ -57,6 +57,17 @@ def _servers() -> tuple[str, str]:
     return _with_database(db_url, TEST_DB_NAME), redis_url
 
 
+SYSTEM_DIR = Path(__file__).resolve().parent / "system"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests under tests/system/ (real processes, a real browser) are marked `system`, so
+    the fast inner loop is `pytest -m "not system"`; CI runs everything."""
+    for item in items:
+        if SYSTEM_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.system)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop the embedded servers this run started (a configured server is left alone)."""
     for stop in reversed(_started):
@@ -73,8 +84,8 @@ SIM_PORT = _free_port()
 APP_PORT = _free_port()
 DATABASE_URL, REDIS_URL = _servers()
 
-# Settings() is read at import time by the broker module: point everything at the test
-# servers before any mall module is imported.
+# The real processes the tests start (worker, scheduler, API) read the same environment:
+# point everything at the test servers.
 os.environ.update(
     {
         "MALL_ENV": "test",
@@ -93,6 +104,7 @@ os.environ.update(
 from sanic import Sanic  # noqa: E402
 
 from mall.config import Settings  # noqa: E402
+from mall.runtime import Runtime  # noqa: E402
 
 Sanic.test_mode = True
 
@@ -198,9 +210,15 @@ def base_url(app_server: Sanic) -> str:
 
 
 @pytest.fixture
-async def redis(app_server: Sanic) -> aioredis.Redis:
-    client: aioredis.Redis = app_server.ctx.redis
-    return client
+def rt(app_server: Sanic) -> Runtime:
+    """The runtime of the test's API server (services called directly use it)."""
+    runtime: Runtime = app_server.ctx.runtime
+    return runtime
+
+
+@pytest.fixture
+async def redis(rt: Runtime) -> aioredis.Redis:
+    return rt.redis
 
 
 @pytest.fixture(autouse=True)
@@ -219,10 +237,8 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
     if tables:
         await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    await app.ctx.redis.flushdb()
-    from mall.shop import service as shop_settings
-
-    shop_settings.forget_cache()
+    await app.ctx.runtime.redis.flushdb()
+    app.ctx.runtime.shop.forget()
     yield
 
 

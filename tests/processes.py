@@ -1,21 +1,15 @@
 """Real `mall` processes (worker, scheduler, API) for tests, with readiness probes.
 
-Each process runs `python -m mall.cli ...` in its own process group (so a kill reaches
-taskiq's child processes too), inherits the test process's environment (conftest points
-it at the test database, Redis and the WeChat simulator) and writes to a log file whose
-tail is shown when something goes wrong.
+Each process is a mall.supervise.Child running `python -m mall.cli ...` in its own process
+group (so a kill reaches taskiq's child processes too), inherits the test process's
+environment (conftest points it at the test database, Redis and the WeChat simulator) and
+writes to a log file whose tail is shown when something goes wrong.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
-import ctypes.util
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,6 +20,9 @@ from typing import Any, TypeVar
 import httpx
 import redis.asyncio as aioredis
 
+from mall.jobs import Jobs
+from mall.supervise import Child, mall_argv
+
 ROOT = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 5.0
 STREAM = "mall:tasks"
@@ -34,80 +31,23 @@ SCHEDULE_DUE_KEY = "mall:schedule:due"
 # A harmless task for probes: it only deletes expired refresh-token rows.
 PROBE_TASK = "mall.purge_expired_refresh_tokens"
 
-PR_SET_PDEATHSIG = 1
-
 T = TypeVar("T")
 
 
-def _die_with_test_process() -> None:
-    """In the child before exec: Linux sends it SIGTERM if the test process dies (even by
-    SIGKILL), so an interrupted run never leaves a worker consuming the test queue."""
-    libc_name = ctypes.util.find_library("c")
-    if sys.platform.startswith("linux") and libc_name:
-        ctypes.CDLL(libc_name).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class MallProcess:
-    """One `mall <command>` subprocess that can be started, killed and restarted."""
+class MallProcess(Child):
+    """One `mall <command>` subprocess (mall/supervise.py) that tests start, kill, restart."""
 
     def __init__(self, name: str, argv: Sequence[str], *, env: dict[str, str], log_dir: Path):
-        self.name = name
-        self.argv = list(argv)
-        self.env = env
-        self.log_path = log_dir / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def start(self) -> None:
-        assert not self.running, f"{self.name} is already running"
-        self.starts += 1
-        with self.log_path.open("ab") as log:
-            log.write(f"\n--- start #{self.starts}: mall {' '.join(self.argv)}\n".encode())
-            log.flush()
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "mall.cli", *self.argv],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_test_process,
-            )
+        super().__init__(name, mall_argv(argv), env=env, log_path=log_dir / f"{name}.log", cwd=ROOT)
 
     def kill(self, signum: int = signal.SIGKILL) -> None:
-        """Signal the whole process group (taskiq's workers included) and reap the leader."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signum)
-        if signum == signal.SIGKILL:
-            self.process.wait()
+        """Signal the whole process group (taskiq's workers included); SIGKILL reaps it."""
+        self.signal(signum)
 
-    async def stop(self) -> None:
-        """SIGTERM, then SIGKILL whatever of the group is left after STOP_TIMEOUT.
-
-        Waits without blocking the loop: a stopping process may still call the app or the
-        simulator running in the test process.
-        """
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.kill(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                await asyncio.to_thread(self.process.wait, STOP_TIMEOUT)
-        self.kill(signal.SIGKILL)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> bool:  # type: ignore[override]
+        """Child.stop off the event loop: a stopping process may still call the app or the
+        simulator running in the test process."""
+        return await asyncio.to_thread(Child.stop, self, timeout)
 
 
 def describe(processes: Sequence[MallProcess]) -> str:
@@ -160,11 +100,9 @@ async def worker_caught_up(redis: aioredis.Redis) -> bool:
 
 
 async def wait_worker_ready(
-    redis: aioredis.Redis, *, timeout: float, watch: Sequence[MallProcess]
+    redis: aioredis.Redis, jobs: Jobs, *, timeout: float, watch: Sequence[MallProcess]
 ) -> None:
     """Queue a probe task and wait until a worker has run and acknowledged it."""
-    from mall import jobs
-
     assert await jobs.kick(PROBE_TASK)
 
     async def caught_up() -> bool:
@@ -174,11 +112,9 @@ async def wait_worker_ready(
 
 
 async def wait_scheduler_ready(
-    redis: aioredis.Redis, *, timeout: float, watch: Sequence[MallProcess]
+    redis: aioredis.Redis, jobs: Jobs, *, timeout: float, watch: Sequence[MallProcess]
 ) -> None:
     """Schedule a probe due now and wait until the scheduler has sent it (and dropped it)."""
-    from mall import jobs
-
     schedule_id = f"probe:{uuid.uuid4().hex}"
     assert await jobs.schedule(PROBE_TASK, at=datetime.now(UTC), schedule_id=schedule_id)
 

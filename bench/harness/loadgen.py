@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness.processes import die_with_parent
 from bench.harness.services import REPO_ROOT
+from mall.supervise import die_with_parent
 
 
 @dataclass(frozen=True)

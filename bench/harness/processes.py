@@ -1,19 +1,16 @@
 """Child processes of a benchmark run, always stopped, and a time limit on the whole run.
 
-Every child leads its own session (so its helpers, e.g. Sanic's or Taskiq's worker
-processes, share its process group and are stopped with it) and is asked by Linux to exit
-if the benchmark dies, even by SIGKILL. Output goes to one log file per child.
+The children are mall.supervise's (the same as `mall dev`'s and the tests'): each leads its
+own session and is asked by Linux to exit if the benchmark dies, even by SIGKILL. Output
+goes to one log file per child.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -23,8 +20,8 @@ from pathlib import Path
 from types import FrameType
 
 from bench.harness.services import REPO_ROOT
+from mall.supervise import Child, mall_argv
 
-PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT = 15.0
 
 
@@ -32,28 +29,13 @@ class ChildExited(RuntimeError):
     """A child the benchmark depends on exited early."""
 
 
-def die_with_parent(parent_pid: int) -> Callable[[], None] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return None
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-
-    def set_parent_death_signal() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return set_parent_death_signal
-
-
 class Processes:
-    """The children of one run; `with Processes(dir) as procs:` stops them all on exit."""
+    """The children of one run (mall.supervise.Child, one log file each);
+    `with Processes(dir) as procs:` stops them all on exit."""
 
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
-        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.children: dict[str, Child] = {}
 
     def __enter__(self) -> Processes:
         return self
@@ -64,62 +46,38 @@ class Processes:
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
 
-    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> Child:
         """Start `argv` (a list, no shell) in its own session with output to <name>.log."""
         if name in self.children:
             raise ValueError(f"{name} is already running")
-        with self.log_path(name).open("ab") as log:
-            process = subprocess.Popen(
-                list(argv),
-                env=env,
-                cwd=REPO_ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent(os.getpid()),
-            )
-        self.children[name] = process
-        return process
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        child = Child(name, argv, env=env, log_path=self.log_path(name), cwd=REPO_ROOT)
+        child.start()
+        self.children[name] = child
+        return child
 
-    def start_mall(self, name: str, args: Sequence[str], env: dict[str, str]) -> None:
+    def start_mall(self, name: str, args: Sequence[str], env: dict[str, str]) -> Child:
         """`mall ARGS` with this interpreter."""
-        self.start(name, [sys.executable, "-m", "mall.cli", *args], env)
+        return self.start(name, mall_argv(args), env)
 
     def check_alive(self) -> None:
-        for name, process in self.children.items():
-            if process.poll() is not None:
-                tail = self.log_tail(name)
-                raise ChildExited(f"{name} exited with {process.returncode}:\n{tail}")
+        for name, child in self.children.items():
+            if not child.running:
+                raise ChildExited(f"{name} exited with {child.returncode}:\n{child.log_tail(30)}")
 
     def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.log_path(name)
-        if not path.exists():
-            return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        child = self.children.get(name)
+        return child.log_tail(lines) if child is not None else ""
 
     def stop(self, name: str, timeout: float = STOP_TIMEOUT) -> None:
         """SIGTERM the child's process group, wait, then SIGKILL whatever is left."""
-        process = self.children.pop(name, None)
-        if process is None:
-            return
-        _signal_group(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            print(f"bench: {name} did not stop in {timeout:.0f}s, killing it", file=sys.stderr)
-        # The leader may be gone while its helpers linger: the group reaches them too.
-        _signal_group(process.pid, signal.SIGKILL)
-        process.wait()
+        child = self.children.pop(name, None)
+        if child is not None and not child.stop(timeout):
+            print(f"bench: {name} did not stop in {timeout:.0f}s, killed it", file=sys.stderr)
 
     def stop_all(self) -> None:
-        for name in list(self.children):
+        for name in reversed(list(self.children)):
             self.stop(name)
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signum)
 
 
 def wait_for_http(url: str, procs: Processes, timeout: float = 60.0) -> None:

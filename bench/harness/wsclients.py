@@ -36,8 +36,8 @@ from typing import Any
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.harness.processes import die_with_parent
 from bench.harness.services import REPO_ROOT
+from mall.supervise import die_with_parent
 
 CONNECT_CONCURRENCY = 25  # in flight per process: stays under the servers' listen backlog
 

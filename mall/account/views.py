@@ -8,8 +8,8 @@ from sanic.response import HTTPResponse, empty
 from mall.account import service
 from mall.account.schemas import AddressIn, AddressList, AddressOut, MePatch
 from mall.auth.guards import user_required
+from mall.auth.presenters import user_out
 from mall.auth.schemas import UserOut
-from mall.auth.views import user_out
 from mall.web import doc, parse_body, render
 from models import Address
 

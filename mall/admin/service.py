@@ -9,34 +9,15 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from mall.admin.permissions import DEFAULT_ROLES
+from mall.admin import audit
+from mall.admin.audit import Staff
+from mall.admin.permissions import ALL_PERMISSIONS, DEFAULT_ROLES
 from mall.admin.schemas import AdminUpdate, LogQuery, RoleIn, UserQuery
 from mall.auth import service as auth_service
 from mall.auth.tokens import Audience
 from mall.config import Settings
-from mall.errors import Conflict, NotFound, ValidationFailed
+from mall.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from models import Admin, AdminLog, Role, User
-
-
-async def record(
-    *,
-    admin: Admin | None,
-    action: str,
-    target_type: str = "",
-    target_id: Any = "",
-    detail: dict[str, Any] | None = None,
-    ip: str = "",
-) -> None:
-    """Append to the audit log: who did what to which record, and from where."""
-    await AdminLog.create(
-        admin_id=admin.id if admin else None,
-        admin_username=admin.username if admin else "system",
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        detail=detail or {},
-        ip=ip,
-    )
 
 
 async def _roles(role_ids: list[int]) -> list[Role]:
@@ -51,6 +32,37 @@ async def _roles(role_ids: list[int]) -> list[Role]:
     return roles
 
 
+def _permissions_of(admin_is_superuser: bool, roles: list[Role]) -> frozenset[str]:
+    if admin_is_superuser:
+        return ALL_PERMISSIONS
+    return frozenset(p for role in roles for p in (role.permissions or []))
+
+
+async def permissions_of(admin: Admin) -> frozenset[str]:
+    """Every permission an admin holds (all of them for a superuser)."""
+    await admin.fetch_related("roles")
+    return _permissions_of(admin.is_superuser, list(admin.roles))
+
+
+def _refuse(message: str, **details: object) -> Forbidden:
+    return Forbidden(message, code="permission_denied", details=details or None)
+
+
+def _ensure_within(staff: Staff, permissions: frozenset[str], what: str) -> None:
+    """The subset rule: staff may only hand out or touch rights they hold themselves."""
+    beyond = sorted(permissions - staff.permissions) if not staff.is_superuser else []
+    if beyond:
+        raise _refuse(f"{what} has permissions you do not hold", permissions=beyond)
+
+
+async def _ensure_may_manage(staff: Staff, target: Admin) -> None:
+    """Only a superuser manages superusers; anyone else only admins whose rights are a
+    subset of their own."""
+    if target.is_superuser and not staff.is_superuser:
+        raise _refuse("Only a superuser can change a superuser")
+    _ensure_within(staff, await permissions_of(target), "That admin")
+
+
 async def create_admin(
     *,
     username: str,
@@ -58,9 +70,16 @@ async def create_admin(
     display_name: str = "",
     is_superuser: bool = False,
     role_ids: list[int] | None = None,
+    staff: Staff | None = None,
 ) -> Admin:
-    """A new staff account; 409 if the username is taken."""
+    """A new staff account; 409 if the username is taken. `staff` is the admin creating it
+    (None for the command line): it may grant only roles within its own permissions and
+    create a superuser only if it is one."""
     roles = await _roles(role_ids or [])
+    if staff is not None:
+        if is_superuser and not staff.is_superuser:
+            raise _refuse("Only a superuser can create a superuser")
+        _ensure_within(staff, _permissions_of(False, roles), "A role you grant")
     password_hash = await auth_service.hash_password(password)
     try:
         async with in_transaction():
@@ -72,6 +91,18 @@ async def create_admin(
             )
             if roles:
                 await admin.roles.add(*roles)
+            if staff is not None:
+                await audit.record(
+                    staff,
+                    "admin.create",
+                    target_type="admin",
+                    target_id=admin.id,
+                    detail={
+                        "username": username,
+                        "role_ids": sorted(r.id for r in roles),
+                        "is_superuser": is_superuser,
+                    },
+                )
     except IntegrityError:
         raise Conflict(f"Username {username!r} is taken", code="username_taken") from None
     return admin
@@ -114,27 +145,44 @@ async def get_all_admins(*, q: str | None, offset: int, limit: int) -> tuple[lis
 
 
 async def update_admin(
-    settings: Settings, redis: Any, *, actor: Admin, admin_id: int, data: AdminUpdate
+    settings: Settings, redis: Any, *, staff: Staff, admin_id: int, data: AdminUpdate
 ) -> Admin:
-    """Edit a staff account; deactivating one ends its sessions at once."""
-    admin = await get_admin(admin_id=admin_id)
-    if admin.id == actor.id and (data.is_active is False or data.is_superuser is False):
-        raise Conflict("You cannot deactivate or demote yourself", code="self_lockout")
-    if data.display_name is not None:
-        admin.display_name = data.display_name
-    if data.password is not None:
-        admin.password_hash = await auth_service.hash_password(data.password)
-    if data.is_active is not None:
-        admin.is_active = data.is_active
-    if data.is_superuser is not None:
-        admin.is_superuser = data.is_superuser
+    """Edit a staff account within the subset rule; deactivating one or changing its
+    password ends its sessions at once."""
+    actor = staff.admin
+    # bcrypt takes a good part of a second: not while the row is locked.
+    password_hash = await auth_service.hash_password(data.password) if data.password else None
     async with in_transaction():
+        admin = await Admin.filter(id=admin_id).select_for_update().first()
+        if admin is None:
+            raise NotFound("Admin not found", code="admin_not_found")
+        if admin.id == actor.id and (data.is_active is False or data.is_superuser is False):
+            raise Conflict("You cannot deactivate or demote yourself", code="self_lockout")
+        await _ensure_may_manage(staff, admin)
+        if data.is_superuser and not staff.is_superuser:
+            raise _refuse("Only a superuser can grant superuser")
+        roles = await _roles(data.role_ids) if data.role_ids is not None else None
+        if roles is not None:
+            _ensure_within(staff, _permissions_of(False, roles), "A role you grant")
+        if data.display_name is not None:
+            admin.display_name = data.display_name
+        if password_hash is not None:
+            admin.password_hash = password_hash
+        if data.is_active is not None:
+            admin.is_active = data.is_active
+        if data.is_superuser is not None:
+            admin.is_superuser = data.is_superuser
         await admin.save()
-        if data.role_ids is not None:
-            roles = await _roles(data.role_ids)
+        if roles is not None:
             await admin.roles.clear()
             if roles:
                 await admin.roles.add(*roles)
+        changed = data.model_dump(exclude_none=True, exclude={"password"})
+        if data.password is not None:
+            changed["password"] = "changed"
+        await audit.record(
+            staff, "admin.update", target_type="admin", target_id=admin.id, detail=changed
+        )
     if data.is_active is False or data.password is not None:
         await auth_service.revoke_subject(
             settings, redis, subject=admin.id, audience=Audience.ADMIN
@@ -142,12 +190,24 @@ async def update_admin(
     return admin
 
 
-async def delete_admin(settings: Settings, redis: Any, *, actor: Admin, admin_id: int) -> None:
-    admin = await get_admin(admin_id=admin_id)
-    if admin.id == actor.id:
-        raise Conflict("You cannot delete yourself", code="self_lockout")
-    await auth_service.revoke_subject(settings, redis, subject=admin.id, audience=Audience.ADMIN)
-    await admin.delete()
+async def delete_admin(settings: Settings, redis: Any, *, staff: Staff, admin_id: int) -> None:
+    """Delete a staff account within the subset rule (never oneself); its sessions end."""
+    async with in_transaction():
+        admin = await Admin.filter(id=admin_id).select_for_update().first()
+        if admin is None:
+            raise NotFound("Admin not found", code="admin_not_found")
+        if admin.id == staff.admin.id:
+            raise Conflict("You cannot delete yourself", code="self_lockout")
+        await _ensure_may_manage(staff, admin)
+        await audit.record(
+            staff,
+            "admin.delete",
+            target_type="admin",
+            target_id=admin_id,
+            detail={"username": admin.username},
+        )
+        await admin.delete()
+    await auth_service.revoke_subject(settings, redis, subject=admin_id, audience=Audience.ADMIN)
 
 
 async def get_all_roles() -> list[Role]:
@@ -161,28 +221,72 @@ async def get_role(*, role_id: int) -> Role:
     return role
 
 
-async def create_role(*, data: RoleIn) -> Role:
-    try:
-        return await Role.create(**data.model_dump())
-    except IntegrityError:
-        raise Conflict(f"Role {data.name!r} exists", code="role_name_taken") from None
+async def _ensure_may_edit_role(staff: Staff, role: Role) -> None:
+    """A role an admin holds is changed only by a superuser (else it could grow its own
+    rights); any other role only within the admin's own permissions."""
+    if staff.is_superuser:
+        return
+    if await role.admins.filter(id=staff.admin.id).exists():
+        raise _refuse("Only a superuser can change a role you hold", role_id=role.id)
+    _ensure_within(staff, frozenset(role.permissions or []), "That role")
 
 
-async def update_role(*, role_id: int, data: RoleIn) -> Role:
-    role = await get_role(role_id=role_id)
-    role.name, role.description, role.permissions = data.name, data.description, data.permissions
+async def create_role(*, staff: Staff, data: RoleIn) -> Role:
+    """A new role, with only permissions the acting admin holds."""
+    _ensure_within(staff, frozenset(data.permissions), "The role")
     try:
-        await role.save()
+        async with in_transaction():
+            role = await Role.create(**data.model_dump())
+            await audit.record(
+                staff,
+                "role.create",
+                target_type="role",
+                target_id=role.id,
+                detail=data.model_dump(),
+            )
     except IntegrityError:
         raise Conflict(f"Role {data.name!r} exists", code="role_name_taken") from None
     return role
 
 
-async def delete_role(*, role_id: int) -> None:
-    role = await get_role(role_id=role_id)
-    if await role.admins.all().exists():
-        raise Conflict("The role is still assigned to admins", code="role_in_use")
-    await role.delete()
+async def update_role(*, staff: Staff, role_id: int, data: RoleIn) -> Role:
+    """Replace a role within the subset rule (its old and new permissions both)."""
+    try:
+        async with in_transaction():
+            role = await Role.filter(id=role_id).select_for_update().first()
+            if role is None:
+                raise NotFound("Role not found", code="role_not_found")
+            await _ensure_may_edit_role(staff, role)
+            _ensure_within(staff, frozenset(data.permissions), "The role")
+            before = list(role.permissions or [])
+            role.name, role.description = data.name, data.description
+            role.permissions = data.permissions
+            await role.save()
+            await audit.record(
+                staff,
+                "role.update",
+                target_type="role",
+                target_id=role.id,
+                detail={**data.model_dump(), "permissions_before": before},
+            )
+    except IntegrityError:
+        raise Conflict(f"Role {data.name!r} exists", code="role_name_taken") from None
+    return role
+
+
+async def delete_role(*, staff: Staff, role_id: int) -> None:
+    """Delete a role no admin holds, within the subset rule."""
+    async with in_transaction():
+        role = await Role.filter(id=role_id).select_for_update().first()
+        if role is None:
+            raise NotFound("Role not found", code="role_not_found")
+        await _ensure_may_edit_role(staff, role)
+        if await role.admins.all().exists():
+            raise Conflict("The role is still assigned to admins", code="role_in_use")
+        await audit.record(
+            staff, "role.delete", target_type="role", target_id=role_id, detail={"name": role.name}
+        )
+        await role.delete()
 
 
 async def get_all_users(*, query: UserQuery) -> tuple[list[User], int]:
@@ -199,14 +303,22 @@ async def get_all_users(*, query: UserQuery) -> tuple[list[User], int]:
 
 
 async def set_banned(
-    settings: Settings, redis: Any, *, user_id: int, banned: bool, reason: str = ""
+    settings: Settings, redis: Any, *, staff: Staff, user_id: int, banned: bool, reason: str = ""
 ) -> User:
     """Ban or unban a customer; a ban ends every session of theirs at once."""
-    user = await User.get_or_none(id=user_id)
-    if user is None:
-        raise NotFound("User not found", code="user_not_found")
-    user.banned, user.banned_reason = banned, reason if banned else ""
-    await User.filter(id=user.id).update(banned=user.banned, banned_reason=user.banned_reason)
+    async with in_transaction():
+        user = await User.get_or_none(id=user_id)
+        if user is None:
+            raise NotFound("User not found", code="user_not_found")
+        user.banned, user.banned_reason = banned, reason if banned else ""
+        await User.filter(id=user.id).update(banned=user.banned, banned_reason=user.banned_reason)
+        await audit.record(
+            staff,
+            "user.ban" if banned else "user.unban",
+            target_type="user",
+            target_id=user.id,
+            detail={"reason": reason} if banned else {},
+        )
     if banned:
         await auth_service.revoke_subject(settings, redis, subject=user.id, audience=Audience.USER)
     return user

@@ -23,27 +23,13 @@ from mall.admin.schemas import (
 )
 from mall.auth.guards import admin_required
 from mall.auth.schemas import AdminOut
-from mall.auth.views import client_ip
-from mall.errors import Forbidden
+from mall.context import runtime_of
 from mall.web import doc, parse_body, parse_query, render, render_page
 from models import Role
 
 bp = Blueprint("admin")
 
 P = Permission
-
-
-async def audit(
-    request: Request, action: str, target_type: str, target_id: object, **detail: object
-) -> None:
-    await service.record(
-        admin=request.ctx.admin,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        detail=dict(detail),
-        ip=client_ip(request),
-    )
 
 
 def role_out(role: Role) -> RoleOut:
@@ -81,23 +67,13 @@ async def list_admins(request: Request) -> HTTPResponse:
 @admin_required(P.ADMINS_WRITE)
 async def create_admin(request: Request) -> HTTPResponse:
     data = parse_body(request, AdminCreate)
-    if data.is_superuser and not request.ctx.admin.is_superuser:
-        raise Forbidden("Only a superuser can create a superuser", code="permission_denied")
     admin = await service.create_admin(
         username=data.username,
         password=data.password,
         display_name=data.display_name,
         is_superuser=data.is_superuser,
         role_ids=data.role_ids,
-    )
-    await audit(
-        request,
-        "admin.create",
-        "admin",
-        admin.id,
-        username=admin.username,
-        role_ids=data.role_ids,
-        is_superuser=data.is_superuser,
+        staff=request.ctx.staff,
     )
     return render(await admin_out(admin), status=201)
 
@@ -127,16 +103,10 @@ async def get_admin(request: Request, admin_id: int) -> HTTPResponse:
 @admin_required(P.ADMINS_WRITE)
 async def update_admin(request: Request, admin_id: int) -> HTTPResponse:
     data = parse_body(request, AdminUpdate)
-    if data.is_superuser and not request.ctx.admin.is_superuser:
-        raise Forbidden("Only a superuser can grant superuser", code="permission_denied")
-    ctx = request.app.ctx
+    rt = runtime_of(request)
     admin = await service.update_admin(
-        ctx.settings, ctx.redis, actor=request.ctx.admin, admin_id=admin_id, data=data
+        rt.settings, rt.redis, staff=request.ctx.staff, admin_id=admin_id, data=data
     )
-    changed = data.model_dump(exclude_none=True, exclude={"password"})
-    if data.password is not None:
-        changed["password"] = "changed"
-    await audit(request, "admin.update", "admin", admin.id, **changed)
     return render(await admin_out(admin))
 
 
@@ -150,9 +120,8 @@ async def update_admin(request: Request, admin_id: int) -> HTTPResponse:
 )
 @admin_required(P.ADMINS_WRITE)
 async def delete_admin(request: Request, admin_id: int) -> HTTPResponse:
-    ctx = request.app.ctx
-    await service.delete_admin(ctx.settings, ctx.redis, actor=request.ctx.admin, admin_id=admin_id)
-    await audit(request, "admin.delete", "admin", admin_id)
+    rt = runtime_of(request)
+    await service.delete_admin(rt.settings, rt.redis, staff=request.ctx.staff, admin_id=admin_id)
     return empty()
 
 
@@ -185,8 +154,7 @@ async def list_roles(request: Request) -> HTTPResponse:
 @admin_required(P.ROLES_WRITE)
 async def create_role(request: Request) -> HTTPResponse:
     data = parse_body(request, RoleIn)
-    role = await service.create_role(data=data)
-    await audit(request, "role.create", "role", role.id, **data.model_dump())
+    role = await service.create_role(staff=request.ctx.staff, data=data)
     return render(role_out(role), status=201)
 
 
@@ -209,8 +177,7 @@ async def get_role(request: Request, role_id: int) -> HTTPResponse:
 @admin_required(P.ROLES_WRITE)
 async def update_role(request: Request, role_id: int) -> HTTPResponse:
     data = parse_body(request, RoleIn)
-    role = await service.update_role(role_id=role_id, data=data)
-    await audit(request, "role.update", "role", role.id, **data.model_dump())
+    role = await service.update_role(staff=request.ctx.staff, role_id=role_id, data=data)
     return render(role_out(role))
 
 
@@ -224,8 +191,7 @@ async def update_role(request: Request, role_id: int) -> HTTPResponse:
 )
 @admin_required(P.ROLES_WRITE)
 async def delete_role(request: Request, role_id: int) -> HTTPResponse:
-    await service.delete_role(role_id=role_id)
-    await audit(request, "role.delete", "role", role_id)
+    await service.delete_role(staff=request.ctx.staff, role_id=role_id)
     return empty()
 
 
@@ -258,11 +224,15 @@ async def list_users(request: Request) -> HTTPResponse:
 @admin_required(P.USERS_BAN)
 async def ban_user(request: Request, user_id: int) -> HTTPResponse:
     data = parse_body(request, BanIn)
-    ctx = request.app.ctx
+    rt = runtime_of(request)
     user = await service.set_banned(
-        ctx.settings, ctx.redis, user_id=user_id, banned=True, reason=data.reason
+        rt.settings,
+        rt.redis,
+        staff=request.ctx.staff,
+        user_id=user_id,
+        banned=True,
+        reason=data.reason,
     )
-    await audit(request, "user.ban", "user", user.id, reason=data.reason)
     return render(UserAdminOut.model_validate(user, from_attributes=True))
 
 
@@ -272,9 +242,10 @@ async def ban_user(request: Request, user_id: int) -> HTTPResponse:
 )
 @admin_required(P.USERS_BAN)
 async def unban_user(request: Request, user_id: int) -> HTTPResponse:
-    ctx = request.app.ctx
-    user = await service.set_banned(ctx.settings, ctx.redis, user_id=user_id, banned=False)
-    await audit(request, "user.unban", "user", user.id)
+    rt = runtime_of(request)
+    user = await service.set_banned(
+        rt.settings, rt.redis, staff=request.ctx.staff, user_id=user_id, banned=False
+    )
     return render(UserAdminOut.model_validate(user, from_attributes=True))
 
 

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 from sanic import Request
 from tortoise import connections
 
+from mall.admin.audit import Staff
 from mall.admin.permissions import Permission
 from mall.auth import service
 from mall.auth.tokens import Audience, Claims
+from mall.context import runtime_of
 from mall.errors import Forbidden, Unauthorized
 from models import Admin, User
 
@@ -35,18 +37,14 @@ async def _user(user_id: int) -> User | None:
 
 
 async def authenticate_user(request: Request, token: str) -> tuple[Claims, User]:
-    app = request.app
-    claims = await service.authenticate(
-        app.ctx.settings, app.ctx.redis, token=token, audience=Audience.USER
-    )
+    rt = runtime_of(request)
+    claims = await service.authenticate(rt.settings, rt.redis, token=token, audience=Audience.USER)
     return claims, service.active_user(await _user(claims.subject))
 
 
 async def authenticate_admin(request: Request, token: str) -> tuple[Claims, Admin, set[str]]:
-    app = request.app
-    claims = await service.authenticate(
-        app.ctx.settings, app.ctx.redis, token=token, audience=Audience.ADMIN
-    )
+    rt = runtime_of(request)
+    claims = await service.authenticate(rt.settings, rt.redis, token=token, audience=Audience.ADMIN)
     admin = await Admin.get_or_none(id=claims.subject).prefetch_related("roles")
     if admin is None:
         raise Unauthorized("Unknown admin", code="invalid_token")
@@ -78,33 +76,35 @@ def user_token_required(handler: Handler) -> Handler:
 
     @wraps(handler)
     async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
-        app = request.app
+        rt = runtime_of(request)
         request.ctx.claims = await service.authenticate(
-            app.ctx.settings, app.ctx.redis, token=bearer_token(request), audience=Audience.USER
+            rt.settings, rt.redis, token=bearer_token(request), audience=Audience.USER
         )
         return await handler(request, *args, **kwargs)
 
     return guarded  # type: ignore[return-value]
 
 
+def client_ip(request: Request) -> str:
+    return request.remote_addr or request.ip or "unknown"
+
+
 def admin_required(permission: Permission | None) -> Callable[[Handler], Handler]:
-    """Sets request.ctx.admin; 403 unless a role (or superuser) grants `permission`."""
+    """Sets request.ctx.staff (the admin, its granted permissions, its address) and
+    request.ctx.admin; 403 unless a role (or superuser) grants `permission`."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
             claims, admin, granted = await authenticate_admin(request, bearer_token(request))
-            if (
-                permission is not None
-                and not admin.is_superuser
-                and permission.value not in granted
-            ):
+            staff = Staff(admin=admin, permissions=frozenset(granted), ip=client_ip(request))
+            if permission is not None and not staff.may(permission.value):
                 raise Forbidden(
                     f"Requires permission {permission.value}",
                     code="permission_denied",
                     details={"permission": permission.value},
                 )
-            request.ctx.claims, request.ctx.admin = claims, admin
+            request.ctx.claims, request.ctx.admin, request.ctx.staff = claims, admin, staff
             return await handler(request, *args, **kwargs)
 
         guarded.required_permission = permission  # type: ignore[attr-defined]

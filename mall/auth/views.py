@@ -7,7 +7,8 @@ from sanic.response import HTTPResponse, empty
 
 from mall.admin.presenters import admin_out
 from mall.auth import service
-from mall.auth.guards import admin_required, user_required
+from mall.auth.guards import admin_required, client_ip, user_required
+from mall.auth.presenters import user_out
 from mall.auth.schemas import (
     AdminLoginIn,
     AdminOut,
@@ -20,19 +21,11 @@ from mall.auth.schemas import (
     WeChatLoginIn,
 )
 from mall.auth.tokens import Audience
+from mall.context import runtime_of
 from mall.web import doc, parse_body, render
-from models import User
 
 bp = Blueprint("auth", url_prefix="/auth")
 admin_auth_bp = Blueprint("admin_auth", url_prefix="/auth")
-
-
-def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, nickname=user.nickname, avatar_url=user.avatar_url, phone=user.phone)
-
-
-def client_ip(request: Request) -> str:
-    return request.remote_addr or request.ip or "unknown"
 
 
 @bp.post("/wechat/login")
@@ -45,7 +38,7 @@ def client_ip(request: Request) -> str:
 )
 async def wechat_login(request: Request) -> HTTPResponse:
     body = parse_body(request, WeChatLoginIn)
-    ctx = request.app.ctx
+    ctx = runtime_of(request)
     user, pair = await service.wechat_login(
         ctx.settings, ctx.redis, ctx.wechat, code=body.code, ip=client_ip(request)
     )
@@ -69,7 +62,7 @@ async def wechat_login(request: Request) -> HTTPResponse:
 )
 async def refresh(request: Request) -> HTTPResponse:
     body = parse_body(request, RefreshIn)
-    ctx = request.app.ctx
+    ctx = runtime_of(request)
     _, pair = await service.rotate(
         ctx.settings, ctx.redis, token=body.refresh_token, audience=Audience.USER
     )
@@ -88,7 +81,7 @@ async def refresh(request: Request) -> HTTPResponse:
 )
 @user_required
 async def logout(request: Request) -> HTTPResponse:
-    ctx = request.app.ctx
+    ctx = runtime_of(request)
     await service.logout(ctx.settings, ctx.redis, claims=request.ctx.claims)
     return empty()
 
@@ -105,7 +98,9 @@ async def logout(request: Request) -> HTTPResponse:
 @user_required
 async def bind_phone(request: Request) -> HTTPResponse:
     body = parse_body(request, PhoneIn)
-    user = await service.bind_phone(request.app.ctx.wechat, user=request.ctx.user, code=body.code)
+    user = await service.bind_phone(
+        runtime_of(request).wechat, user=request.ctx.user, code=body.code
+    )
     return render(user_out(user))
 
 
@@ -119,7 +114,7 @@ async def bind_phone(request: Request) -> HTTPResponse:
 )
 async def admin_login(request: Request) -> HTTPResponse:
     body = parse_body(request, AdminLoginIn)
-    ctx = request.app.ctx
+    ctx = runtime_of(request)
     admin, pair = await service.admin_login(
         ctx.settings,
         ctx.redis,
@@ -147,7 +142,7 @@ async def admin_login(request: Request) -> HTTPResponse:
 )
 async def admin_refresh(request: Request) -> HTTPResponse:
     body = parse_body(request, RefreshIn)
-    ctx = request.app.ctx
+    ctx = runtime_of(request)
     _, pair = await service.rotate(
         ctx.settings, ctx.redis, token=body.refresh_token, audience=Audience.ADMIN
     )
@@ -164,7 +159,7 @@ async def admin_refresh(request: Request) -> HTTPResponse:
 @doc(summary="Staff logout", tag="admin-auth", status=204, secured=True)
 @admin_required(None)
 async def admin_logout(request: Request) -> HTTPResponse:
-    ctx = request.app.ctx
+    ctx = runtime_of(request)
     await service.logout(ctx.settings, ctx.redis, claims=request.ctx.claims)
     return empty()
 

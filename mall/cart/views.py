@@ -8,7 +8,7 @@ from sanic.response import HTTPResponse, empty
 from mall.auth.guards import user_required
 from mall.cart import service
 from mall.catalog.storage import ImageStorage
-from mall.catalog.views import image_storage
+from mall.context import runtime_of
 from mall.orders.pricing import cover_url
 from mall.orders.schemas import CartItemIn, CartItemPatch, CartLineOut, CartOut
 from mall.web import doc, parse_body, render
@@ -65,7 +65,7 @@ async def cart_out(items: list[CartItem], images: ImageStorage) -> CartOut:
 @user_required
 async def get_cart(request: Request) -> HTTPResponse:
     return render(
-        await cart_out(await service.get_all(user=request.ctx.user), image_storage(request))
+        await cart_out(await service.get_all(user=request.ctx.user), runtime_of(request).images)
     )
 
 
@@ -84,7 +84,7 @@ async def add_item(request: Request) -> HTTPResponse:
     data = parse_body(request, CartItemIn)
     await service.add(user=request.ctx.user, data=data)
     return render(
-        await cart_out(await service.get_all(user=request.ctx.user), image_storage(request)),
+        await cart_out(await service.get_all(user=request.ctx.user), runtime_of(request).images),
         status=201,
     )
 
@@ -103,7 +103,7 @@ async def patch_item(request: Request, item_id: int) -> HTTPResponse:
     data = parse_body(request, CartItemPatch)
     await service.update(user=request.ctx.user, item_id=item_id, data=data)
     return render(
-        await cart_out(await service.get_all(user=request.ctx.user), image_storage(request))
+        await cart_out(await service.get_all(user=request.ctx.user), runtime_of(request).images)
     )
 
 

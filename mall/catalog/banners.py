@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.catalog.cache import CatalogCache
 from mall.catalog.schemas import AdminBannerQuery, BannerIn, LinkType
 from mall.catalog.storage import ImageStorage
@@ -67,28 +71,48 @@ def _fields(storage: ImageStorage, data: BannerIn) -> dict[str, Any]:
     return {**data.model_dump(), "image": storage.ref_of(data.image)}
 
 
-async def create(*, cache: CatalogCache, storage: ImageStorage, data: BannerIn) -> Banner:
+async def create(
+    *, cache: CatalogCache, storage: ImageStorage, data: BannerIn, staff: Staff | None
+) -> Banner:
     """A new banner; shown in the storefront once enabled and inside its window."""
     await _check_link(data)
-    banner = await Banner.create(**_fields(storage, data))
+    async with in_transaction():
+        banner = await Banner.create(**_fields(storage, data))
+        await audit.record(
+            staff,
+            "banner.create",
+            target_type="banner",
+            target_id=banner.id,
+            detail=data.model_dump(mode="json"),
+        )
     await cache.invalidate_banners()
     return banner
 
 
 async def update(
-    *, cache: CatalogCache, storage: ImageStorage, banner_id: int, data: BannerIn
+    *, cache: CatalogCache, storage: ImageStorage, banner_id: int, data: BannerIn, staff: Staff
 ) -> Banner:
     """Replace a banner."""
     banner = await get(banner_id=banner_id)
     await _check_link(data)
     banner.update_from_dict(_fields(storage, data))
-    await banner.save()
+    async with in_transaction():
+        await banner.save()
+        await audit.record(
+            staff,
+            "banner.update",
+            target_type="banner",
+            target_id=banner.id,
+            detail=data.model_dump(mode="json"),
+        )
     await cache.invalidate_banners()
     return banner
 
 
-async def delete(*, cache: CatalogCache, banner_id: int) -> None:
+async def delete(*, cache: CatalogCache, banner_id: int, staff: Staff) -> None:
     """Remove a banner."""
     banner = await get(banner_id=banner_id)
-    await banner.delete()
+    async with in_transaction():
+        await audit.record(staff, "banner.delete", target_type="banner", target_id=banner_id)
+        await banner.delete()
     await cache.invalidate_banners()

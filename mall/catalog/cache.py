@@ -123,7 +123,7 @@ class _GetBatcher:
 
 
 class CatalogCache:
-    """One per process (app.ctx.catalog_cache); cheap to build wherever invalidation runs."""
+    """One per process (on its runtime); cheap to build wherever invalidation runs."""
 
     def __init__(self, redis: Any, *, ttl: int = 600, list_ttl: int = 30) -> None:
         self.redis = redis

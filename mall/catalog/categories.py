@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.catalog.cache import CatalogCache
 from mall.catalog.schemas import CategoryIn
 from mall.catalog.storage import ImageStorage
@@ -88,7 +90,9 @@ def _height(children: dict[int | None, list[int]], root: int) -> int:
     return 1 + max((_height(children, child) for child in children.get(root, [])), default=0)
 
 
-async def create(*, cache: CatalogCache, storage: ImageStorage, data: CategoryIn) -> Category:
+async def create(
+    *, cache: CatalogCache, storage: ImageStorage, data: CategoryIn, staff: Staff | None
+) -> Category:
     """A new category, shown in the storefront's tree at once if visible."""
     async with in_transaction() as conn:
         await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [TREE_LOCK])
@@ -100,12 +104,19 @@ async def create(*, cache: CatalogCache, storage: ImageStorage, data: CategoryIn
             sort_order=data.sort_order,
             visible=data.visible,
         )
+        await audit.record(
+            staff,
+            "category.create",
+            target_type="category",
+            target_id=category.id,
+            detail=data.model_dump(),
+        )
     await cache.invalidate_tree()
     return category
 
 
 async def update(
-    *, cache: CatalogCache, storage: ImageStorage, category_id: int, data: CategoryIn
+    *, cache: CatalogCache, storage: ImageStorage, category_id: int, data: CategoryIn, staff: Staff
 ) -> Category:
     """Rename, move, reorder, hide or show a category (hiding hides its whole subtree)."""
     async with in_transaction() as conn:
@@ -127,13 +138,20 @@ async def update(
             affected = await Product.filter(
                 category_id__in=subtree_ids(children, category.id), archived_at=None
             ).values_list("id", flat=True)  # type: ignore[assignment]
+        await audit.record(
+            staff,
+            "category.update",
+            target_type="category",
+            target_id=category.id,
+            detail=data.model_dump(),
+        )
     await cache.invalidate_tree()
     if affected:
         await cache.invalidate_products(affected)
     return category
 
 
-async def delete(*, cache: CatalogCache, category_id: int) -> None:
+async def delete(*, cache: CatalogCache, category_id: int, staff: Staff) -> None:
     """Remove an empty category: 409 while it has sub-categories or live products."""
     async with in_transaction() as conn:
         await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [TREE_LOCK])
@@ -146,5 +164,12 @@ async def delete(*, cache: CatalogCache, category_id: int) -> None:
             raise Conflict("The category has sub-categories", code="category_not_empty")
         if await Product.filter(category_id=category_id, archived_at=None).exists():
             raise Conflict("The category still holds products", code="category_not_empty")
+        await audit.record(
+            staff,
+            "category.delete",
+            target_type="category",
+            target_id=category_id,
+            detail={"name": category.name},
+        )
         await category.delete()
     await cache.invalidate_tree()

@@ -19,6 +19,7 @@ from mall.catalog.images import PNG_SIGNATURE
 from mall.catalog.schemas import BannerIn, CategoryIn, LinkType, ProductIn, SkuIn
 from mall.catalog.storage import ImageStorage
 from mall.catalog.uploads import store_image
+from mall.runtime import Runtime
 from models import Banner, Category, Product
 
 RGB = tuple[int, int, int]
@@ -237,7 +238,9 @@ async def _image(
     storage: ImageStorage, colour: RGB, size: tuple[int, int], inset: float = 0.0
 ) -> str:
     data = gradient_png(*size, _lighter(colour), colour, inset)
-    stored = await store_image(storage=storage, data=data, max_bytes=len(data))
+    stored = await store_image(
+        storage=storage, data=data, max_bytes=len(data), filename="demo.png", staff=None
+    )
     return stored.ref
 
 
@@ -267,13 +270,16 @@ async def _category_ids(cache: CatalogCache, storage: ImageStorage) -> dict[str,
                 cache=cache,
                 storage=storage,
                 data=CategoryIn(name=name, parent_id=parent_id, sort_order=sort_order),
+                staff=None,
             )
         ids[name] = existing.id
     return ids
 
 
-async def seed_shop(*, cache: CatalogCache, storage: ImageStorage) -> None:
-    """Create whatever of the demo shop is missing."""
+async def seed_shop(rt: Runtime) -> None:
+    """Create whatever of the demo shop is missing (through the services, so a running
+    shop's cache learns of the new data)."""
+    cache, storage = rt.catalog_cache, rt.images
     category_ids = await _category_ids(cache, storage)
     product_ids: dict[str, int] = {}
     for index, (category, title, subtitle, colour, axes, price, stock) in enumerate(PRODUCTS):
@@ -286,8 +292,8 @@ async def seed_shop(*, cache: CatalogCache, storage: ImageStorage) -> None:
         size = (IMAGE_SIZE, IMAGE_SIZE)
         images = [await _image(storage, shade, size, inset) for shade in shades]
         product = await service.create_product(
-            cache=cache,
-            storage=storage,
+            rt,
+            staff=None,
             data=ProductIn(
                 title=title,
                 subtitle=subtitle,
@@ -350,4 +356,5 @@ async def _seed_banners(
                 sort_order=banner["sort_order"],
                 ends_at=banner.get("ends_at"),
             ),
+            staff=None,
         )

@@ -15,9 +15,10 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mall import events
+from mall.admin import audit
+from mall.admin.audit import Staff
+from mall.admin.permissions import Permission
 from mall.catalog import categories
-from mall.catalog.cache import CatalogCache
 from mall.catalog.categories import children_of, invalid, subtree_ids
 from mall.catalog.schemas import (
     MAX_STOCK,
@@ -29,7 +30,10 @@ from mall.catalog.schemas import (
 from mall.catalog.search import ProductFilter, ProductRow, find_products, keywords_of
 from mall.catalog.storage import ImageStorage
 from mall.errors import Conflict, Forbidden, NotFound
-from models import Category, OutboxEvent, Product, Sku
+from mall.orders import stock as moves
+from mall.orders.stock import StockChange
+from mall.runtime import Runtime
+from models import Category, Product, Sku
 
 DEFERRED_SKU_CONSTRAINTS = "skus_live_specs_unique, skus_live_code_unique"
 
@@ -75,7 +79,7 @@ async def _require_category(category_id: int) -> None:
         raise invalid("category_id", f"unknown category {category_id}", "unknown_id")
 
 
-async def create_product(*, cache: CatalogCache, storage: ImageStorage, data: ProductIn) -> Product:
+async def create_product(rt: Runtime, *, data: ProductIn, staff: Staff | None) -> Product:
     """A product with its SKUs in one go; 422 for an unknown category."""
     await _require_category(data.category_id)
     for index, sku in enumerate(data.skus):
@@ -83,8 +87,8 @@ async def create_product(*, cache: CatalogCache, storage: ImageStorage, data: Pr
             raise invalid(f"skus.{index}.id", "a new product has no SKU ids yet", "unknown_id")
     try:
         async with in_transaction() as conn:
-            product = await Product.create(**_product_fields(storage, data))
-            for sku in data.skus:
+            product = await Product.create(**_product_fields(rt.images, data))
+            skus = [
                 await Sku.create(
                     product_id=product.id,
                     specs=sku.specs,
@@ -92,11 +96,28 @@ async def create_product(*, cache: CatalogCache, storage: ImageStorage, data: Pr
                     stock=sku.stock or 0,
                     code=sku.code,
                 )
+                for sku in data.skus
+            ]
             await _refresh_price_range(conn, product)
             await conn.execute_script(f"SET CONSTRAINTS {DEFERRED_SKU_CONSTRAINTS} IMMEDIATE")
+            await audit.record(
+                staff,
+                "product.create",
+                target_type="product",
+                target_id=product.id,
+                detail={
+                    "title": product.title,
+                    "category_id": data.category_id,
+                    "on_sale": data.on_sale,
+                    "skus": [
+                        {"id": s.id, "specs": s.specs, "price": s.price, "stock": s.stock}
+                        for s in skus
+                    ],
+                },
+            )
     except IntegrityError as exc:
         raise _integrity_error(exc) from None
-    await cache.invalidate_products([product.id])
+    await rt.catalog_cache.invalidate_products([product.id])
     return product
 
 
@@ -147,20 +168,16 @@ class ProductEdit:
 
 
 async def update_product(
-    *,
-    cache: CatalogCache,
-    storage: ImageStorage,
-    product_id: int,
-    data: ProductIn,
-    may_set_stock: bool,
-    low_stock_threshold: int,
+    rt: Runtime, *, product_id: int, data: ProductIn, staff: Staff
 ) -> tuple[Product, ProductEdit]:
     """Replace a product and its SKU list.
 
     Incoming SKUs match existing ones by id, else by specs (an archived match comes back);
     live SKUs left out are archived, refused with 409 while an unpaid order holds them.
-    Changing an existing SKU's stock needs the stock permission (may_set_stock).
+    Changing an existing SKU's stock needs the stock permission as well.
     """
+    may_set_stock = staff.may(Permission.STOCK_WRITE)
+    low_stock_threshold = (await rt.shop.get()).low_stock_threshold
     await _require_category(data.category_id)
     try:
         async with in_transaction() as conn:
@@ -184,7 +201,7 @@ async def update_product(
                     sku = await _add_or_revive(target, product.id, incoming, now)
                     edit.added.append(sku.id)
                     if sku.stock:
-                        changes.append(StockChange.of(product, sku, previous=0))
+                        changes.append(_created(product, sku))
                     continue
                 fields: dict[str, Any] = {
                     "specs": incoming.specs,
@@ -201,24 +218,38 @@ async def update_product(
                             code="permission_denied",
                             details={"permission": "stock.write"},
                         )
-                    fields["stock"] = incoming.stock
                     edit.stock[target.id] = (target.stock, incoming.stock)
-                    previous = target.stock
-                    target.stock = incoming.stock
-                    changes.append(StockChange.of(product, target, previous=previous))
+                    changes.append(await _move_stock(conn, product, target, incoming.stock))
                 await Sku.filter(id=target.id).update(**fields)
             if removed:
                 await Sku.filter(id__in=removed).update(archived_at=now, updated_at=now)
-            for key, value in _product_fields(storage, data).items():
+            for key, value in _product_fields(rt.images, data).items():
                 setattr(product, key, value)
             await product.save()
             await _refresh_price_range(conn, product)
             await conn.execute_script(f"SET CONSTRAINTS {DEFERRED_SKU_CONSTRAINTS} IMMEDIATE")
-            recorded = await record_stock_events(changes, low_stock_threshold=low_stock_threshold)
+            recorded = await moves.record_events(
+                conn, changes, reason="admin", low_stock_threshold=low_stock_threshold
+            )
+            await audit.record(
+                staff,
+                "product.update",
+                target_type="product",
+                target_id=product.id,
+                detail={
+                    "title": product.title,
+                    "category_id": data.category_id,
+                    "on_sale": data.on_sale,
+                    "added_skus": edit.added,
+                    "removed_skus": edit.removed,
+                    "prices": {str(sku_id): change for sku_id, change in edit.prices.items()},
+                    "stock": {str(sku_id): change for sku_id, change in edit.stock.items()},
+                },
+            )
     except IntegrityError as exc:
         raise _integrity_error(exc) from None
-    await events.publish(recorded)
-    await cache.invalidate_products([product.id])
+    await rt.events.publish(recorded)
+    await rt.catalog_cache.invalidate_products([product.id])
     return product, edit
 
 
@@ -285,17 +316,24 @@ async def skus_in_pending_orders(sku_ids: Sequence[int]) -> list[int]:
     return [int(r["sku_id"]) for r in rows]
 
 
-async def set_on_sale(*, cache: CatalogCache, product_id: int, on_sale: bool) -> Product:
+async def set_on_sale(rt: Runtime, *, product_id: int, on_sale: bool, staff: Staff) -> Product:
     """Put a product on or off sale (the storefront shows it or 404s at once)."""
     async with in_transaction():
         product = await get_product(product_id=product_id, lock=True)
         product.on_sale = on_sale
         await product.save(update_fields=["on_sale", "updated_at"])
-    await cache.invalidate_products([product.id])
+        await audit.record(
+            staff,
+            "product.on_sale" if on_sale else "product.off_sale",
+            target_type="product",
+            target_id=product.id,
+            detail={"title": product.title},
+        )
+    await rt.catalog_cache.invalidate_products([product.id])
     return product
 
 
-async def archive_product(*, cache: CatalogCache, product_id: int) -> None:
+async def archive_product(rt: Runtime, *, product_id: int, staff: Staff) -> None:
     """Remove a product: off sale, archived with its SKUs (orders keep pointing at them)."""
     async with in_transaction():
         product = await get_product(product_id=product_id, lock=True)
@@ -314,87 +352,54 @@ async def archive_product(*, cache: CatalogCache, product_id: int) -> None:
             archived_at=now, updated_at=now
         )
         await Product.filter(id=product.id).update(on_sale=False, archived_at=now, updated_at=now)
-    await cache.invalidate_products([product.id])
+        await audit.record(
+            staff,
+            "product.delete",
+            target_type="product",
+            target_id=product.id,
+            detail={"title": product.title},
+        )
+    await rt.catalog_cache.invalidate_products([product.id])
 
 
 # --- stock -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StockChange:
-    product_id: int
-    sku_id: int
-    title: str
-    specs: dict[str, str]
-    previous: int
-    stock: int
-
-    @classmethod
-    def of(cls, product: Product, sku: Sku, *, previous: int) -> StockChange:
-        return cls(
-            product_id=product.id,
-            sku_id=sku.id,
-            title=product.title,
-            specs=dict(sku.specs),
-            previous=previous,
-            stock=sku.stock,
-        )
+def _created(product: Product, sku: Sku) -> StockChange:
+    """A SKU that starts (or starts again) with stock: a change from zero."""
+    return StockChange(
+        product_id=product.id,
+        sku_id=sku.id,
+        title=product.title,
+        specs=dict(sku.specs),
+        previous=0,
+        stock=sku.stock,
+    )
 
 
-async def record_stock_events(
-    changes: Sequence[StockChange], *, low_stock_threshold: int, reason: str = "admin"
-) -> list[OutboxEvent]:
-    """Outbox events for stock changes (admin, order, cancel, refund); call inside the
-    change's transaction.
-
-    stock.changed per product on its public channel, and stock.low on the admin channel
-    for each SKU that fell below the threshold.
-    """
-    recorded: list[OutboxEvent] = []
-    by_product: dict[int, list[dict[str, int]]] = {}
-    for change in changes:
-        if change.stock == change.previous:
-            continue
-        by_product.setdefault(change.product_id, []).append(
-            {"sku_id": change.sku_id, "stock": change.stock}
-        )
-        if change.stock < low_stock_threshold and change.stock < change.previous:
-            recorded.append(
-                await events.record(
-                    channel=events.ADMIN_CHANNEL,
-                    name=events.EventName.STOCK_LOW,
-                    data={
-                        "product_id": change.product_id,
-                        "sku_id": change.sku_id,
-                        "stock": change.stock,
-                        "threshold": low_stock_threshold,
-                        "title": change.title,
-                        "specs": change.specs,
-                    },
-                )
-            )
-    for product_id, skus in by_product.items():
-        recorded.append(
-            await events.record(
-                channel=events.product_channel(product_id),
-                name=events.EventName.STOCK_CHANGED,
-                data={"product_id": product_id, "skus": skus, "reason": reason},
-            )
-        )
-    return recorded
+async def _move_stock(conn: Any, product: Product, sku: Sku, new: int) -> StockChange:
+    """Move a SKU (its row locked by the caller) to `new` through the stock functions
+    orders and refunds use."""
+    line = moves.Line(sku.id, abs(new - sku.stock), product.title, dict(sku.specs))
+    if new == sku.stock:
+        return StockChange(product.id, sku.id, product.title, dict(sku.specs), new, new)
+    moved = await (moves.give if new > sku.stock else moves.take)(conn, [line])
+    return moved[0]
 
 
 async def change_stock(
+    rt: Runtime,
     *,
-    cache: CatalogCache,
     sku_id: int,
     stock: int | None = None,
     delta: int | None = None,
-    low_stock_threshold: int,
+    staff: Staff,
+    reason: str,
 ) -> StockChange:
-    """Set a live SKU's stock, or add `delta` to it; never below zero (409), events and
-    cache invalidation included."""
-    async with in_transaction():
+    """Set a live SKU's stock, or add `delta` to it; never below zero (409), events, the
+    audit entry (who and why) and cache invalidation included."""
+    low_stock_threshold = (await rt.shop.get()).low_stock_threshold
+    async with in_transaction() as conn:
         sku = await Sku.filter(id=sku_id, archived_at=None).select_for_update().first()
         if sku is None:
             raise NotFound("SKU not found", code="sku_not_found")
@@ -409,10 +414,24 @@ async def change_stock(
         if new > MAX_STOCK:
             raise Conflict(f"Stock is limited to {MAX_STOCK}", code="stock_limit")
         product = await Product.get(id=sku.product_id)
-        await Sku.filter(id=sku.id).update(stock=new, updated_at=datetime.now(UTC))
-        sku.stock = new
-        change = StockChange.of(product, sku, previous=previous)
-        recorded = await record_stock_events([change], low_stock_threshold=low_stock_threshold)
-    await events.publish(recorded)
-    await cache.invalidate_products([change.product_id])
+        change = await _move_stock(conn, product, sku, new)
+        recorded = await moves.record_events(
+            conn, [change], reason="admin", low_stock_threshold=low_stock_threshold
+        )
+        moved = {"delta": delta} if delta is not None else {}
+        await audit.record(
+            staff,
+            "sku.stock_adjust" if delta is not None else "sku.stock_set",
+            target_type="sku",
+            target_id=sku.id,
+            detail={
+                "product_id": change.product_id,
+                "previous": change.previous,
+                "stock": change.stock,
+                "reason": reason,
+                **moved,
+            },
+        )
+    await rt.events.publish(recorded)
+    await rt.catalog_cache.invalidate_products([change.product_id])
     return change

@@ -8,7 +8,6 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, raw
 
 from mall.catalog import storefront
-from mall.catalog.cache import CatalogCache
 from mall.catalog.images import KINDS
 from mall.catalog.schemas import (
     BannerList,
@@ -18,7 +17,8 @@ from mall.catalog.schemas import (
     ProductQuery,
     category_tree_schema,
 )
-from mall.catalog.storage import NAME_PATTERN, ImageStorage
+from mall.catalog.storage import NAME_PATTERN
+from mall.context import runtime_of
 from mall.errors import NotFound
 from mall.web import doc, parse_query, render
 
@@ -29,16 +29,6 @@ JSON = "application/json"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def catalog_cache(request: Request) -> CatalogCache:
-    cache: CatalogCache = request.app.ctx.catalog_cache
-    return cache
-
-
-def image_storage(request: Request) -> ImageStorage:
-    storage: ImageStorage = request.app.ctx.image_storage
-    return storage
-
-
 @bp.get("/categories")
 @doc(
     summary="The category tree (visible categories only)",
@@ -46,7 +36,9 @@ def image_storage(request: Request) -> ImageStorage:
     response=category_tree_schema(admin=False),
 )
 async def categories(request: Request) -> HTTPResponse:
-    body = await storefront.category_tree(catalog_cache(request), image_storage(request))
+    body = await storefront.category_tree(
+        runtime_of(request).catalog_cache, runtime_of(request).images
+    )
     return raw(body, content_type=JSON)
 
 
@@ -60,7 +52,9 @@ async def categories(request: Request) -> HTTPResponse:
 )
 async def products(request: Request) -> HTTPResponse:
     query = parse_query(request, ProductQuery)
-    body = await storefront.product_page(catalog_cache(request), image_storage(request), query)
+    body = await storefront.product_page(
+        runtime_of(request).catalog_cache, runtime_of(request).images, query
+    )
     return raw(body, content_type=JSON)
 
 
@@ -68,7 +62,7 @@ async def products(request: Request) -> HTTPResponse:
 @doc(summary="A product with its SKUs", tag="catalog", response=ProductDetail, errors=(404,))
 async def product(request: Request, product_id: int) -> HTTPResponse:
     body = await storefront.product_detail(
-        catalog_cache(request), image_storage(request), product_id
+        runtime_of(request).catalog_cache, runtime_of(request).images, product_id
     )
     return raw(body, content_type=JSON)
 
@@ -78,8 +72,8 @@ async def product(request: Request, product_id: int) -> HTTPResponse:
 async def banners(request: Request) -> HTTPResponse:
     query = parse_query(request, BannerQuery)
     listing = await storefront.active_banners(
-        catalog_cache(request),
-        image_storage(request),
+        runtime_of(request).catalog_cache,
+        runtime_of(request).images,
         position=query.position,
         now=datetime.now(UTC),
     )
@@ -100,7 +94,7 @@ async def uploaded_file(request: Request, name: str) -> HTTPResponse:
     headers = {"Cache-Control": IMMUTABLE, "ETag": etag, "X-Content-Type-Options": "nosniff"}
     if request.headers.get("if-none-match") == etag:
         return empty(status=304, headers=headers)
-    data = await image_storage(request).read(name)
+    data = await runtime_of(request).images.read(name)
     if data is None:
         raise NotFound("No such image", code="image_not_found")
     kind = KINDS[name.rsplit(".", 1)[1]]

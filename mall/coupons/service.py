@@ -9,17 +9,12 @@ from typing import cast
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.coupons import rules
 from mall.coupons.schemas import CouponTemplateIn, MyCouponQuery
 from mall.errors import Conflict, NotFound
-from models import CouponTemplate, User, UserCoupon
-
-
-class CouponState:
-    CLAIMED = "claimed"
-    LOCKED = "locked"
-    USED = "used"
-    EXPIRED = "expired"
+from models import CouponState, CouponTemplate, User, UserCoupon
 
 
 def _now() -> datetime:
@@ -127,27 +122,6 @@ async def usable_for(*, user: User, lines: Sequence[rules.Line]) -> list[tuple[U
     return usable
 
 
-async def lock_for_order(*, user: User, coupon_id: int, order_id: int) -> None:
-    """Reserve a claimed, valid coupon for an unpaid order (inside its transaction)."""
-    now = _now()
-    locked = await UserCoupon.filter(
-        id=coupon_id,
-        user_id=user.id,
-        state=CouponState.CLAIMED,
-        valid_from__lte=now,
-        valid_until__gt=now,
-    ).update(state=CouponState.LOCKED, order_id=order_id)
-    if not locked:
-        raise Conflict("The coupon is not usable", code="coupon_unavailable")
-
-
-async def release_for_order(*, order_id: int) -> int:
-    """An unpaid order was cancelled: its coupon is claimable again."""
-    return await UserCoupon.filter(order_id=order_id, state=CouponState.LOCKED).update(
-        state=CouponState.CLAIMED, order_id=None
-    )
-
-
 async def spend_for_order(*, order_id: int) -> int:
     """The order was paid: its coupon is used."""
     return await UserCoupon.filter(order_id=order_id, state=CouponState.LOCKED).update(
@@ -174,25 +148,55 @@ async def get_all_templates(*, offset: int, limit: int) -> tuple[list[CouponTemp
     return await CouponTemplate.all().order_by("-id").offset(offset).limit(limit), total
 
 
-async def create_template(*, data: CouponTemplateIn) -> CouponTemplate:
-    return await CouponTemplate.create(**data.model_dump())
-
-
-async def update_template(*, template_id: int, data: CouponTemplateIn) -> CouponTemplate:
-    """Edit a template; coupons already claimed keep the terms they were claimed under."""
-    template = await get_template(template_id=template_id)
-    if data.total_limit is not None and data.total_limit < template.issued_count:
-        raise Conflict(
-            f"{template.issued_count} already issued; total_limit cannot go below that",
-            code="coupon_limit_below_issued",
+async def create_template(*, data: CouponTemplateIn, staff: Staff) -> CouponTemplate:
+    """A new coupon template."""
+    async with in_transaction():
+        template = await CouponTemplate.create(**data.model_dump())
+        await audit.record(
+            staff,
+            "coupon.create",
+            target_type="coupon",
+            target_id=template.id,
+            detail=data.model_dump(mode="json"),
         )
-    await CouponTemplate.filter(id=template_id).update(**data.model_dump())
+    return template
+
+
+async def update_template(
+    *, template_id: int, data: CouponTemplateIn, staff: Staff
+) -> CouponTemplate:
+    """Edit a template; coupons already claimed keep the terms they were claimed under."""
+    async with in_transaction():
+        template = await CouponTemplate.filter(id=template_id).select_for_update().first()
+        if template is None:
+            raise NotFound("Coupon template not found", code="coupon_not_found")
+        if data.total_limit is not None and data.total_limit < template.issued_count:
+            raise Conflict(
+                f"{template.issued_count} already issued; total_limit cannot go below that",
+                code="coupon_limit_below_issued",
+            )
+        await CouponTemplate.filter(id=template_id).update(**data.model_dump())
+        await audit.record(
+            staff,
+            "coupon.update",
+            target_type="coupon",
+            target_id=template_id,
+            detail=data.model_dump(mode="json"),
+        )
     return await get_template(template_id=template_id)
 
 
-async def delete_template(*, template_id: int) -> None:
+async def delete_template(*, template_id: int, staff: Staff) -> None:
     """Delete a template nobody claimed; one already claimed can only be deactivated."""
-    template = await get_template(template_id=template_id)
-    if await UserCoupon.filter(template_id=template.id).exists():
-        raise Conflict("Coupons were claimed; deactivate it instead", code="coupon_in_use")
-    await template.delete()
+    async with in_transaction():
+        template = await get_template(template_id=template_id)
+        if await UserCoupon.filter(template_id=template.id).exists():
+            raise Conflict("Coupons were claimed; deactivate it instead", code="coupon_in_use")
+        await audit.record(
+            staff,
+            "coupon.delete",
+            target_type="coupon",
+            target_id=template_id,
+            detail={"name": template.name},
+        )
+        await template.delete()

@@ -6,7 +6,6 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty
 
 from mall.admin.permissions import Permission
-from mall.admin.views import audit
 from mall.auth.guards import admin_required, user_required
 from mall.coupons import service
 from mall.coupons.schemas import (
@@ -133,8 +132,7 @@ async def list_templates(request: Request) -> HTTPResponse:
 @admin_required(Permission.COUPONS_WRITE)
 async def create_template(request: Request) -> HTTPResponse:
     data = parse_body(request, CouponTemplateIn)
-    template = await service.create_template(data=data)
-    await audit(request, "coupon.create", "coupon", template.id, name=data.name)
+    template = await service.create_template(data=data, staff=request.ctx.staff)
     return render(template_out(template), status=201)
 
 
@@ -163,8 +161,9 @@ async def get_template(request: Request, template_id: int) -> HTTPResponse:
 @admin_required(Permission.COUPONS_WRITE)
 async def update_template(request: Request, template_id: int) -> HTTPResponse:
     data = parse_body(request, CouponTemplateIn)
-    template = await service.update_template(template_id=template_id, data=data)
-    await audit(request, "coupon.update", "coupon", template.id, **data.model_dump(mode="json"))
+    template = await service.update_template(
+        template_id=template_id, data=data, staff=request.ctx.staff
+    )
     return render(template_out(template))
 
 
@@ -178,6 +177,5 @@ async def update_template(request: Request, template_id: int) -> HTTPResponse:
 )
 @admin_required(Permission.COUPONS_WRITE)
 async def delete_template(request: Request, template_id: int) -> HTTPResponse:
-    await service.delete_template(template_id=template_id)
-    await audit(request, "coupon.delete", "coupon", template_id)
+    await service.delete_template(template_id=template_id, staff=request.ctx.staff)
     return empty()

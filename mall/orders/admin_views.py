@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from pydantic import Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from mall.admin.permissions import Permission
-from mall.admin.views import audit
 from mall.auth.guards import admin_required
-from mall.errors import ValidationFailed
-from mall.orders import presenters, service, stats
+from mall.context import runtime_of
+from mall.orders import lifecycle, presenters, queries, refunds, stats
 from mall.orders.schemas import AdminOrderOut, AdminOrderQuery, OrderOut, RejectIn, ShipIn
 from mall.payments import service as payments
-from mall.shop import service as shop
 from mall.web import Schema, doc, parse_body, parse_query, render, render_page
-from models import Order, User
+from models import CancelReason
 
 bp = Blueprint("admin_orders")
 
@@ -30,34 +25,6 @@ class SalesQuery(Schema):
 class TopQuery(Schema):
     days: int = Field(30, ge=1, le=366)
     limit: int = Field(10, ge=1, le=100)
-
-
-def _actor(request: Request) -> str:
-    return f"admin:{request.ctx.admin.username}"
-
-
-async def _filtered(query: AdminOrderQuery) -> Any:
-    orders = Order.all()
-    if query.status:
-        orders = orders.filter(status=query.status)
-    if query.order_no:
-        orders = orders.filter(order_no__startswith=query.order_no)
-    if query.user_id:
-        orders = orders.filter(user_id=query.user_id)
-    if query.phone:
-        user_ids = await User.filter(phone=query.phone).values_list("id", flat=True)
-        orders = orders.filter(user_id__in=list(user_ids) or [0])
-    if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise ValidationFailed(
-            details=[{"field": "date_from", "message": "after date_to", "type": "range"}]
-        )
-    if query.date_from:
-        orders = orders.filter(created_at__gte=stats.day_start_utc(query.date_from))
-    if query.date_to:
-        orders = orders.filter(
-            created_at__lt=stats.day_start_utc(query.date_to + timedelta(days=1))
-        )
-    return orders
 
 
 @bp.get("/orders")
@@ -72,9 +39,7 @@ async def _filtered(query: AdminOrderQuery) -> Any:
 @admin_required(Permission.ORDERS_READ)
 async def list_orders(request: Request) -> HTTPResponse:
     query = parse_query(request, AdminOrderQuery)
-    orders = await _filtered(query)
-    total = await orders.count()
-    page = await orders.order_by("-id").offset(query.offset).limit(query.page_size)
+    page, total = await queries.get_all_for_staff(query=query)
     return render_page(await presenters.orders_out(page), total=total, page=query)
 
 
@@ -88,7 +53,7 @@ async def list_orders(request: Request) -> HTTPResponse:
 )
 @admin_required(Permission.ORDERS_READ)
 async def get_order(request: Request, order_id: int) -> HTTPResponse:
-    return render(await presenters.admin_order_out(await service.get_any(order_id=order_id)))
+    return render(await presenters.admin_order_out(await queries.get_any(order_id=order_id)))
 
 
 @bp.post("/orders/<order_id:id>/ship")
@@ -103,10 +68,12 @@ async def get_order(request: Request, order_id: int) -> HTTPResponse:
 @admin_required(Permission.ORDERS_WRITE)
 async def ship(request: Request, order_id: int) -> HTTPResponse:
     data = parse_body(request, ShipIn)
-    order = await service.ship(
-        order=await service.get_any(order_id=order_id), data=data, actor=_actor(request)
+    order = await lifecycle.ship(
+        runtime_of(request),
+        order=await queries.get_any(order_id=order_id),
+        data=data,
+        actor=request.ctx.staff,
     )
-    await audit(request, "order.ship", "order", order.id, **data.model_dump())
     return render(await presenters.admin_order_out(order))
 
 
@@ -120,12 +87,12 @@ async def ship(request: Request, order_id: int) -> HTTPResponse:
 )
 @admin_required(Permission.ORDERS_WRITE)
 async def cancel(request: Request, order_id: int) -> HTTPResponse:
-    order = await payments.cancel_unpaid(
-        order=await service.get_any(order_id=order_id),
-        reason=service.CancelReason.ADMIN,
-        actor=_actor(request),
+    order = await lifecycle.cancel(
+        runtime_of(request),
+        order=await queries.get_any(order_id=order_id),
+        reason=CancelReason.ADMIN,
+        actor=request.ctx.staff,
     )
-    await audit(request, "order.cancel", "order", order.id)
     return render(await presenters.admin_order_out(order))
 
 
@@ -139,18 +106,9 @@ async def cancel(request: Request, order_id: int) -> HTTPResponse:
 )
 @admin_required(Permission.REFUNDS_WRITE)
 async def approve_refund(request: Request, order_id: int) -> HTTPResponse:
-    order = await service.get_any(order_id=order_id)
-    refund = await payments.approve_refund(order=order, actor=_actor(request))
-    await audit(
-        request,
-        "refund.approve",
-        "order",
-        order.id,
-        out_refund_no=refund.out_refund_no,
-        result=refund.status,
-        failure=refund.failure,
-    )
-    return render(await presenters.admin_order_out(await service.get_any(order_id=order_id)))
+    order = await queries.get_any(order_id=order_id)
+    await payments.approve_refund(runtime_of(request), order=order, actor=request.ctx.staff)
+    return render(await presenters.admin_order_out(await queries.get_any(order_id=order_id)))
 
 
 @bp.post("/orders/<order_id:id>/refund/reject")
@@ -165,10 +123,12 @@ async def approve_refund(request: Request, order_id: int) -> HTTPResponse:
 @admin_required(Permission.REFUNDS_WRITE)
 async def reject_refund(request: Request, order_id: int) -> HTTPResponse:
     data = parse_body(request, RejectIn)
-    order = await service.reject_refund(
-        order=await service.get_any(order_id=order_id), actor=_actor(request), note=data.reason
+    order = await refunds.reject_refund(
+        runtime_of(request),
+        order=await queries.get_any(order_id=order_id),
+        actor=request.ctx.staff,
+        note=data.reason,
     )
-    await audit(request, "refund.reject", "order", order.id, reason=data.reason)
     return render(await presenters.admin_order_out(order))
 
 
@@ -182,8 +142,8 @@ async def reject_refund(request: Request, order_id: int) -> HTTPResponse:
 )
 @admin_required(Permission.STATS_READ)
 async def overview(request: Request) -> HTTPResponse:
-    settings = await shop.get()
-    return json(await stats.overview(low_stock_threshold=settings.low_stock_threshold))
+    shop = await runtime_of(request).shop.get()
+    return json(await stats.overview(low_stock_threshold=shop.low_stock_threshold))
 
 
 @bp.get("/stats/sales")

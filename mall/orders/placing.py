@@ -6,7 +6,7 @@ wait for the event loop to come back to this request, which under load takes mil
 per step, and a flash sale runs at the pace of the busiest event loop. Here the whole order
 is one statement (data-modifying CTEs, one implicit transaction) that writes everything
 else first and takes the SKU rows last, so a hot SKU is locked only for the decrement, the
-stock events and the COMMIT, all inside PostgreSQL.
+stock events and the COMMIT, all inside PostgreSQL. The statement is sql/place.sql.
 
 The statement, step by step (each step reads the one before it, which orders them):
 1. `claim`: the Idempotency-Key, stored with the new order's id; a concurrent request with
@@ -17,20 +17,19 @@ The statement, step by step (each step reads the one before it, which orders the
    on the customer's and the admin channel (outbox rows claimed for the publisher at
    insert, so publishing needs no claiming UPDATE). `written` counts them all, and the
    stock step reads `written`, so all of this is done before any SKU is locked.
-4. `taken`: only then, and only if 1 and 2 held, `mall_take_stock` (migration 4) locks
+4. `taken`: only then, and only if 1 and 2 held, `mall_take_stock` (sql/functions.sql) locks
    the SKU rows in primary-key order (one lock order for every order, so two orders
    sharing SKUs cannot deadlock) and decrements them, or raises insufficient_stock.
-5. stock.changed and stock.low for what was taken.
+5. stock.changed and stock.low for what was taken (`mall_stock_events`, the builder every
+   stock change uses).
 6. A refused key or coupon ends the statement in `mall_refuse` (an error: everything above
    is rolled back) naming why: idempotency_key_taken or coupon_unavailable.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,128 +37,21 @@ import asyncpg
 import orjson
 from tortoise import connections
 
-from mall.events import ADMIN_CHANNEL, CLAIM_LEASE, EventName, Recorded, user_channel
+from mall.errors import Conflict
+from mall.events import CLAIM_LEASE, Recorded, user_channel
+from mall.orders import sql
+from mall.orders.after_commit import after_commit
+from mall.orders.checkout import checkout, order_of_key
+from mall.orders.errors import OrderError, insufficient_stock
 from mall.orders.pricing import PricedLine
+from mall.orders.schedules import queue_cancel
+from mall.orders.schemas import OrderIn
+from mall.orders.stats import SHOP_TZ
+from mall.orders.turns import SkuTurns
+from mall.runtime import Runtime
+from models import Order, OrderItem, OrderStatus
 
-# Only the event names and channel constants below are interpolated, never input.
-_PLACE = f"""
-WITH
-new_order AS MATERIALIZED (SELECT nextval('orders_id_seq') AS id),
-claim AS (
-    INSERT INTO idempotency_keys (user_id, key, order_id, created_at)
-    SELECT $6::bigint, $7::text, n.id, now() FROM new_order n
-    WHERE $7::text IS NOT NULL
-    ON CONFLICT (user_id, key) DO NOTHING
-    RETURNING order_id
-),
-coupon AS (
-    UPDATE user_coupons c SET state = 'locked', order_id = n.id
-    FROM new_order n
-    WHERE c.id = $5::bigint AND c.user_id = $6::bigint AND c.state = 'claimed'
-      AND c.valid_from <= now() AND c.valid_until > now()
-    RETURNING c.id
-),
-placed AS (
-    INSERT INTO orders (
-        id, created_at, updated_at, order_no, user_id, status, goods_amount, freight_amount,
-        discount_amount, pay_amount, address, remark, user_coupon_id, expires_at,
-        stock_restored
-    )
-    SELECT n.id, now(), now(), $8::text, $6::bigint, 'pending_payment', $9::bigint,
-        $10::bigint, $11::bigint, $12::bigint, $13::jsonb, $14::text, $5::bigint,
-        now() + make_interval(secs => $15::int), false
-    FROM new_order n
-    RETURNING id, created_at, expires_at
-),
-items AS (
-    INSERT INTO order_items (
-        order_id, sku_id, product_id, title, specs, cover_url, price, quantity, reviewed
-    )
-    SELECT p.id, i.sku_id, i.product_id, i.title, i.specs, i.cover_url, i.price, i.quantity,
-        false
-    FROM placed p,
-        unnest($1::bigint[], $16::bigint[], $3::text[], $4::jsonb[], $17::text[],
-               $18::bigint[], $2::int[]) WITH ORDINALITY
-        AS i(sku_id, product_id, title, specs, cover_url, price, quantity, n)
-    ORDER BY i.n
-    RETURNING id, sku_id
-),
-history AS (
-    INSERT INTO order_history (order_id, from_status, to_status, actor, note, created_at)
-    SELECT p.id, NULL, 'pending_payment', $19::text, '', now() FROM placed p
-    RETURNING id
-),
-cart_cleared AS (
-    DELETE FROM cart_items c USING placed p
-    WHERE c.user_id = $6::bigint AND c.id = ANY($20::bigint[])
-    RETURNING c.id
-),
-order_events AS (
-    INSERT INTO outbox_events (channel, name, data, created_at, claimed_until)
-    SELECT ch.channel, '{EventName.ORDER_CREATED}',
-        $24::jsonb || jsonb_build_object('order_id', p.id),
-        now(), now() + make_interval(secs => $22::int)
-    FROM placed p, (VALUES (1, $23::text), (2, '{ADMIN_CHANNEL}')) AS ch(n, channel)
-    ORDER BY ch.n
-    RETURNING id, channel, name, data::text AS data, created_at
-),
-written AS MATERIALIZED (
-    SELECT
-        (SELECT count(*) FROM claim) AS keys,
-        (SELECT count(*) FROM coupon) AS coupons,
-        (SELECT count(*) FROM placed) + (SELECT count(*) FROM items)
-            + (SELECT count(*) FROM history) + (SELECT count(*) FROM cart_cleared)
-            + (SELECT count(*) FROM order_events) AS rows
-),
-taken AS MATERIALIZED (
-    SELECT t.sku_id, t.product_id, t.stock, w.title, w.specs
-    FROM written r,
-        mall_take_stock(
-            $1::bigint[], $2::int[],
-            (r.keys > 0 OR $7::text IS NULL) AND (r.coupons > 0 OR $5::bigint IS NULL)
-        ) AS t
-        JOIN unnest($1::bigint[], $3::text[], $4::jsonb[]) AS w(sku_id, title, specs)
-            ON w.sku_id = t.sku_id
-),
-stock_events AS (
-    INSERT INTO outbox_events (channel, name, data, created_at, claimed_until)
-    SELECT e.channel, e.name, e.data, now(), now() + make_interval(secs => $22::int)
-    FROM (
-        SELECT 1 AS kind, t.sku_id AS sort, '{ADMIN_CHANNEL}' AS channel,
-            '{EventName.STOCK_LOW}' AS name,
-            jsonb_build_object(
-                'product_id', t.product_id, 'sku_id', t.sku_id, 'stock', t.stock,
-                'threshold', $21::int, 'title', t.title, 'specs', t.specs
-            ) AS data
-        FROM taken t WHERE t.stock < $21::int
-        UNION ALL
-        SELECT 2, min(t.sku_id), 'product:' || t.product_id, '{EventName.STOCK_CHANGED}',
-            jsonb_build_object(
-                'product_id', t.product_id,
-                'skus', jsonb_agg(
-                    jsonb_build_object('sku_id', t.sku_id, 'stock', t.stock)
-                    ORDER BY t.sku_id
-                ),
-                'reason', 'order'
-            )
-        FROM taken t GROUP BY t.product_id
-        ORDER BY 1, 2
-    ) e
-    RETURNING id, channel, name, data::text AS data, created_at
-)
-SELECT
-    CASE
-        WHEN $7::text IS NOT NULL AND w.keys = 0 THEN mall_refuse('idempotency_key_taken')
-        WHEN $5::bigint IS NOT NULL AND w.coupons = 0 THEN mall_refuse('coupon_unavailable')
-    END AS refused,
-    (SELECT row(p.id, p.created_at, p.expires_at) FROM placed p) AS made,
-    (SELECT array_agg(row(i.id, i.sku_id)) FROM items i) AS items,
-    (SELECT array_agg(row(e.id, e.channel, e.name, e.data, e.created_at) ORDER BY e.id)
-        FROM (SELECT * FROM order_events UNION ALL SELECT * FROM stock_events) e) AS events,
-    (SELECT array_agg(row(t.product_id, t.sku_id, t.stock) ORDER BY t.sku_id) FROM taken t)
-        AS stock_left
-FROM written w
-"""  # noqa: S608
+PLACE = sql.statement("place")
 
 
 @dataclass(frozen=True)
@@ -174,53 +66,6 @@ class Placed:
 
 
 ORDER_NO_CONSTRAINT = "orders_order_no_key"
-
-
-class SkuTurns:
-    """Orders of the same SKU take turns within a process.
-
-    PostgreSQL runs them one at a time anyway (the row lock), but every statement waiting
-    on a hot row costs CPU when the lock changes hands: measured with pgbench on one hot
-    SKU, 20 waiting statements cost about twice the CPU per order of 2. So each process
-    sends at most `per_sku` (MALL_ORDER_STATEMENTS_PER_SKU) order statements per SKU at a
-    time and the others wait here, for free; with N API processes at most N x per_sku
-    statements queue on a row. SKUs are taken in id order (the same order as the row
-    locks), and before a database connection, so a request holding a connection never
-    waits for a turn.
-    """
-
-    def __init__(self, per_sku: int) -> None:
-        self.per_sku = per_sku
-        self._locks: dict[int, tuple[asyncio.Semaphore, int]] = {}
-
-    @asynccontextmanager
-    async def turn(self, sku_ids: Iterable[int]) -> AsyncIterator[None]:
-        registered: list[int] = []
-        acquired: list[asyncio.Semaphore] = []
-        try:
-            for sku_id in sorted(set(sku_ids)):
-                lock, users = self._locks.get(sku_id) or (asyncio.Semaphore(self.per_sku), 0)
-                self._locks[sku_id] = (lock, users + 1)
-                registered.append(sku_id)
-                await lock.acquire()
-                acquired.append(lock)
-            yield
-        finally:
-            for lock in reversed(acquired):
-                lock.release()
-            for sku_id in registered:
-                lock, users = self._locks[sku_id]
-                if users == 1:
-                    del self._locks[sku_id]
-                else:
-                    self._locks[sku_id] = (lock, users - 1)
-
-    def waiting(self) -> int:
-        """SKUs with a turn taken or awaited (0 when idle: nothing is kept)."""
-        return len(self._locks)
-
-
-sku_turns = SkuTurns(per_sku=1)
 
 
 class OrderNoTaken(Exception):
@@ -256,51 +101,51 @@ class NewOrder:
 
 
 async def place(
-    order: NewOrder, *, idempotency_key: str | None, low_stock_threshold: int
+    order: NewOrder, *, turns: SkuTurns, idempotency_key: str | None, low_stock_threshold: int
 ) -> Placed:
     """Run the statement: everything is written, or nothing and Refused says why."""
     lines = order.lines
     event_data = {
         "order_no": order.order_no,
-        "status": "pending_payment",
+        "status": OrderStatus.PENDING_PAYMENT.value,
         "user_id": order.user_id,
         "pay_amount": order.pay_amount,
     }
-    params = [
-        [ln.sku_id for ln in lines],
-        [ln.quantity for ln in lines],
-        [ln.title for ln in lines],
-        [orjson.dumps(ln.specs).decode() for ln in lines],
-        order.coupon_id,
-        order.user_id,
-        idempotency_key,
-        order.order_no,
-        order.goods_amount,
-        order.freight_amount,
-        order.discount_amount,
-        order.pay_amount,
-        orjson.dumps(order.address).decode(),
-        order.remark,
-        order.timeout_seconds,
-        [ln.product_id for ln in lines],
-        [ln.cover_url for ln in lines],
-        [ln.price for ln in lines],
-        order.actor,
-        order.cart_item_ids,
-        low_stock_threshold,
-        int(CLAIM_LEASE.total_seconds()),
-        user_channel(order.user_id),
-        orjson.dumps(event_data).decode(),
-    ]
+    args = PLACE.args(
+        sku_ids=[ln.sku_id for ln in lines],
+        quantities=[ln.quantity for ln in lines],
+        titles=[ln.title for ln in lines],
+        specs=[orjson.dumps(ln.specs).decode() for ln in lines],
+        product_ids=[ln.product_id for ln in lines],
+        cover_urls=[ln.cover_url for ln in lines],
+        prices=[ln.price for ln in lines],
+        coupon_id=order.coupon_id,
+        user_id=order.user_id,
+        idempotency_key=idempotency_key,
+        order_no=order.order_no,
+        goods_amount=order.goods_amount,
+        freight_amount=order.freight_amount,
+        discount_amount=order.discount_amount,
+        pay_amount=order.pay_amount,
+        address=orjson.dumps(order.address).decode(),
+        remark=order.remark,
+        timeout_seconds=order.timeout_seconds,
+        actor=order.actor,
+        cart_item_ids=order.cart_item_ids,
+        low_stock_threshold=low_stock_threshold,
+        lease_seconds=int(CLAIM_LEASE.total_seconds()),
+        user_channel=user_channel(order.user_id),
+        event_data=orjson.dumps(event_data).decode(),
+    )
     async with (
-        sku_turns.turn(ln.sku_id for ln in lines),
+        turns.turn(ln.sku_id for ln in lines),
         connections.get("default").acquire_connection() as conn,
     ):
         try:
-            row = await conn.fetchrow(_PLACE, *params)
+            row = await conn.fetchrow(PLACE.sql, *args)
         except asyncpg.RaiseError as refusal:
             detail = getattr(refusal, "detail", None)
-            raise Refused(str(refusal), orjson.loads(detail) if detail else None) from None
+            raise Refused(refusal.message, orjson.loads(detail) if detail else None) from None
         except asyncpg.UniqueViolationError as taken:
             if getattr(taken, "constraint_name", None) == ORDER_NO_CONSTRAINT:
                 raise OrderNoTaken from None
@@ -318,3 +163,159 @@ async def place(
         ],
         stock_left=[(p, s, left) for p, s, left in row["stock_left"]],
     )
+
+
+# --- the service -------------------------------------------------------------------------
+
+ORDER_NO_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Created:
+    """An order placed by this request (`placed`), or the one an earlier request with the
+    same Idempotency-Key placed (`replayed`)."""
+
+    order: Order
+    items: list[OrderItem]
+    replayed: bool
+
+
+def new_order_no() -> str:
+    """Sortable by time (shop-local), not guessable in sequence: 14 digits of time + 6 random."""
+    return datetime.now(SHOP_TZ).strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**6):06d}"
+
+
+def _idempotency_conflict() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is in progress or its order is gone",
+        code=OrderError.IDEMPOTENCY_CONFLICT,
+    )
+
+
+async def _replayed(order_id: int) -> Created:
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise _idempotency_conflict()
+    return Created(order=order, items=await OrderItem.filter(order_id=order.id), replayed=True)
+
+
+async def create(
+    rt: Runtime, *, user_id: int, body: OrderIn, idempotency_key: str | None
+) -> Created:
+    """Place an order: reserve stock, lock the coupon, snapshot prices and address, atomically.
+
+    A request repeating an earlier one's Idempotency-Key gets that order back, even once
+    the cart lines are gone or the SKU sold out since.
+    """
+    shop = await rt.shop.get()
+    co = await checkout(
+        user_id=user_id,
+        body=body,
+        images=rt.images,
+        shop=shop,
+        require_stock=True,
+        list_coupons=False,
+        idempotency_key=idempotency_key,
+    )
+    if co.replay_order_id is not None:
+        return await _replayed(co.replay_order_id)
+    priced = co.priced
+    new = NewOrder(
+        user_id=user_id,
+        order_no="",
+        lines=priced.lines,
+        goods_amount=priced.goods_amount,
+        freight_amount=priced.freight_amount,
+        discount_amount=priced.discount_amount,
+        pay_amount=priced.pay_amount,
+        address=co.address,
+        remark=body.remark,
+        coupon_id=priced.coupon.id if priced.coupon else None,
+        timeout_seconds=shop.order_timeout_seconds,
+        cart_item_ids=co.cart_item_ids,
+        actor=f"user:{user_id}",
+    )
+    try:
+        outcome = await _place(rt, new, idempotency_key, shop.low_stock_threshold)
+    except Refused as refused:
+        earlier = await order_of_key(user_id=user_id, key=idempotency_key)
+        if earlier is not None:
+            return await _replayed(earlier)
+        raise _refusal_error(refused) from None
+    await after_commit(
+        rt,
+        what=f"placing order {outcome.order_id}",
+        recorded=outcome.events,
+        product_ids={product_id for product_id, _, _ in outcome.stock_left},
+        schedules=lambda pipe: queue_cancel(
+            rt.jobs, pipe, order_id=outcome.order_id, at=outcome.expires_at
+        ),
+    )
+    order, items = _placed_order(outcome)
+    return Created(order=order, items=items, replayed=False)
+
+
+async def _place(
+    rt: Runtime, new: NewOrder, idempotency_key: str | None, low_stock_threshold: int
+) -> Placed:
+    for attempt in range(1, ORDER_NO_ATTEMPTS + 1):
+        try:
+            return await place(
+                replace(new, order_no=new_order_no()),
+                turns=rt.sku_turns,
+                idempotency_key=idempotency_key,
+                low_stock_threshold=low_stock_threshold,
+            )
+        except OrderNoTaken:
+            # Two orders drew the same number in the same second: draw again.
+            if attempt == ORDER_NO_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refusal_error(refused: Refused) -> Conflict:
+    if refused.code == OrderError.INSUFFICIENT_STOCK and refused.detail:
+        first = refused.detail[0]
+        return insufficient_stock(
+            sku_id=first["sku_id"], requested=first["quantity"], available=first["available"]
+        )
+    if refused.code == OrderError.COUPON_UNAVAILABLE:
+        return Conflict("The coupon is not usable", code=OrderError.COUPON_UNAVAILABLE)
+    # The key was taken, yet no order of it is found now.
+    return _idempotency_conflict()
+
+
+def _placed_order(placed: Placed) -> tuple[Order, list[OrderItem]]:
+    """The rows the statement wrote, as models (no read back)."""
+    new = placed.new
+    order = Order(
+        id=placed.order_id,
+        order_no=new.order_no,
+        user_id=new.user_id,
+        status=OrderStatus.PENDING_PAYMENT.value,
+        goods_amount=new.goods_amount,
+        freight_amount=new.freight_amount,
+        discount_amount=new.discount_amount,
+        pay_amount=new.pay_amount,
+        address=new.address,
+        remark=new.remark,
+        user_coupon_id=new.coupon_id,
+        created_at=placed.created_at,
+        expires_at=placed.expires_at,
+    )
+    items = [
+        OrderItem(
+            id=placed.item_ids[ln.sku_id],
+            order_id=placed.order_id,
+            sku_id=ln.sku_id,
+            product_id=ln.product_id,
+            title=ln.title,
+            specs=ln.specs,
+            cover_url=ln.cover_url,
+            price=ln.price,
+            quantity=ln.quantity,
+            reviewed=False,
+        )
+        for ln in new.lines
+    ]
+    return order, items

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from mall.orders.placing import Created
 from mall.orders.pricing import Priced
 from mall.orders.schemas import (
     AdminOrderOut,
@@ -17,7 +18,6 @@ from mall.orders.schemas import (
     ShipmentOut,
     UsableCouponOut,
 )
-from mall.orders.service import Created
 from models import Order, OrderHistory, OrderItem, RefundRequest, Shipment
 
 

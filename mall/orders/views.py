@@ -6,8 +6,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from mall.auth.guards import user_required, user_token_required
-from mall.catalog.views import image_storage
-from mall.orders import presenters, service
+from mall.context import runtime_of
+from mall.orders import checkout, lifecycle, placing, presenters, queries, refunds, reviews
 from mall.orders.schemas import (
     CheckoutIn,
     OrderIn,
@@ -20,6 +20,7 @@ from mall.orders.schemas import (
 )
 from mall.payments import service as payments
 from mall.web import doc, parse_body, parse_query, render, render_page
+from models import CancelReason
 
 bp = Blueprint("orders")
 
@@ -36,8 +37,13 @@ bp = Blueprint("orders")
 @user_required
 async def preview(request: Request) -> HTTPResponse:
     body = parse_body(request, CheckoutIn)
-    co = await service.checkout(
-        user_id=request.ctx.user.id, body=body, images=image_storage(request), require_stock=True
+    rt = runtime_of(request)
+    co = await checkout.checkout(
+        user_id=request.ctx.user.id,
+        body=body,
+        images=rt.images,
+        shop=await rt.shop.get(),
+        require_stock=True,
     )
     return render(presenters.preview_out(co.priced))
 
@@ -55,12 +61,9 @@ async def preview(request: Request) -> HTTPResponse:
 @user_token_required
 async def create_order(request: Request) -> HTTPResponse:
     body = parse_body(request, OrderIn)
-    key = service.validate_idempotency_key(request.headers.get("idempotency-key"))
-    created = await service.create(
-        user_id=request.ctx.claims.subject,
-        body=body,
-        images=image_storage(request),
-        idempotency_key=key,
+    key = checkout.validate_idempotency_key(request.headers.get("idempotency-key"))
+    created = await placing.create(
+        runtime_of(request), user_id=request.ctx.claims.subject, body=body, idempotency_key=key
     )
     response = render(presenters.created_out(created), status=201)
     if created.replayed:
@@ -79,7 +82,7 @@ async def create_order(request: Request) -> HTTPResponse:
 @user_required
 async def list_orders(request: Request) -> HTTPResponse:
     query = parse_query(request, OrderQuery)
-    orders, total = await service.get_all(
+    orders, total = await queries.get_all(
         user=request.ctx.user, status=query.status, offset=query.offset, limit=query.page_size
     )
     return render_page(await presenters.orders_out(orders), total=total, page=query)
@@ -95,8 +98,8 @@ async def list_orders(request: Request) -> HTTPResponse:
 )
 @user_required
 async def get_order(request: Request, order_id: int) -> HTTPResponse:
-    order = await service.get(user=request.ctx.user, order_id=order_id)
-    order = await payments.reconcile_if_due(order=order)
+    order = await queries.get(user=request.ctx.user, order_id=order_id)
+    order = await payments.reconcile_if_due(runtime_of(request), order=order)
     return render(await presenters.order_out(order))
 
 
@@ -110,9 +113,9 @@ async def get_order(request: Request, order_id: int) -> HTTPResponse:
 )
 @user_required
 async def cancel_order(request: Request, order_id: int) -> HTTPResponse:
-    order = await service.get(user=request.ctx.user, order_id=order_id)
-    order = await payments.cancel_unpaid(
-        order=order, reason=service.CancelReason.USER, actor=f"user:{order.user_id}"
+    order = await queries.get(user=request.ctx.user, order_id=order_id)
+    order = await lifecycle.cancel(
+        runtime_of(request), order=order, reason=CancelReason.USER, actor=f"user:{order.user_id}"
     )
     return render(await presenters.order_out(order))
 
@@ -127,8 +130,10 @@ async def cancel_order(request: Request, order_id: int) -> HTTPResponse:
 )
 @user_required
 async def confirm_order(request: Request, order_id: int) -> HTTPResponse:
-    order = await service.get(user=request.ctx.user, order_id=order_id)
-    order = await service.confirm_receipt(order=order, actor=f"user:{order.user_id}")
+    order = await queries.get(user=request.ctx.user, order_id=order_id)
+    order = await lifecycle.confirm_receipt(
+        runtime_of(request), order=order, actor=f"user:{order.user_id}"
+    )
     return render(await presenters.order_out(order))
 
 
@@ -144,9 +149,11 @@ async def confirm_order(request: Request, order_id: int) -> HTTPResponse:
 @user_required
 async def request_refund(request: Request, order_id: int) -> HTTPResponse:
     body = parse_body(request, RefundIn)
-    order = await service.get(user=request.ctx.user, order_id=order_id)
-    await service.request_refund(order=order, reason=body.reason, actor=f"user:{order.user_id}")
-    return render(await presenters.order_out(await service.get_any(order_id=order.id)))
+    order = await queries.get(user=request.ctx.user, order_id=order_id)
+    await refunds.request_refund(
+        runtime_of(request), order=order, reason=body.reason, actor=f"user:{order.user_id}"
+    )
+    return render(await presenters.order_out(await queries.get_any(order_id=order.id)))
 
 
 @bp.post("/orders/<order_id:id>/reviews")
@@ -162,6 +169,6 @@ async def request_refund(request: Request, order_id: int) -> HTTPResponse:
 @user_required
 async def review_order(request: Request, order_id: int) -> HTTPResponse:
     body = parse_body(request, ReviewIn)
-    order = await service.get(user=request.ctx.user, order_id=order_id)
-    created = await service.review(user=request.ctx.user, order=order, data=body)
+    order = await queries.get(user=request.ctx.user, order_id=order_id)
+    created = await reviews.review(user=request.ctx.user, order=order, data=body)
     return render(ReviewOut.model_validate(created, from_attributes=True), status=201)

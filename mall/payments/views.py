@@ -9,7 +9,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
 from mall.auth.guards import user_required
-from mall.orders import service as orders
+from mall.context import runtime_of
+from mall.orders import queries
 from mall.payments import service
 from mall.web import doc
 from mall.wechat.pay import NotificationRejected
@@ -83,8 +84,8 @@ _CALLBACK_HELP = (
 )
 @user_required
 async def pay(request: Request, order_id: int) -> HTTPResponse:
-    order = await orders.get(user=request.ctx.user, order_id=order_id)
-    return json(await service.pay(user=request.ctx.user, order=order))
+    order = await queries.get(user=request.ctx.user, order_id=order_id)
+    return json(await service.pay(runtime_of(request), user=request.ctx.user, order=order))
 
 
 def _fail(status: int, message: str) -> HTTPResponse:
@@ -94,11 +95,12 @@ def _fail(status: int, message: str) -> HTTPResponse:
 
 async def _callback(request: Request, kind: str) -> HTTPResponse:
     headers = {key: value for key, value in request.headers.items()}
+    rt = runtime_of(request)
     try:
         if kind == "payment":
-            await service.handle_payment_notification(headers=headers, body=request.body)
+            await service.handle_payment_notification(rt, headers=headers, body=request.body)
         else:
-            await service.handle_refund_notification(headers=headers, body=request.body)
+            await service.handle_refund_notification(rt, headers=headers, body=request.body)
     except NotificationRejected as exc:
         log.warning(
             "rejected %s notification from %s: %s",

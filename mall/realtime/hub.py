@@ -14,6 +14,7 @@ expires.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict, deque
@@ -149,13 +150,17 @@ class Connection:
 class Hub:
     """Local sockets by channel, fed by one pattern subscription to the live channels."""
 
-    def __init__(self, redis: Any, *, recheck_seconds: float = 15.0) -> None:
+    def __init__(self, redis: Any, *, live_prefix: str, recheck_seconds: float = 15.0) -> None:
         self.redis = redis
+        self.live_prefix = live_prefix
         self.recheck_seconds = recheck_seconds
         self.by_channel: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+        # Set while no socket is open (a stopping server waits for it).
+        self._all_gone = asyncio.Event()
+        self._all_gone.set()
 
     async def start(self) -> None:
         self._tasks = [
@@ -165,15 +170,21 @@ class Hub:
         ]
         await asyncio.wait_for(self._subscribed.wait(), 10)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 2.0) -> None:
+        """Tell every socket to reconnect elsewhere (1012) and wait, up to `grace` seconds,
+        for their handlers to send the close frame before the server drops connections."""
         for conn in list(self.connections):
             conn.close(CLOSE_RESTART, "server restarting")
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.connections:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_gone.wait(), grace)
 
     def register(self, conn: Connection) -> None:
         self.connections.add(conn)
+        self._all_gone.clear()
         WS_CONNECTIONS.labels(conn.endpoint).inc()
         conn.expiry = asyncio.get_running_loop().call_later(
             max(conn.claims.expires_at - time.time(), 0), conn.close, CLOSE_AUTH, "token expired"
@@ -185,6 +196,8 @@ class Hub:
         if conn in self.connections:
             self.connections.discard(conn)
             WS_CONNECTIONS.labels(conn.endpoint).dec()
+            if not self.connections:
+                self._all_gone.set()
         for channel in list(conn.channels):
             self.leave(conn, channel)
 
@@ -271,11 +284,11 @@ class Hub:
                 conn.close(CLOSE_TOO_SLOW, "send timed out")
 
     async def _read_forever(self) -> None:
-        prefix_len = len(events.LIVE_PREFIX)
+        prefix_len = len(self.live_prefix)
         while True:
             pubsub = self.redis.pubsub()
             try:
-                await pubsub.psubscribe(events.LIVE_PATTERN)
+                await pubsub.psubscribe(self.live_prefix + "*")
                 self._subscribed.set()
                 async for message in pubsub.listen():
                     if message.get("type") != "pmessage":

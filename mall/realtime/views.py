@@ -14,6 +14,7 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from mall import events
 from mall.auth.guards import authenticate_admin, authenticate_user
+from mall.context import runtime_of
 from mall.errors import Unauthorized
 from mall.realtime.hub import Connection, Hub
 
@@ -74,7 +75,7 @@ async def serve(
     may_read: MayRead,
 ) -> None:
     """Run one socket: welcome, then client ops and events until either side ends it."""
-    settings = request.app.ctx.settings
+    settings = runtime_of(request).settings
     hub: Hub = request.app.ctx.hub
     conn = Connection(
         ws,
@@ -96,14 +97,18 @@ async def serve(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(conn.sender), 1)
     finally:
-        hub.unregister(conn)
         tasks = [t for t in (reader, conn.sender) if t is not None]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        # A no-op when the client closed first.
-        with contextlib.suppress(Exception):
-            await ws.close(conn.close_code, conn.close_reason)
+        try:
+            await asyncio.gather(*tasks, return_exceptions=True)
+            # A no-op when the client closed first.
+            with contextlib.suppress(Exception):
+                await ws.close(conn.close_code, conn.close_reason)
+        finally:
+            # Last: a server shutting down waits for this (Hub.stop), so the close frame
+            # with its code is out before connections are dropped.
+            hub.unregister(conn)
 
 
 async def _read_ops(

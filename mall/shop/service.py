@@ -7,16 +7,15 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from mall.admin import service as admin_service
+from mall.admin import audit
+from mall.admin.audit import Staff
 from mall.shop.schemas import ShopSettingsDoc
-from models import Admin, ShopSettings
+from models import ShopSettings
 
 SETTINGS_ID = 1
 # Settings change rarely and apply to new orders only; a short per-process cache keeps
 # them off the order path's hot loop without letting a change go unseen for long.
 CACHE_SECONDS = 2.0
-
-_cached: tuple[float, ShopSettingsDoc] | None = None
 
 
 def _doc(row: ShopSettings) -> ShopSettingsDoc:
@@ -29,48 +28,51 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
     )
 
 
-async def get() -> ShopSettingsDoc:
-    """The current settings (defaults until staff change them)."""
-    global _cached
-    now = time.monotonic()
-    if _cached is not None and now - _cached[0] < CACHE_SECONDS:
-        return _cached[1]
-    row, _ = await ShopSettings.get_or_create(id=SETTINGS_ID)
-    doc = _doc(row)
-    _cached = (now, doc)
-    return doc
+class ShopSettingsStore:
+    """The shop settings of one process (on its runtime), read through a short cache."""
 
+    def __init__(self, cache_seconds: float = CACHE_SECONDS) -> None:
+        self.cache_seconds = cache_seconds
+        self._cached: tuple[float, ShopSettingsDoc] | None = None
 
-async def update(*, admin: Admin, changes: dict[str, Any], ip: str) -> ShopSettingsDoc:
-    """Set the fields in `changes` (the others keep their values); the audit row, naming
-    each changed field's old and new value, commits with the change."""
-    global _cached
-    async with in_transaction():
-        await ShopSettings.get_or_create(id=SETTINGS_ID)
-        row = await ShopSettings.select_for_update().get(id=SETTINGS_ID)
-        before = _doc(row).model_dump()
-        diff = {
-            field: {"from": before[field], "to": value}
-            for field, value in changes.items()
-            if before[field] != value
-        }
-        if diff:
-            await ShopSettings.filter(id=SETTINGS_ID).update(
-                **{field: change["to"] for field, change in diff.items()}
+    async def get(self) -> ShopSettingsDoc:
+        """The current settings (defaults until staff change them)."""
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < self.cache_seconds:
+            return self._cached[1]
+        row, _ = await ShopSettings.get_or_create(id=SETTINGS_ID)
+        doc = _doc(row)
+        self._cached = (now, doc)
+        return doc
+
+    async def update(self, *, changes: dict[str, Any], staff: Staff) -> ShopSettingsDoc:
+        """Set the fields in `changes` (the others keep their values). The audit row names
+        each changed field's old and new value and commits with the change; new orders use
+        the settings at once in this process."""
+        async with in_transaction():
+            await ShopSettings.get_or_create(id=SETTINGS_ID)
+            row = await ShopSettings.filter(id=SETTINGS_ID).select_for_update().first()
+            assert row is not None
+            before = _doc(row).model_dump()
+            diff = {
+                field: {"from": before[field], "to": value}
+                for field, value in changes.items()
+                if before[field] != value
+            }
+            if diff:
+                await ShopSettings.filter(id=SETTINGS_ID).update(
+                    **{field: change["to"] for field, change in diff.items()}
+                )
+            await audit.record(
+                staff,
+                "settings.update",
+                target_type="settings",
+                target_id=SETTINGS_ID,
+                detail={"changes": diff},
             )
-        await admin_service.record(
-            admin=admin,
-            action="settings.update",
-            target_type="settings",
-            target_id=SETTINGS_ID,
-            detail={"changes": diff},
-            ip=ip,
-        )
-    _cached = None
-    return await get()
+        self.forget()
+        return await self.get()
 
-
-def forget_cache() -> None:
-    """Drop the per-process copy (tests and the settings endpoint)."""
-    global _cached
-    _cached = None
+    def forget(self) -> None:
+        """Drop the per-process copy (tests and the settings endpoint)."""
+        self._cached = None

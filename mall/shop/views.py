@@ -8,8 +8,7 @@ from sanic.response import HTTPResponse
 
 from mall.admin.permissions import Permission
 from mall.auth.guards import admin_required
-from mall.auth.views import client_ip
-from mall.shop import service
+from mall.context import runtime_of
 from mall.shop.schemas import ShopSettingsDoc, ShopSettingsIn, ShopSettingsPatch
 from mall.web import doc, parse_body, render
 
@@ -25,7 +24,7 @@ bp = Blueprint("shop_settings")
 )
 @admin_required(Permission.SETTINGS_READ)
 async def get_settings(request: Request) -> HTTPResponse:
-    return render(await service.get())
+    return render(await runtime_of(request).shop.get())
 
 
 @bp.put("/settings")
@@ -39,10 +38,8 @@ async def get_settings(request: Request) -> HTTPResponse:
 @admin_required(Permission.SETTINGS_WRITE)
 async def put_settings(request: Request) -> HTTPResponse:
     body = parse_body(request, ShopSettingsIn)
-    updated = await service.update(
-        admin=request.ctx.admin, changes=body.model_dump(), ip=client_ip(request)
-    )
-    return render(updated)
+    shop = runtime_of(request).shop
+    return render(await shop.update(changes=body.model_dump(), staff=request.ctx.staff))
 
 
 @bp.patch("/settings")
@@ -56,9 +53,6 @@ async def put_settings(request: Request) -> HTTPResponse:
 @admin_required(Permission.SETTINGS_WRITE)
 async def patch_settings(request: Request) -> HTTPResponse:
     body = parse_body(request, ShopSettingsPatch)
-    updated = await service.update(
-        admin=request.ctx.admin,
-        changes=body.model_dump(exclude_unset=True),
-        ip=client_ip(request),
-    )
-    return render(updated)
+    shop = runtime_of(request).shop
+    changes = body.model_dump(exclude_unset=True)
+    return render(await shop.update(changes=changes, staff=request.ctx.staff))
