@@ -149,7 +149,8 @@ def main() -> int:
             if args.long:
                 st += ["--max-examples", "500"]
             started = time.monotonic()
-            result = subprocess.run(st, env=st_env, check=False)
+            # run in the data directory: schemathesis keeps a cache in its working directory
+            result = subprocess.run(st, env=st_env, cwd=data_dir, check=False)
             print(
                 f"fuzz: schemathesis exited {result.returncode} after "
                 f"{time.monotonic() - started:.0f} s (report in {report_dir})",
