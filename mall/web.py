@@ -449,13 +449,15 @@ def doc(
     errors: Sequence[int] = (),
     description: str | None = None,
     headers: dict[str, dict[str, Any]] | None = None,
+    optional_headers: dict[str, dict[str, Any]] | None = None,
     error_schema: dict[str, Any] | None = None,
 ) -> Callable[[F], F]:
     """Document a route in OpenAPI: request/response schemas, security and error statuses.
 
-    `body` is a model (or a ready JSON schema) the route requires; `headers` are required
-    request headers (name -> schema); `error_schema` replaces the error envelope for
-    callers that expect another shape (WeChat's callbacks)."""
+    `body` is a model (or a ready JSON schema) the route requires; `headers` and
+    `optional_headers` are request headers (name -> schema, a description in it is the
+    parameter's); `error_schema` replaces the error envelope for callers that expect
+    another shape (WeChat's callbacks)."""
 
     def decorate(func: F) -> F:
         func = openapi.summary(summary)(func)
@@ -469,10 +471,17 @@ def doc(
             props = inline_schema(query).get("properties", {})
             for name, prop in props.items():
                 func = openapi.parameter(name, _RawSchema(prop), location="query")(func)
-        for name, header in (headers or {}).items():
-            func = openapi.parameter(name, _RawSchema(header), location="header", required=True)(
-                func
-            )
+        for required, given in ((True, headers), (False, optional_headers)):
+            for name, header in (given or {}).items():
+                schema = dict(header)
+                help_text = schema.pop("description", None)
+                func = openapi.parameter(
+                    name,
+                    _RawSchema(schema),
+                    location="header",
+                    required=required,
+                    description=help_text,
+                )(func)
         if page_of is not None:
             func = openapi.response(status, {"application/json": page_schema(page_of)}, "OK")(func)
         elif isinstance(response, dict):

@@ -21,6 +21,14 @@ from mall.web import (
 OrderStatusName = Literal[
     "pending_payment", "paid", "shipped", "completed", "cancelled", "refunding", "refunded"
 ]
+# 1 to 128 printable ASCII characters, not starting or ending with a space (a UUID will do).
+IDEMPOTENCY_KEY = r"^[!-~]([ -~]{0,126}[!-~])?$"
+IDEMPOTENCY_HEADER: dict[str, Any] = {
+    "type": "string",
+    "pattern": IDEMPOTENCY_KEY,
+    "description": "makes retries safe: the same key from the same customer gets the same "
+    "order (Idempotent-Replayed: true), never a second one",
+}
 MAX_LINE_QUANTITY = 999
 MAX_LINES = 50
 

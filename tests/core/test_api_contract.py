@@ -152,6 +152,12 @@ async def test_rules_the_schema_can_state_are_stated(spec: dict[str, Any]) -> No
         ]["schema"]
         return schema
 
+    place = spec["paths"]["/api/v1/orders"]["post"]
+    (key,) = [p for p in place["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header" and key["required"] is False and key["description"]
+    assert re.search(key["schema"]["pattern"], "4c1f-9a") and not re.search(
+        key["schema"]["pattern"], "k" * 129
+    )
     checkout = body("/api/v1/orders")
     assert checkout["oneOf"] == [{"required": ["items"]}, {"required": ["cart_item_ids"]}]
     assert "nullable" not in checkout["properties"]["items"]
