@@ -17,6 +17,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -168,8 +169,9 @@ def main() -> int:
         print(f"fuzz: {len(findings)} error lines in the mall dev log, the first ones:")
         print("\n".join(findings[:40]))
     if result.returncode != 0 or findings:
-        print("fuzz: FAILED")
+        print(f"fuzz: FAILED (the server's log and the report are kept in {data_dir})")
         return 1
+    shutil.rmtree(data_dir, ignore_errors=True)
     print("fuzz: no findings")
     return 0
 
