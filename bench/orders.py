@@ -290,7 +290,7 @@ async def flash_sale(
 async def count_schedules(target: services.Target) -> int:
     client = aioredis.Redis.from_url(target.redis_url)
     try:
-        return int(await client.zcard("mall:schedule:due"))
+        return int(await client.zcard("mall:schedule:{s}:due"))
     finally:
         await client.aclose()
 

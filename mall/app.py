@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sanic import Blueprint, Request, Sanic
 from sanic.config import Config
 from sanic.response import HTTPResponse, json
 
-from mall import docs, errors, observability, resources
+from mall import docs, errors, observability, recovery, resources
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
@@ -25,12 +26,18 @@ from mall.context import AppContext
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
+from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments.views import bp as payments_bp
+from mall.pushes.views import bp as wechat_push_bp
 from mall.realtime.hub import Hub
 from mall.realtime.views import bp as realtime_bp
+from mall.reviews.views import admin_bp as admin_reviews_bp
+from mall.reviews.views import bp as reviews_bp
 from mall.runtime import open_runtime
+from mall.shipping.views import admin_bp as admin_shipping_bp
+from mall.shipping.views import bp as tracking_bp
 from mall.shop.views import bp as shop_settings_bp
 from mall.web import MAX_ID
 
@@ -71,6 +78,10 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         orders_bp,
         payments_bp,
         coupons_bp,
+        wechat_push_bp,
+        subscriptions_bp,
+        reviews_bp,
+        tracking_bp,
         url_prefix="/api/v1",
     )
     admin = Blueprint.group(
@@ -83,6 +94,8 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         admin_orders_bp,
         admin_coupons_bp,
         shop_settings_bp,
+        admin_reviews_bp,
+        admin_shipping_bp,
         url_prefix="/api/admin",
     )
     app.blueprint(api)
@@ -95,6 +108,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     @app.before_server_start
     async def open_resources(app: Sanic[Config, AppContext]) -> None:
         rt = await open_runtime(settings, sweep_outbox=True)
+        rt.background.append(asyncio.create_task(recovery.watch_forever(rt)))
         app.ctx.runtime = rt
         app.ctx.hub = Hub(
             rt.redis,

@@ -223,7 +223,8 @@ def _ask_password() -> str:
 
 
 def cmd_wechat_sim(args: argparse.Namespace) -> int:
-    """Run the local WeChat simulator (code2session, tokens, phone numbers, Pay v3)."""
+    """Run the local WeChat simulator (login, Pay v3, server APIs, message pushes)."""
+    from mall.wechat.sim_push import SimPushConfig
     from mall.wechat.simulator import SimPayConfig, create_sim_app
 
     settings = Settings()
@@ -231,6 +232,7 @@ def cmd_wechat_sim(args: argparse.Namespace) -> int:
         appid=settings.wechat_appid,
         secret=settings.wechat_secret,
         pay=SimPayConfig.from_settings(settings),
+        push=SimPushConfig.from_settings(settings),
     )
     app.run(host=args.host, port=args.port, single_process=True, motd=False)
     return 0
@@ -349,7 +351,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         os.environ["MALL_WECHAT_API_BASE"] = f"http://127.0.0.1:{sim_port}"
         os.environ["MALL_WECHAT_PAY_API_BASE"] = f"http://127.0.0.1:{sim_port}"
         # The merchant's and the simulated platform's keys, made once and kept: the API and
-        # the worker sign and verify with one half, the simulator with the other.
+        # the worker sign and verify with one half, the simulator with the other. The push
+        # token and EncodingAESKey are shared: the simulator seals what the API opens.
         os.environ.update(ensure_dev_keys(data_dir / "keys").env())
         os.environ["MALL_UPLOAD_DIR"] = str(data_dir / "uploads")
         os.environ.setdefault("MALL_PUBLIC_BASE_URL", base_url)
@@ -518,7 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser(
         "wechat-sim",
         help="run the local WeChat simulator",
-        description="Run the WeChat simulator (login, phone numbers, Pay v3) for local use.",
+        description="Run the WeChat simulator (login, phone numbers, Pay v3, shipping, "
+        "subscription messages, content checks, logistics, message pushes) for local use.",
     )
     sim.add_argument("--host", default="127.0.0.1", help="bind address (default %(default)s)")
     sim.add_argument("--port", type=int, default=8001, help="port (default %(default)s)")

@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     db_pool_min: int = 1
     db_pool_max: int = 10
     redis_pool_max: int = 64
+    # Redis as production runs it: Sentinel ("host:port,host:port" of the sentinels and
+    # the master's name) or Cluster (MALL_REDIS_URL names any node); standalone otherwise.
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "mymaster"
+    redis_cluster: bool = False
+    # Every Redis call is bounded; a stale pooled connection is found before use.
+    redis_socket_timeout: float = 5.0
+    redis_connect_timeout: float = 2.0
+    redis_health_check_interval: int = 10
     # Order statements one API process sends per SKU at a time (mall/orders/placing.py,
     # SkuTurns): more queue on a hot row at a higher CPU cost per order, fewer wait longer
     # in the event loop.
@@ -54,6 +63,27 @@ class Settings(BaseSettings):
     # Empty: derived from public_base_url (see _derive_notify_urls).
     wechat_pay_notify_url: str = ""
     wechat_pay_refund_notify_url: str = ""
+    # The mini-program's message push (消息推送) in safe mode: the token and 43-character
+    # EncodingAESKey set in the mini-program admin; the URL there is wechat_push_url.
+    wechat_push_token: str = ""
+    wechat_push_aes_key: str = ""
+    # Empty: derived from public_base_url (see _derive_notify_urls).
+    wechat_push_url: str = ""
+    # A push whose timestamp is further than this from our clock is refused (replays too).
+    wechat_push_max_skew: int = Field(default=300, ge=10, le=3600)
+    # The mini-program page of one order: WeChat's shipping messages, subscription messages
+    # and the tracking component open it (the order id is appended as ?id=).
+    wechat_order_page: str = "pages/order/detail"
+    # subscribeMessage.send's miniprogram_state: developer, trial or formal.
+    wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
+    # Seconds WeChat's carrier list and a parcel's tracking stay cached.
+    wechat_carriers_ttl: int = Field(default=6 * 3600, ge=1)
+    wechat_tracking_ttl: int = Field(default=120, ge=1)
+    # A factor on the retry backoff of WeChat calls (shipping sync, subscription messages,
+    # image checks): tests shrink it.
+    wechat_retry_scale: float = Field(default=1.0, gt=0)
+    # Seconds until the simulator pushes an image check's verdict; negative: only on request.
+    wechat_sim_media_check_delay: float = 1.0
     # The simulator's side of the keys, and a factor on WeChat's notification retry
     # schedule (15s, 15s, 30s, 3m, ...) so tests can shrink it to milliseconds.
     wechat_sim_platform_private_key_path: Path | None = None
@@ -119,7 +149,24 @@ class Settings(BaseSettings):
             self.wechat_pay_notify_url = f"{base}/api/v1/payments/wechat/notify"
         if not self.wechat_pay_refund_notify_url:
             self.wechat_pay_refund_notify_url = f"{base}/api/v1/payments/wechat/refund-notify"
+        if not self.wechat_push_url:
+            self.wechat_push_url = f"{base}/api/v1/wechat/push"
         return self
+
+    @property
+    def redis_mode(self) -> Literal["standalone", "sentinel", "cluster"]:
+        if self.redis_cluster:
+            return "cluster"
+        return "sentinel" if self.redis_sentinels.strip() else "standalone"
+
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """The sentinels of MALL_REDIS_SENTINELS as (host, port) pairs."""
+        pairs = []
+        for part in self.redis_sentinels.split(","):
+            host, _, port = part.strip().rpartition(":")
+            if part.strip():
+                pairs.append((host or "127.0.0.1", int(port or 26379)))
+        return pairs
 
     def check_production(self) -> None:
         """Refuse to run production with a secret anyone can read in the source."""

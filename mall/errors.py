@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis.exceptions
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
@@ -97,6 +98,19 @@ _SANIC_CODES = {
 }
 
 
+def unavailable_server(exc: BaseException) -> str | None:
+    """The dependency an exception says is down ("Redis"), or None for any other error."""
+    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return "Redis"
+    if isinstance(exc, redis.exceptions.ClusterDownError | redis.exceptions.ReadOnlyError):
+        return "Redis"
+    if isinstance(exc, redis.exceptions.BusyLoadingError | redis.exceptions.TryAgainError):
+        return "Redis"
+    if isinstance(exc, redis.exceptions.RedisClusterException):
+        return "Redis"
+    return None
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -120,6 +134,24 @@ def render_error(request: Request, exc: Exception) -> HTTPResponse:
         return json(error_body(code, message), status=status, headers=headers)
     if isinstance(exc, SanicException) and exc.status_code == 503:
         return json(error_body("service_unavailable", str(exc)), status=503)
+    if (server := unavailable_server(exc)) is not None:
+        log.warning(
+            "%s unavailable request_id=%s %s %s: %s",
+            server,
+            request_id,
+            request.method,
+            request.path,
+            exc,
+        )
+        return json(
+            error_body(
+                "service_unavailable",
+                f"{server} is unavailable; try again shortly",
+                {"server": server, "request_id": request_id},
+            ),
+            status=503,
+            headers={"Retry-After": "2"},
+        )
     log.error(
         "unhandled error request_id=%s %s %s",
         request_id,

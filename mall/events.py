@@ -1,15 +1,33 @@
 """Events: written to the outbox with the change, published to Redis right after commit.
 
 Each channel has a bounded Redis stream (replay after reconnect; the stream id is the
-event id clients see) and a pub/sub channel (live fan-out to every API process).
-Publishing is at least once: a row is claimed for a lease, sent, then marked; a crash
-leaves it to the sweeper.
+event id clients see) and a live pub/sub channel (fan-out to the API processes whose
+sockets need it). Every event carries its outbox id, and publishing is idempotent per
+outbox id: the script that appends to the stream and publishes live first looks the id up
+among the channel's recently published ones, so a publish repeated after a crash, a
+timeout or a Redis failover never delivers an event twice. That makes it safe to publish
+eagerly and to retry freely:
+
+- the publish after commit is shielded from the request's cancellation, and what fails is
+  retried by the process at once, with backoff, in order per channel (later events of a
+  channel wait behind a failed one);
+- rows left unpublished (a process killed between commit and publish) are claimed for a
+  short lease only, and a sweeper in every API process sends them once it runs out;
+- a transition of an order first sends that order's earlier events still unpublished, so
+  order.paid never overtakes order.created;
+- after Redis lost writes (a restart, a Sentinel failover) the recent window of the outbox
+  is published again (`republish_recent`): what survived is found and skipped, what was
+  lost is sent.
+
+Keys carry the channel as a hash tag ({user:7}), so a channel's stream, its dedupe index
+and its live channel live in one Redis Cluster slot and one script touches them together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +35,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import orjson
-from redis.asyncio.connection import parse_url
 from tortoise import connections
 
 from mall.observability import EVENTS_PUBLISHED
@@ -25,23 +42,49 @@ from models import OutboxEvent
 
 log = logging.getLogger("mall.events")
 
-
-STREAM_PREFIX = "mall:stream:"
 STREAM_MAXLEN = 10_000
-CLAIM_LEASE = timedelta(seconds=30)
+# The outbox ids a channel remembers as published (at least; trimmed in steps of 1,000).
+DEDUPE_WINDOW = 20_000
+# A channel's stream and dedupe index expire this long after its last event: idle user
+# channels do not stay in Redis forever. Resuming from an older id is `resume_too_old`.
+CHANNEL_TTL = timedelta(days=3)
+# A row is claimed by the process that publishes it for this long; a row still
+# unpublished after that is the sweeper's (safe: publishing twice delivers once).
+CLAIM_LEASE = timedelta(seconds=5)
+SWEEP_EVERY = 1.0
 ADMIN_CHANNEL = "admin"
 # Sent events are marked published in batches, one UPDATE per this many seconds.
 MARK_EVERY = 0.2
+# In-process retries of a failed publish: 50 ms doubling to 2 s.
+RETRY_FIRST, RETRY_MAX = 0.05, 2.0
 
 
-def live_prefix(redis_url: str) -> str:
-    """The prefix of the live pub/sub channels for a Redis URL.
+def stream_key(channel: str) -> str:
+    return f"mall:stream:{{{channel}}}"
+
+
+def dedupe_key(channel: str) -> str:
+    return f"mall:published:{{{channel}}}"
+
+
+def live_prefix(*, database: int, cluster: bool) -> str:
+    """The prefix of the live channels.
 
     Pub/sub channels are server-wide: a Redis database number does not apply to them. The
     database is named in the channel so that deployments (or test runs) sharing one Redis
-    server on different databases never deliver each other's events to their sockets.
+    server on different databases never deliver each other's events to their sockets. A
+    cluster has one database.
     """
-    return f"mall:live:{int(parse_url(redis_url).get('db', 0))}:"
+    return "mall:live:" if cluster else f"mall:live:{database}:"
+
+
+def live_channel(prefix: str, channel: str) -> str:
+    return f"{prefix}{{{channel}}}"
+
+
+def channel_of_live(prefix: str, live: str) -> str:
+    """The event channel of a live channel name (its hash tag)."""
+    return live[len(prefix) + 1 : -1]
 
 
 class EventName(StrEnum):
@@ -55,6 +98,8 @@ class EventName(StrEnum):
     PAYMENT_SUCCEEDED = "payment.succeeded"
     STOCK_CHANGED = "stock.changed"
     STOCK_LOW = "stock.low"
+    # A staff change (product, coupon, settings, staff, ...) written to the audit log.
+    ADMIN_ACTION = "admin.action"
 
 
 class Publishable(Protocol):
@@ -91,10 +136,26 @@ def product_channel(product_id: int) -> str:
     return f"product:{product_id}"
 
 
-# XADD and PUBLISH in one step, so live subscribers see events in stream-id order.
+# Append to the channel's stream and publish live, once per outbox id: an id the channel
+# already published answers with the stream id it got then. KEYS: stream, dedupe index.
+# ARGV: outbox id, payload, live channel, PUBLISH or SPUBLISH, stream max length, dedupe
+# window, channel ttl (ms).
 _PUBLISH = """
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[2])
+local oid = ARGV[1]
+local seen = redis.call('ZRANGEBYSCORE', KEYS[2], oid, oid)
+if seen[1] then
+  return string.sub(seen[1], string.len(oid) + 2)
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[2])
+redis.call(ARGV[4], ARGV[3], id .. ' ' .. ARGV[2])
+redis.call('ZADD', KEYS[2], oid, oid .. ':' .. id)
+local n = redis.call('ZCARD', KEYS[2])
+local keep = tonumber(ARGV[6])
+if n > keep + 1000 then
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, n - keep - 1)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
 return id
 """
 
@@ -117,7 +178,9 @@ async def record(*, channel: str, name: EventName | str, data: dict[str, Any]) -
 def payload(event: Publishable) -> bytes:
     """What the stream stores: everything of the envelope but the id, which Redis assigns."""
     at = event.created_at or datetime.now(UTC)
-    return orjson.dumps({"event": event.name, "data": event.data, "at": at.isoformat()})
+    return orjson.dumps(
+        {"event": event.name, "data": event.data, "at": at.isoformat(), "outbox_id": event.id}
+    )
 
 
 def envelope(channel: str, stream_id: str, raw: bytes | str) -> dict[str, Any]:
@@ -130,6 +193,7 @@ def envelope(channel: str, stream_id: str, raw: bytes | str) -> dict[str, Any]:
         "event": body["event"],
         "data": body["data"],
         "at": body["at"],
+        "outbox_id": body.get("outbox_id"),
     }
 
 
@@ -185,83 +249,131 @@ class PublishedMarks:
 
 class Publisher:
     """One process's publisher: sends committed outbox events to their stream and live
-    channel, marks them published, and sweeps what a crash or an outage left behind."""
+    channel, retries what failed, marks what was sent, sweeps what others left behind."""
 
-    def __init__(self, redis: Any, *, live_prefix: str, mark_every: float = MARK_EVERY) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        *,
+        live_prefix: str,
+        sharded: bool = False,
+        mark_every: float = MARK_EVERY,
+    ) -> None:
         self.redis = redis
         self.live_prefix = live_prefix
+        # A cluster publishes to shard channels (SPUBLISH): only the nodes owning the slot
+        # carry the message, and only the processes subscribed to it receive it.
+        self.publish_command = "SPUBLISH" if sharded else "PUBLISH"
         self.marks = PublishedMarks(every=mark_every)
+        # Events that failed to go out, per channel, oldest first; later events of these
+        # channels queue behind them.
+        self._waiting: dict[str, deque[Publishable]] = {}
+        self._retrier: asyncio.Task[None] | None = None
+        self._ttl_ms = int(CHANNEL_TTL.total_seconds() * 1000)
 
-    @property
-    def live_pattern(self) -> str:
-        return self.live_prefix + "*"
+    def live_channel(self, channel: str) -> str:
+        return live_channel(self.live_prefix, channel)
 
     def _queue_one(self, pipe: Any, event: Publishable) -> None:
         pipe.eval(
             _PUBLISH,
             2,
-            STREAM_PREFIX + event.channel,
-            self.live_prefix + event.channel,
-            STREAM_MAXLEN,
+            stream_key(event.channel),
+            dedupe_key(event.channel),
+            event.id,
             payload(event),
-        )
-
-    async def _send(self, event: OutboxEvent) -> str:
-        stream_id = await self.redis.eval(
-            _PUBLISH,
-            2,
-            STREAM_PREFIX + event.channel,
-            self.live_prefix + event.channel,
+            self.live_channel(event.channel),
+            self.publish_command,
             STREAM_MAXLEN,
-            payload(event),
+            DEDUPE_WINDOW,
+            self._ttl_ms,
         )
-        sid = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
-        await OutboxEvent.filter(id=event.id).update(
-            published_at=datetime.now(UTC), stream_id=sid, claimed_until=None
-        )
-        EVENTS_PUBLISHED.labels(event.name).inc()
-        return sid
 
     async def publish(self, events: Sequence[Publishable]) -> None:
-        """Send events committed just now (written claimed by `record`, so no other
-        publisher takes them meanwhile); on any failure the sweeper sends them once their
-        claim runs out."""
-        if not events:
+        """Send events committed just now. Shielded: a caller cancelled meanwhile (a client
+        gone, WeChat's 5 s timeout) does not stop it; a failure leaves them to this
+        process's retries, not to the sweeper's lease."""
+        if events:
+            await asyncio.shield(self._publish(list(events)))
+
+    async def _publish(self, events: list[Publishable]) -> None:
+        if self.blocked(events):
+            self._retry_later(events)
             return
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
                 batch = self.queue(pipe, events)
                 stream_ids = await pipe.execute()
         except Exception:
-            ids = [e.id for e in events]
-            log.warning("publishing events %s failed; the sweeper will retry", ids, exc_info=True)
+            log.warning("publishing events %s failed; retrying", [e.id for e in events])
+            self._retry_later(events)
             return
         self.sent(batch, stream_ids)
 
     def queue(self, pipe: Any, events: Sequence[Publishable]) -> list[Publishable]:
-        """Add the sends of claimed events to a Redis pipeline the caller executes (together
-        with other work after the same commit); pass what it returns and the pipeline's
-        results for them to `sent`."""
+        """Add the sends of events to a Redis pipeline the caller executes (together with
+        other work after the same commit); pass what it returns and the pipeline's results
+        for them to `sent`, or to `failed` if the pipeline failed."""
         batch = sorted(events, key=lambda e: e.id)
         for event in batch:
             self._queue_one(pipe, event)
         return batch
 
     def sent(self, batch: Sequence[Publishable], stream_ids: Sequence[Any]) -> None:
-        """Events of `queue` are out: mark them (in the next batch of marks).
-
-        A failure part way leaves them all unmarked: the sweeper sends them again (at
-        least once).
-        """
+        """Events of `queue` are out: mark them (in the next batch of marks)."""
         sids = [s.decode() if isinstance(s, bytes) else str(s) for s in stream_ids]
         self.marks.add([e.id for e in batch], sids)
         for event in batch:
             EVENTS_PUBLISHED.labels(event.name).inc()
 
+    def failed(self, batch: Sequence[Publishable]) -> None:
+        """Events of `queue` did not go out: retry them in this process."""
+        self._retry_later(batch)
+
+    def blocked(self, events: Sequence[Publishable]) -> bool:
+        """True if a channel of these events has earlier events waiting for a retry (they
+        must not be overtaken: send these through `failed`, behind them)."""
+        return any(self._waiting.get(e.channel) for e in events)
+
+    def _retry_later(self, events: Sequence[Publishable]) -> None:
+        for event in sorted(events, key=lambda e: e.id):
+            self._waiting.setdefault(event.channel, deque()).append(event)
+        if self._retrier is None or self._retrier.done():
+            self._retrier = asyncio.get_running_loop().create_task(self._retry_forever())
+
+    @property
+    def waiting(self) -> int:
+        """Events waiting for a retry in this process (metrics, tests)."""
+        return sum(len(queue) for queue in self._waiting.values())
+
+    async def _retry_forever(self) -> None:
+        delay = RETRY_FIRST
+        while self._waiting:
+            await asyncio.sleep(delay)
+            batch = [event for queue in self._waiting.values() for event in queue]
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for event in batch:  # each channel's events in id order
+                        self._queue_one(pipe, event)
+                    stream_ids = await pipe.execute()
+            except Exception:
+                delay = min(delay * 2, RETRY_MAX)
+                log.warning("retrying %d unpublished events in %.2f s", len(batch), delay)
+                continue
+            for event in batch:
+                queue = self._waiting.get(event.channel)
+                if queue and queue[0] is event:
+                    queue.popleft()
+                    if not queue:
+                        del self._waiting[event.channel]
+            self.sent(batch, stream_ids)
+            delay = RETRY_FIRST
+
     async def publish_unpublished(
-        self, *, older_than: timedelta = timedelta(seconds=5), limit: int = 500
+        self, *, older_than: timedelta = timedelta(seconds=1), limit: int = 500
     ) -> int:
-        """The sweeper: send, in id order, rows left unpublished (crash, Redis down)."""
+        """The sweeper: send, in id order, rows left unpublished whose claim ran out (their
+        process died, or failed to send them and could not retry)."""
         conn = connections.get("default")
         now = datetime.now(UTC)
         rows = await conn.execute_query_dict(
@@ -280,17 +392,40 @@ class Publisher:
         if not rows:
             return 0
         events = await OutboxEvent.filter(id__in=[r["id"] for r in rows]).order_by("id")
-        sent = 0
-        for event in events:
-            try:
-                await self._send(event)
-            except Exception:
-                log.warning("sweeper could not publish event %s", event.id, exc_info=True)
-                break
-            sent += 1
-        return sent
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                batch = self.queue(pipe, events)
+                stream_ids = await pipe.execute()
+        except Exception:
+            log.warning("sweeper could not publish %d events", len(events), exc_info=True)
+            return 0
+        self.sent(batch, stream_ids)
+        await self.marks.flush()
+        return len(batch)
 
-    async def sweep_forever(self, interval: float = 5.0) -> None:
+    async def republish_recent(self, *, window: timedelta) -> int:
+        """Redis lost writes (a restart without every write on disk, a failover before the
+        replica had them): publish the last `window` of the outbox again. What survived is
+        found in the dedupe index and skipped; what was lost goes out."""
+        since = datetime.now(UTC) - window
+        sent = 0
+        last_id = 0
+        while True:
+            events = (
+                await OutboxEvent.filter(created_at__gte=since, id__gt=last_id)
+                .order_by("id")
+                .limit(500)
+            )
+            if not events:
+                return sent
+            async with self.redis.pipeline(transaction=False) as pipe:
+                batch = self.queue(pipe, events)
+                stream_ids = await pipe.execute()
+            self.sent(batch, stream_ids)
+            sent += len(batch)
+            last_id = events[-1].id
+
+    async def sweep_forever(self, interval: float = SWEEP_EVERY) -> None:
         """Run the sweeper in the background of a process; any number of them may run."""
         while True:
             await asyncio.sleep(interval)
@@ -301,7 +436,14 @@ class Publisher:
                 log.warning("outbox sweep failed", exc_info=True)
 
     async def close(self) -> None:
-        """Write the marks still waiting (a process shutting down)."""
+        """Give the retries a last chance, then write the marks still waiting (a process
+        shutting down); what is still unsent is left to the sweepers."""
+        if self._retrier is not None and not self._retrier.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._retrier), RETRY_MAX)
+            except TimeoutError:
+                self._retrier.cancel()
+                await asyncio.gather(self._retrier, return_exceptions=True)
         await self.marks.close()
 
 
@@ -309,10 +451,23 @@ async def replay(
     redis: Any, *, channel: str, after: str, limit: int = 1000
 ) -> list[dict[str, Any]]:
     """Events of a channel after a stream id, oldest first (for resume)."""
-    entries = await redis.xrange(STREAM_PREFIX + channel, min=f"({after}", max="+", count=limit)
+    entries = await redis.xrange(stream_key(channel), min=f"({after}", max="+", count=limit)
     result = []
     for stream_id, fields in entries:
         sid = stream_id.decode() if isinstance(stream_id, bytes) else stream_id
         raw = fields.get("e") if "e" in fields else fields.get(b"e")
         result.append(envelope(channel, sid, raw))
     return result
+
+
+async def earlier_unpublished(*, order_id: int, before: int) -> list[OutboxEvent]:
+    """Events of an order written before outbox id `before` and not yet published (their
+    publisher died or is retrying): a transition sends them ahead of its own."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT id FROM outbox_events WHERE published_at IS NULL"
+        " AND (data->>'order_id') = $1 AND id < $2 ORDER BY id",
+        [str(order_id), before],
+    )
+    if not rows:
+        return []
+    return await OutboxEvent.filter(id__in=[r["id"] for r in rows]).order_by("id")

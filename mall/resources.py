@@ -1,4 +1,13 @@
-"""Connections a runtime opens (mall/runtime.py): the database, Redis, and their checks."""
+"""Connections a runtime opens (mall/runtime.py): the database, Redis in any of its three
+shapes, and their health checks.
+
+Redis is standalone (MALL_REDIS_URL), behind Sentinel (MALL_REDIS_SENTINELS and
+MALL_REDIS_SENTINEL_MASTER: every client talks to the current master and follows a
+failover) or a Cluster (MALL_REDIS_CLUSTER=true, MALL_REDIS_URL names any node). Every
+client is built here with the same safety: bounded socket and connect timeouts, a health
+check that finds a stale pooled connection before it is used, and retries with backoff on
+connection errors, so a Redis restart or failover is a short wait, not a string of 500s.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +15,102 @@ import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
+import redis.exceptions
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import parse_url
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialBackoff
 from tortoise import Tortoise, connections
 
 from mall.config import Settings, tortoise_config
 
+# Errors worth a retry: the connection broke, timed out, or went to a master that is a
+# replica now (Sentinel failover).
+RETRY_ON = [
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ReadOnlyError,
+]
+RETRIES = 4
 
-def redis_client(settings: Settings) -> aioredis.Redis:
-    """A pooled client; under a burst, callers wait for a free connection instead of failing."""
+
+def _retry() -> Retry:
+    # 50 ms, 100 ms, 200 ms, 400 ms (capped at 1 s): a failover or restart takes a second
+    # or two; longer outages surface as 503 rather than hanging requests.
+    return Retry(ExponentialBackoff(cap=1.0, base=0.05), RETRIES)
+
+
+def redis_database(settings: Settings) -> int:
+    """The database number of MALL_REDIS_URL (always 0 in a cluster)."""
+    if settings.redis_mode == "cluster":
+        return 0
+    return int(parse_url(settings.redis_url).get("db", 0) or 0)
+
+
+def redis_client(
+    settings: Settings,
+    *,
+    decode: bool = True,
+    max_connections: int | None = None,
+    socket_timeout: float | None = None,
+) -> Any:
+    """A pooled client of the configured Redis; under a burst, callers wait for a free
+    connection instead of failing. `socket_timeout` is raised for blocking reads
+    (a consumer's XREADGROUP)."""
+    timeout = settings.redis_socket_timeout if socket_timeout is None else socket_timeout
+    common: dict[str, Any] = {
+        "decode_responses": decode,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": settings.redis_connect_timeout,
+        "socket_keepalive": True,
+        "health_check_interval": settings.redis_health_check_interval,
+        "retry": _retry(),
+        "retry_on_error": RETRY_ON,
+    }
+    size = max_connections or settings.redis_pool_max
+    mode = settings.redis_mode
+    if mode == "cluster":
+        return RedisCluster.from_url(settings.redis_url, max_connections=size, **common)
+    if mode == "sentinel":
+        sentinel = Sentinel(
+            settings.sentinel_addresses(),
+            sentinel_kwargs={
+                "socket_timeout": settings.redis_connect_timeout,
+                "socket_connect_timeout": settings.redis_connect_timeout,
+            },
+        )
+        return sentinel.master_for(
+            settings.redis_sentinel_master,
+            db=redis_database(settings),
+            max_connections=size,
+            **common,
+        )
     pool = aioredis.BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_pool_max,
-        timeout=10,
-        decode_responses=True,
+        settings.redis_url, max_connections=size, timeout=10, **common
     )
     return aioredis.Redis(connection_pool=pool)
+
+
+def is_cluster(client: Any) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+async def mget(client: Any, keys: list[str]) -> list[Any]:
+    """MGET of keys that may live in different slots (one MGET outside a cluster)."""
+    if not keys:
+        return []
+    if is_cluster(client):
+        return list(await client.mget_nonatomic(keys))
+    return list(await client.mget(keys))
+
+
+async def flush(client: Any) -> None:
+    """Empty the configured database (every primary of a cluster): tests and benchmarks."""
+    if is_cluster(client):
+        await client.flushdb(target_nodes=RedisCluster.PRIMARIES)
+    else:
+        await client.flushdb()
 
 
 async def init_db(settings: Settings) -> None:
@@ -41,9 +132,21 @@ async def check_database(limit: float = 2.0) -> str | None:
 
 
 async def check_redis(client: Any, limit: float = 2.0) -> str | None:
-    """None when Redis answers, else why not."""
+    """None when Redis answers and takes writes here (a master, every slot covered in a
+    cluster), else why not."""
     try:
-        await asyncio.wait_for(client.ping(), limit)
+        async with asyncio.timeout(limit):
+            await client.ping()
+            if is_cluster(client):
+                info = await client.cluster_info()
+                state = info.get("cluster_state") if isinstance(info, dict) else None
+                if state not in (None, "ok"):
+                    return f"cluster state is {state}"
+            else:
+                role = await client.execute_command("ROLE")
+                kind = role[0].decode() if isinstance(role[0], bytes) else str(role[0])
+                if kind != "master":
+                    return f"this Redis is a {kind}, not a writable master"
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:200]
     return None

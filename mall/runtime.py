@@ -104,7 +104,13 @@ async def open_runtime(
     rt = Runtime(
         settings=settings,
         redis=redis,
-        events=Publisher(redis, live_prefix=live_prefix(settings.redis_url)),
+        events=Publisher(
+            redis,
+            live_prefix=live_prefix(
+                database=resources.redis_database(settings), cluster=resources.is_cluster(redis)
+            ),
+            sharded=resources.is_cluster(redis),
+        ),
         jobs=Jobs(task_broker, make_schedule_source(settings)),
         wechat=MiniProgramClient(settings=settings, redis=redis),
         pay=_pay_gateway(settings),

@@ -20,6 +20,13 @@ from models.orders import (
 )
 from models.payments import Payment
 from models.shop import ShopSettings
+from models.wechat import (
+    OutboxReader,
+    ReviewMediaCheck,
+    ShippingSync,
+    SubscribeMessage,
+    SubscriptionGrant,
+)
 
 __all__ = [
     "Address",
@@ -37,16 +44,21 @@ __all__ = [
     "OrderItem",
     "OrderStatus",
     "OutboxEvent",
+    "OutboxReader",
     "Payment",
     "Product",
     "RefreshToken",
     "RefundRequest",
     "RefundStatus",
     "Review",
+    "ReviewMediaCheck",
     "Role",
     "Shipment",
+    "ShippingSync",
     "ShopSettings",
     "Sku",
+    "SubscribeMessage",
+    "SubscriptionGrant",
     "User",
     "UserCoupon",
 ]

@@ -54,6 +54,9 @@ class Product(Timestamped, Model):
     min_price = fields.BigIntField(default=0)
     max_price = fields.BigIntField(default=0)
     archived_at = fields.DatetimeField(null=True)
+    # Published reviews only, kept by the review service as reviews publish and hide.
+    rating_count = fields.IntField(default=0)
+    rating_sum = fields.BigIntField(default=0)
 
     class Meta:
         table = "products"

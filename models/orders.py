@@ -120,8 +120,12 @@ class Shipment(Model):
     order: fields.OneToOneRelation[Order] = fields.OneToOneField(
         "models.Order", related_name="shipment", on_delete=fields.CASCADE
     )
+    # The carrier's name as WeChat's carrier list spells it, and its code there.
     carrier = fields.CharField(max_length=64)
+    carrier_code = fields.CharField(max_length=32, default="")
     tracking_no = fields.CharField(max_length=64)
+    # WeChat's token for this parcel (trace_waybill), which the tracking component opens.
+    waybill_token = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -161,6 +165,13 @@ class Review(Model):
     rating = fields.SmallIntField()
     content = fields.CharField(max_length=1000, default="")
     images: fields.Field[list[str]] = fields.JSONField(default=list)
+    # published | held (staff decide) | checking (images with WeChat) | hidden | rejected
+    state = fields.CharField(max_length=16, default="published", db_index=True)
+    # Why it is not published, for staff: msgSecCheck's label, an image verdict, a note.
+    moderation_note = fields.CharField(max_length=255, default="")
+    reply = fields.CharField(max_length=500, null=True)
+    replied_at = fields.DatetimeField(null=True)
+    published_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

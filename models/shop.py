@@ -1,5 +1,7 @@
 """Shop-wide settings staff change at run time (one row)."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -11,6 +13,10 @@ class ShopSettings(Model):
     low_stock_threshold = fields.IntField(default=10)
     freight_flat = fields.IntField(default=800)
     free_shipping_threshold = fields.IntField(default=9900)
+    # Subscription message templates per event: {"order_paid": {"template_id", "fields"}}.
+    subscribe_templates: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    # order_expiring goes out this long before an unpaid order expires.
+    order_expiring_notice_seconds = fields.IntField(default=300)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -15,13 +15,15 @@ from taskiq.schedule_sources import LabelScheduleSource
 
 from mall.config import Settings
 from mall.jobs.broker import make_broker, make_schedule_source
+from mall.jobs.leader import LeaderLease, LeaderOnly
+from mall.resources import redis_client
 from mall.runtime import open_runtime
-from tasks import maintenance, orders
+from tasks import maintenance, orders, wechat
 from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
 
 log = logging.getLogger("mall.tasks")
 
-TASK_MODULES = (maintenance, orders)
+TASK_MODULES = (maintenance, orders, wechat)
 
 
 def _broker_with_tasks(settings: Settings) -> AsyncBroker:
@@ -63,10 +65,16 @@ class MallScheduler(TaskiqScheduler):
     """The scheduler, serving GET /metrics on MALL_SCHEDULER_METRICS_PORT (0: no)."""
 
     def __init__(
-        self, broker: AsyncBroker, sources: list[ScheduleSource], *, settings: Settings
+        self,
+        broker: AsyncBroker,
+        sources: list[ScheduleSource],
+        *,
+        settings: Settings,
+        lease: LeaderLease,
     ) -> None:
         super().__init__(broker, sources)
         self.settings = settings
+        self.lease = lease
         self.metrics: MetricsEndpoint | None = None
 
     async def startup(self) -> None:
@@ -83,15 +91,23 @@ class MallScheduler(TaskiqScheduler):
     async def shutdown(self) -> None:
         if self.metrics is not None:
             await self.metrics.close()
+        # A clean stop hands the lead over at once instead of after the lease runs out.
+        await self.lease.release()
         await super().shutdown()
 
 
 def scheduler() -> TaskiqScheduler:
-    """The scheduler: one-off schedules from the sorted set, periodic ones from the tasks."""
+    """A scheduler (run two or more: one leads, mall/jobs/leader.py): one-off schedules
+    from the sorted set, periodic ones from the tasks."""
     settings = Settings()
     broker = _broker_with_tasks(settings)
+    lease = LeaderLease(lambda: redis_client(settings, max_connections=2))
     return MallScheduler(
         broker,
-        [make_schedule_source(settings), LabelScheduleSource(broker)],
+        [
+            LeaderOnly(make_schedule_source(settings), lease),
+            LeaderOnly(LabelScheduleSource(broker), lease),
+        ],
         settings=settings,
+        lease=lease,
     )

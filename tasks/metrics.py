@@ -33,6 +33,7 @@ from mall.observability import (
     exposition,
     serve_metrics,
 )
+from mall.resources import redis_client
 
 log = logging.getLogger("mall.metrics")
 
@@ -88,7 +89,7 @@ class QueueDepth(Collector):
 
 
 async def queue_depth(
-    redis: aioredis.Redis, *, stream: str, group: str, schedule_due_key: str
+    redis: Any, *, stream: str, group: str, schedule_due_key: str
 ) -> dict[str, float]:
     """The task stream's length, what waits in it and what is taken but unacknowledged,
     and the delayed jobs waiting (and overdue) in the schedule source."""
@@ -128,14 +129,14 @@ class MetricsEndpoint:
     def for_settings(cls, settings: Settings) -> MetricsEndpoint:
         """The endpoint of the broker's stream and the schedule source these settings make."""
         return cls(
-            redis_url=settings.redis_url,
+            redis=redis_client(settings, max_connections=2),
             stream=TASK_QUEUE,
             group=WORKER_GROUP,
             schedule_due_key=make_schedule_source(settings).due_key,
         )
 
-    def __init__(self, *, redis_url: str, stream: str, group: str, schedule_due_key: str) -> None:
-        self.redis = aioredis.Redis.from_url(redis_url, max_connections=2)
+    def __init__(self, *, redis: Any, stream: str, group: str, schedule_due_key: str) -> None:
+        self.redis = redis
         self.stream = stream
         self.group = group
         self.schedule_due_key = schedule_due_key

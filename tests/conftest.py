@@ -20,6 +20,9 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+# The browser tests' fixtures (browser, context, sim), for any module that asks for them.
+pytest_plugins = ["tests.browser_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DB_NAME = os.environ.get("MALL_TEST_DATABASE_NAME", "mall_test")
 
@@ -170,6 +173,7 @@ async def migrated_db(settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 async def wechat_sim(settings: Settings) -> AsyncIterator[str]:
+    from mall.wechat.sim_push import SimPushConfig
     from mall.wechat.simulator import SimPayConfig, create_sim_app
 
     assert settings.wechat_sim_merchant_public_key_path is not None
@@ -188,6 +192,13 @@ async def wechat_sim(settings: Settings) -> AsyncIterator[str]:
         secret=settings.wechat_secret,
         name="wechat_sim_tests",
         pay=pay,
+        # Pushes go to the app under test; image verdicts only when a test pushes them.
+        push=SimPushConfig(
+            url=settings.wechat_push_url,
+            token=settings.wechat_push_token,
+            encoding_aes_key=settings.wechat_push_aes_key,
+            media_check_delay=None,
+        ),
     )
     running = await serve(app, SIM_PORT)
     yield f"http://127.0.0.1:{SIM_PORT}"

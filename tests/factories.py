@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
+import uuid
 from typing import Any
 
 import httpx
@@ -90,6 +93,7 @@ async def make_product(
         category_id=category.id,
         on_sale=on_sale,
         cover="https://img.example.com/cover.png",
+        spec_names=list(skus[0][0]),  # as the admin API records them
         min_price=min(price for _, price, _ in skus),
         max_price=max(price for _, price, _ in skus),
     )
@@ -132,3 +136,35 @@ async def make_address(user_id: int) -> int:
 
     address = await Address.create(user_id=user_id, is_default=True, **ADDRESS)
     return address.id
+
+
+async def place_order(
+    client: httpx.AsyncClient, headers: dict[str, str], address_id: int, sku_id: int
+) -> dict[str, Any]:
+    body = {"items": [{"sku_id": sku_id, "quantity": 1}], "address_id": address_id}
+    resp = await client.post(
+        "/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
+    )
+    assert resp.status_code == 201, resp.text
+    order: dict[str, Any] = resp.json()
+    return order
+
+
+async def pay(
+    client: httpx.AsyncClient, sim: httpx.AsyncClient, headers: dict[str, str], order: dict
+) -> None:
+    """The buyer pays as the mini-program does: prepay, then WeChat Pay notifies the mall."""
+    resp = await client.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)
+    assert resp.status_code == 200, resp.text
+    resp = await sim.post(f"/sim/pay/{order['order_no']}", json={"result": "SUCCESS"})
+    assert resp.status_code == 200, resp.text
+    await until_status(order["id"], "paid")
+
+
+async def until_status(order_id: int, status: str, timeout: float = 5.0) -> None:
+    from models import Order
+
+    deadline = time.monotonic() + timeout
+    while (await Order.get(id=order_id)).status != status:
+        assert time.monotonic() < deadline, f"order {order_id} never became {status}"
+        await asyncio.sleep(0.02)

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 5.0
 STREAM = "mall:tasks"
 GROUP = "mall-workers"
-SCHEDULE_DUE_KEY = "mall:schedule:due"
+SCHEDULE_DUE_KEY = "mall:schedule:{s}:due"
 # A harmless task for probes: it only deletes expired refresh-token rows.
 PROBE_TASK = "mall.purge_expired_refresh_tokens"
 

@@ -10,6 +10,7 @@ from mall.account.schemas import AddressIn, AddressList, AddressOut, MePatch
 from mall.auth.guards import user_required
 from mall.auth.presenters import user_out
 from mall.auth.schemas import UserOut
+from mall.context import runtime_of
 from mall.web import doc, parse_body, render
 from models import Address
 
@@ -29,12 +30,17 @@ async def me(request: Request) -> HTTPResponse:
 
 @bp.patch("/me")
 @doc(
-    summary="Change nickname or avatar", tag="account", body=MePatch, response=UserOut, secured=True
+    summary="Change nickname or avatar (a new nickname is checked by WeChat: 422 content_rejected)",
+    tag="account",
+    body=MePatch,
+    response=UserOut,
+    secured=True,
+    errors=(502,),
 )
 @user_required
 async def patch_me(request: Request) -> HTTPResponse:
     patch = parse_body(request, MePatch)
-    user = await service.update_profile(user=request.ctx.user, patch=patch)
+    user = await service.update_profile(runtime_of(request), user=request.ctx.user, patch=patch)
     return render(user_out(user))
 
 

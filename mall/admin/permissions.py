@@ -25,6 +25,8 @@ class Permission(StrEnum):
     SETTINGS_READ = "settings.read"
     SETTINGS_WRITE = "settings.write"
     STATS_READ = "stats.read"
+    REVIEWS_READ = "reviews.read"
+    REVIEWS_WRITE = "reviews.write"
 
 
 ALL_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -46,6 +48,8 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                 Permission.COUPONS_WRITE,
                 Permission.USERS_READ,
                 Permission.STATS_READ,
+                Permission.REVIEWS_READ,
+                Permission.REVIEWS_WRITE,
             }
         ),
     ),

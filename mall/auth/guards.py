@@ -105,7 +105,13 @@ def admin_required(permission: Permission | None) -> Callable[[Handler], Handler
                     details={"permission": permission.value},
                 )
             request.ctx.claims, request.ctx.admin, request.ctx.staff = claims, admin, staff
-            return await handler(request, *args, **kwargs)
+            response = await handler(request, *args, **kwargs)
+            # The handler returned: the changes it audited have committed, so their
+            # admin.action events go out now (a failed request leaves nothing to send, or,
+            # if it committed before failing, leaves it to the outbox sweeper).
+            if staff.announced:
+                await runtime_of(request).events.publish(staff.announced)
+            return response
 
         guarded.required_permission = permission  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]

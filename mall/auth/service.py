@@ -16,6 +16,7 @@ from mall import ratelimit
 from mall.auth.tokens import Audience, Claims, TokenType, decode, encode, new_id
 from mall.config import Settings
 from mall.errors import Forbidden, RateLimited, Unauthorized, UpstreamError, ValidationFailed
+from mall.resources import mget
 from mall.wechat.miniprogram import MiniProgramClient, WeChatError
 from models import Admin, RefreshToken, User
 
@@ -153,7 +154,7 @@ async def logout(settings: Settings, redis: Any, *, claims: Claims) -> None:
 async def authenticate(settings: Settings, redis: Any, *, token: str, audience: Audience) -> Claims:
     """Verify an access token and that it was not logged out or its family revoked."""
     claims = decode(settings, token, audience=audience, typ=TokenType.ACCESS)
-    denied, family_revoked = await redis.mget(_deny_key(claims.jti), _family_key(claims.family))
+    denied, family_revoked = await mget(redis, [_deny_key(claims.jti), _family_key(claims.family)])
     if denied or family_revoked:
         raise Unauthorized("Token revoked", code="token_revoked")
     return claims
@@ -174,7 +175,7 @@ async def refused_now(redis: Any, *, tokens: Sequence[Claims]) -> dict[str, str]
     if not tokens:
         return {}
     keys = [key for c in tokens for key in (_deny_key(c.jti), _family_key(c.family))]
-    values = await redis.mget(keys)
+    values = await mget(redis, keys)
     refused = {
         c.jti: "token_revoked"
         for c, denied, family_revoked in zip(tokens, values[0::2], values[1::2], strict=True)

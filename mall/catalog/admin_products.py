@@ -15,6 +15,8 @@ from mall.catalog.schemas import (
     AdminProductOut,
     AdminProductQuery,
     AdminProductRow,
+    LowStockOut,
+    LowStockPage,
     ProductIn,
     StockAdjust,
     StockOut,
@@ -23,7 +25,7 @@ from mall.catalog.schemas import (
 from mall.catalog.search import stock_totals
 from mall.context import runtime_of
 from mall.orders.stock import StockChange
-from mall.web import doc, parse_body, parse_query, render, render_page
+from mall.web import PageQuery, doc, parse_body, parse_query, render, render_page
 from models import Product
 
 bp = Blueprint("admin_catalog_products")
@@ -166,6 +168,41 @@ async def take_off_sale(request: Request, product_id: int) -> HTTPResponse:
 
 
 # --- stock -----------------------------------------------------------------------------------
+
+
+@bp.get("/skus/low-stock")
+@doc(
+    summary="SKUs on sale below the low-stock threshold now, emptiest first",
+    tag="admin-catalog",
+    query=PageQuery,
+    response=LowStockPage,
+    secured=True,
+    errors=(403,),
+)
+@admin_required(P.CATALOG_READ)
+async def low_stock(request: Request) -> HTTPResponse:
+    query = parse_query(request, PageQuery)
+    rt = runtime_of(request)
+    threshold = (await rt.shop.get()).low_stock_threshold
+    skus, total = await service.get_low_stock_skus(
+        threshold=threshold, offset=query.offset, limit=query.page_size
+    )
+    items = [
+        LowStockOut(
+            sku_id=s.sku_id,
+            product_id=s.product_id,
+            title=s.title,
+            cover_url=rt.images.resolve(s.cover) if s.cover else "",
+            specs=s.specs,
+            price=s.price,
+            stock=s.stock,
+        )
+        for s in skus
+    ]
+    page = LowStockPage(
+        items=items, total=total, page=query.page, page_size=query.page_size, threshold=threshold
+    )
+    return render(page)
 
 
 @bp.put("/skus/<sku_id:id>/stock")

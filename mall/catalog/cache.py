@@ -27,12 +27,14 @@ from typing import Any
 import redis.exceptions
 
 from mall.observability import CACHE_LOOKUPS, CACHE_REBUILDS
+from mall.resources import mget
 
 log = logging.getLogger("mall.catalog.cache")
 
+# An entry, its generation and its rebuild lock share a hash tag (one Redis Cluster slot):
+# the store-if-generation script touches the first two together.
 PREFIX = "mall:catalog:"
-PRODUCT = PREFIX + "product:"
-TREE = PREFIX + "tree"
+TREE = PREFIX + "{tree}"
 GENERATION = PREFIX + "gen:"
 VERSION = PREFIX + "ver:"
 LOCK = PREFIX + "lock:"
@@ -73,7 +75,7 @@ def _counter(kind: str, result: str) -> Any:
 
 
 def product_key(product_id: int) -> str:
-    return f"{PRODUCT}{product_id}"
+    return f"{PREFIX}{{product:{product_id}}}"
 
 
 def digest(*parts: object) -> str:
@@ -109,7 +111,7 @@ class _GetBatcher:
     async def _send(self, batch: dict[str, list[asyncio.Future[str | None]]]) -> None:
         keys = list(batch)
         try:
-            values = await self.redis.mget(keys)
+            values = await mget(self.redis, keys)
         except Exception as exc:
             for waiters in batch.values():
                 for waiter in waiters:
@@ -268,7 +270,9 @@ class CatalogCache:
         if not keys:
             return
         try:
-            async with self.redis.pipeline(transaction=True) as pipe:
+            # Not a transaction (a cluster spreads keys over nodes): each key's generation
+            # is bumped before its entry is dropped, and both sit in one slot.
+            async with self.redis.pipeline(transaction=False) as pipe:
                 _queue_drop(pipe, keys)
                 await pipe.execute()
         except redis.exceptions.RedisError:

@@ -144,6 +144,8 @@ class ProductDetail(Schema):
     spec_options: list[SpecOption] = Field(
         description="spec names and their values in display order, for the SKU picker"
     )
+    rating_count: int = Field(description="published reviews")
+    rating_avg: float | None = Field(description="their average rating, 1 decimal; null: none")
     updated_at: datetime
 
 
@@ -340,6 +342,26 @@ class StockOut(Schema):
     previous: int
     stock: int
     low: bool = Field(description="below the low-stock threshold")
+
+
+class LowStockOut(Schema):
+    sku_id: int
+    product_id: int
+    title: str
+    cover_url: str
+    specs: dict[str, str]
+    price: int
+    stock: int
+
+
+class LowStockPage(Schema):
+    """GET /api/admin/skus/low-stock: the SKUs the overview's low_stock_skus counts."""
+
+    items: list[LowStockOut]
+    total: int
+    page: int
+    page_size: int
+    threshold: int = Field(description="the shop's low_stock_threshold; low means below it")
 
 
 # --- admin: banners ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -385,6 +386,63 @@ async def _move_stock(conn: Any, product: Product, sku: Sku, new: int) -> StockC
         return StockChange(product.id, sku.id, product.title, dict(sku.specs), new, new)
     moved = await (moves.give if new > sku.stock else moves.take)(conn, [line])
     return moved[0]
+
+
+@dataclass(frozen=True)
+class LowStockSku:
+    sku_id: int
+    product_id: int
+    title: str
+    cover: str
+    specs: dict[str, str]
+    price: int
+    stock: int
+
+
+LOW_STOCK_WHERE = """
+    s.archived_at IS NULL AND p.archived_at IS NULL AND p.on_sale AND s.stock < $1
+"""
+
+
+async def get_low_stock_skus(
+    *, threshold: int, offset: int, limit: int
+) -> tuple[list[LowStockSku], int]:
+    """Live SKUs of products on sale whose stock is below the threshold, emptiest first:
+    the SKUs the overview's low-stock figure counts."""
+    conn = connections.get("default")
+    (count,) = await conn.execute_query_dict(
+        f"SELECT count(*) AS n FROM skus s JOIN products p ON p.id = s.product_id "  # noqa: S608
+        f"WHERE {LOW_STOCK_WHERE}",
+        [threshold],
+    )
+    rows = await conn.execute_query_dict(
+        f"""
+        SELECT s.id AS sku_id, s.product_id, p.title, p.cover, p.images, s.specs, s.price,
+               s.stock
+        FROM skus s JOIN products p ON p.id = s.product_id
+        WHERE {LOW_STOCK_WHERE}
+        ORDER BY s.stock, s.id
+        OFFSET $2 LIMIT $3
+        """,  # noqa: S608
+        [threshold, offset, limit],
+    )
+    return [_low_stock_sku(row) for row in rows], int(count["n"])
+
+
+def _low_stock_sku(row: dict[str, Any]) -> LowStockSku:
+    specs, images = row["specs"], row["images"]
+    # asyncpg hands jsonb over as text unless a codec is set
+    specs = orjson.loads(specs) if isinstance(specs, str) else specs
+    images = orjson.loads(images) if isinstance(images, str) else images
+    return LowStockSku(
+        sku_id=row["sku_id"],
+        product_id=row["product_id"],
+        title=row["title"],
+        cover=row["cover"] or next(iter(images or []), ""),
+        specs=dict(specs or {}),
+        price=row["price"],
+        stock=row["stock"],
+    )
 
 
 async def change_stock(

@@ -179,8 +179,15 @@ def render_detail(
             for s in skus
         ],
         spec_options=spec_options(product, skus),
+        rating_count=product.rating_count,
+        rating_avg=rating_avg(product.rating_count, product.rating_sum),
         updated_at=product.updated_at,
     )
+
+
+def rating_avg(count: int, total: int) -> float | None:
+    """The average of COUNT ratings summing to TOTAL, to one decimal (None without any)."""
+    return round(total / count, 1) if count else None
 
 
 def ordered_specs(product: Product, sku: Sku) -> dict[str, str]:

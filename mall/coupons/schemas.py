@@ -135,3 +135,16 @@ class UserCouponOut(Schema):
 
 class MyCouponQuery(PageQuery):
     state: Literal["claimed", "locked", "used", "expired", "usable"] | None = None
+
+
+class CouponUsageOut(Schema):
+    """How a template's coupons stand now (GET /api/admin/coupons/<id>/usage)."""
+
+    template_id: int
+    issued: int = Field(description="claimed by customers, ever")
+    unused: int = Field(description="claimed, still valid, not in an order")
+    locked: int = Field(description="held by an unpaid order")
+    used: int
+    expired: int
+    orders: int = Field(description="orders paid with one (not cancelled or refunded)")
+    discount_amount: int = Field(description="fen those orders were given off")

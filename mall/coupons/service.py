@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+from tortoise import connections
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
@@ -14,6 +15,7 @@ from mall.admin.audit import Staff
 from mall.coupons import rules
 from mall.coupons.schemas import CouponTemplateIn, MyCouponQuery
 from mall.errors import Conflict, NotFound
+from mall.orders.stats import COUNTED_AS_SOLD
 from models import CouponState, CouponTemplate, User, UserCoupon
 
 
@@ -146,6 +148,33 @@ async def get_template(*, template_id: int) -> CouponTemplate:
 async def get_all_templates(*, offset: int, limit: int) -> tuple[list[CouponTemplate], int]:
     total = await CouponTemplate.all().count()
     return await CouponTemplate.all().order_by("-id").offset(offset).limit(limit), total
+
+
+async def usage(*, template_id: int) -> dict[str, int]:
+    """Counts of a template's coupons by state, and what the orders paid with one saved."""
+    template = await get_template(template_id=template_id)
+    conn = connections.get("default")
+    (coupons,) = await conn.execute_query_dict(
+        """
+        SELECT count(*) AS issued,
+               count(*) FILTER (WHERE state = 'claimed' AND valid_until > now()) AS unused,
+               count(*) FILTER (WHERE state = 'locked') AS locked,
+               count(*) FILTER (WHERE state = 'used') AS used,
+               count(*) FILTER (WHERE state = 'expired'
+                                   OR (state = 'claimed' AND valid_until <= now())) AS expired
+        FROM user_coupons WHERE template_id = $1
+        """,
+        [template.id],
+    )
+    (orders,) = await conn.execute_query_dict(
+        """
+        SELECT count(*) AS orders, coalesce(sum(o.discount_amount), 0) AS discount_amount
+        FROM orders o JOIN user_coupons c ON c.id = o.user_coupon_id
+        WHERE c.template_id = $1 AND o.status = ANY($2::text[])
+        """,
+        [template.id, list(COUNTED_AS_SOLD)],
+    )
+    return {"template_id": template.id, **{k: int(v) for k, v in {**coupons, **orders}.items()}}
 
 
 async def create_template(*, data: CouponTemplateIn, staff: Staff) -> CouponTemplate:

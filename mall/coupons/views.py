@@ -13,6 +13,7 @@ from mall.coupons.schemas import (
     ClaimableOut,
     CouponTemplateIn,
     CouponTemplateOut,
+    CouponUsageOut,
     MyCouponQuery,
     UserCouponOut,
 )
@@ -147,6 +148,19 @@ async def create_template(request: Request) -> HTTPResponse:
 @admin_required(Permission.COUPONS_READ)
 async def get_template(request: Request, template_id: int) -> HTTPResponse:
     return render(template_out(await service.get_template(template_id=template_id)))
+
+
+@admin_bp.get("/coupons/<template_id:id>/usage")
+@doc(
+    summary="How a template's coupons stand: issued, unused, locked, used, expired, savings",
+    tag="admin-coupons",
+    response=CouponUsageOut,
+    secured=True,
+    errors=(403, 404),
+)
+@admin_required(Permission.COUPONS_READ)
+async def template_usage(request: Request, template_id: int) -> HTTPResponse:
+    return render(CouponUsageOut(**await service.usage(template_id=template_id)))
 
 
 @admin_bp.put("/coupons/<template_id:id>")

@@ -1,4 +1,4 @@
-"""GET /admin/: the live order dashboard, plain HTML + CSS + ES modules with no build step.
+"""GET /admin/: the operator console, plain HTML + CSS + ES modules with no build step.
 
 The page is a client of the admin API and /ws/admin like any other; these routes only
 hand out its files, so they are left out of the OpenAPI document.
@@ -19,8 +19,12 @@ PAGE_DIR = Path(__file__).resolve().parent.parent / "static" / "admin"
 ASSETS_DIR = PAGE_DIR / "assets"
 
 # The files that exist when the process starts are all it will ever serve: no path from a
-# request reaches the filesystem.
-ASSETS = {path.name: path for path in ASSETS_DIR.iterdir() if path.is_file()}
+# request reaches the filesystem. Keys are paths under assets/ ("screens/orders.js").
+ASSETS = {
+    path.relative_to(ASSETS_DIR).as_posix(): path
+    for path in sorted(ASSETS_DIR.rglob("*"))
+    if path.is_file()
+}
 
 # The page holds staff tokens: no inline script, no third-party origin, no framing.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -59,7 +63,7 @@ async def dashboard_page(request: Request) -> HTTPResponse:
     return await _send(request, PAGE_DIR / "index.html", "text/html; charset=utf-8")
 
 
-@bp.get("/admin/assets/<name:str>")
+@bp.get("/admin/assets/<name:path>")
 @openapi.exclude()
 async def dashboard_asset(request: Request, name: str) -> HTTPResponse:
     path = ASSETS.get(name)

@@ -28,6 +28,10 @@ class TaskName(StrEnum):
     PROCESS_REFUND = "mall.process_refund"
     SWEEP_ORDERS = "mall.sweep_orders"
     PURGE_REFRESH_TOKENS = "mall.purge_expired_refresh_tokens"
+    SYNC_SHIPPING = "mall.sync_shipping"
+    REMIND_CONFIRM_RECEIPT = "mall.remind_confirm_receipt"
+    CHECK_REVIEW_MEDIA = "mall.check_review_media"
+    WECHAT_SWEEP = "mall.wechat_sweep"
 
 
 class Jobs:
@@ -43,7 +47,7 @@ class Jobs:
         """Run `task_name(**kwargs)` at `at`; False (logged) if Redis refused: a sweep will
         catch it."""
         try:
-            async with self.schedules.redis.pipeline(transaction=True) as pipe:
+            async with self.schedules.redis.pipeline(transaction=False) as pipe:
                 self.queue_schedule(pipe, task_name, at=at, schedule_id=schedule_id, **kwargs)
                 await pipe.execute()
         except Exception:

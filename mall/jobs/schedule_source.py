@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import redis.asyncio as aioredis
 from taskiq import ScheduledTask, ScheduleSource
 from taskiq.exceptions import ScheduledTaskCancelledError
 
@@ -57,36 +57,32 @@ def _split(versioned_id: str) -> tuple[str, int]:
 
 
 class SortedSetScheduleSource(ScheduleSource):
-    """Schedules in `<prefix>:due` (score = due time) with their bodies in `<prefix>:data`."""
+    """Schedules in `<prefix>:due` (score = due time) with their bodies in `<prefix>:data`;
+    the prefix carries a hash tag, so both keys share one Redis Cluster slot."""
 
     def __init__(
         self,
-        url: str,
+        connect: Callable[[], Any],
         *,
-        prefix: str = "mall:schedule",
+        prefix: str = "mall:schedule:{s}",
         horizon: float = 5.0,
         batch: int = 10_000,
-        max_connections: int = 50,
     ) -> None:
         super().__init__()
-        self.url = url
+        self.connect = connect
         self.due_key = f"{prefix}:due"
         self.data_key = f"{prefix}:data"
         self.horizon = horizon
         self.batch = batch
-        self.max_connections = max_connections
-        self._redis: aioredis.Redis | None = None
+        self._redis: Any = None
 
     @property
-    def redis(self) -> aioredis.Redis:
+    def redis(self) -> Any:
+        """The source's own client (built on first use by `connect`): a burst (an API
+        worker's orders, hundreds of sends due at one scheduler tick) waits for a
+        connection rather than failing."""
         if self._redis is None:
-            # Blocking: a burst (an API worker's orders, hundreds of sends due at one
-            # scheduler tick) waits for a connection; the default pool raises "Too many
-            # connections" past 100, and a send that fails is not retried by the scheduler.
-            pool = aioredis.BlockingConnectionPool.from_url(
-                self.url, max_connections=self.max_connections, timeout=10
-            )
-            self._redis = aioredis.Redis.from_pool(pool)
+            self._redis = self.connect()
         return self._redis
 
     async def shutdown(self) -> None:
@@ -95,7 +91,7 @@ class SortedSetScheduleSource(ScheduleSource):
             self._redis = None
 
     async def add_schedule(self, schedule: ScheduledTask) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             self.queue_add(pipe, schedule)
             await pipe.execute()
 
@@ -108,7 +104,7 @@ class SortedSetScheduleSource(ScheduleSource):
         pipe.zadd(self.due_key, {schedule.schedule_id: schedule.time.timestamp()})
 
     async def delete_schedule(self, schedule_id: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             self.queue_delete(pipe, schedule_id)
             await pipe.execute()
 

@@ -12,6 +12,7 @@ from mall.context import runtime_of
 from mall.orders import lifecycle, presenters, queries, refunds, stats
 from mall.orders.schemas import AdminOrderOut, AdminOrderQuery, OrderOut, RejectIn, ShipIn
 from mall.payments import service as payments
+from mall.shipping import carriers
 from mall.web import Schema, doc, parse_body, parse_query, render, render_page
 from models import CancelReason
 
@@ -58,21 +59,26 @@ async def get_order(request: Request, order_id: int) -> HTTPResponse:
 
 @bp.post("/orders/<order_id:id>/ship")
 @doc(
-    summary="Ship a paid order",
+    summary="Ship a paid order with a WeChat carrier code; the upload to WeChat follows",
     tag="admin-orders",
     body=ShipIn,
     response=AdminOrderOut,
     secured=True,
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 502),
 )
 @admin_required(Permission.ORDERS_WRITE)
 async def ship(request: Request, order_id: int) -> HTTPResponse:
     data = parse_body(request, ShipIn)
+    rt = runtime_of(request)
+    order = await queries.get_any(order_id=order_id)
+    carrier = await carriers.get(
+        client=rt.wechat,
+        redis=rt.redis,
+        ttl=rt.settings.wechat_carriers_ttl,
+        code=data.carrier_code,
+    )
     order = await lifecycle.ship(
-        runtime_of(request),
-        order=await queries.get_any(order_id=order_id),
-        data=data,
-        actor=request.ctx.staff,
+        rt, order=order, carrier=carrier, data=data, actor=request.ctx.staff
     )
     return render(await presenters.admin_order_out(order))
 

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from mall import events
 from mall.admin.audit import Actor, Staff, actor_label, record, record_if_staff
 from mall.errors import Conflict, UpstreamError
+from mall.jobs import TaskName
 from mall.orders import cancelling
 from mall.orders.after_commit import after_commit
 from mall.orders.errors import state_conflict
@@ -29,6 +30,8 @@ from mall.orders.schemas import ShipIn
 from mall.orders.transitions import now, record_order_event, transition
 from mall.payments import service as payments
 from mall.runtime import Runtime
+from mall.shipping import sync as shipping_sync
+from mall.wechat.wxa import Carrier
 from models import CancelReason, Order, OrderStatus, Shipment
 
 # WeChat unreachable when an order expired: cancelling blind could race a payment.
@@ -87,8 +90,10 @@ async def cancel_if_unpaid(rt: Runtime, *, order_id: int) -> str:
     return "cancelled"
 
 
-async def ship(rt: Runtime, *, order: Order, data: ShipIn, actor: Actor) -> Order:
-    """paid -> shipped with its tracking number; auto-confirm is scheduled."""
+async def ship(rt: Runtime, *, order: Order, carrier: Carrier, data: ShipIn, actor: Actor) -> Order:
+    """paid -> shipped with its tracking number and WeChat carrier; the upload to WeChat
+    (shipping sync) starts pending in the same transaction and is kicked after commit;
+    auto-confirm is scheduled."""
     shop = await rt.shop.get()
     async with in_transaction():
         won = await transition(
@@ -100,12 +105,19 @@ async def ship(rt: Runtime, *, order: Order, data: ShipIn, actor: Actor) -> Orde
         )
         if not won:
             raise state_conflict((await Order.get(id=order.id)).status, "ship")
-        await Shipment.create(order_id=order.id, carrier=data.carrier, tracking_no=data.tracking_no)
+        await Shipment.create(
+            order_id=order.id,
+            carrier=carrier.name,
+            carrier_code=carrier.code,
+            tracking_no=data.tracking_no,
+        )
+        await shipping_sync.start(order_id=order.id)
         order = await Order.get(id=order.id)
         recorded = await record_order_event(
             order,
             events.EventName.ORDER_SHIPPED,
-            carrier=data.carrier,
+            carrier=carrier.name,
+            carrier_code=carrier.code,
             tracking_no=data.tracking_no,
         )
         await record_if_staff(
@@ -119,6 +131,7 @@ async def ship(rt: Runtime, *, order: Order, data: ShipIn, actor: Actor) -> Orde
         recorded=recorded,
         schedules=lambda pipe: queue_confirm(rt.jobs, pipe, order_id=order.id, at=confirm_at),
     )
+    await shipping_sync.kick(rt, order.id)
     return order
 
 
@@ -154,6 +167,9 @@ async def auto_confirm(rt: Runtime, *, order_id: int) -> str:
         await confirm_receipt(rt, order=order, actor="system:auto-confirm")
     except Conflict:
         return "settled"
+    # Our confirmation does not release WeChat's frozen money, the customer's does: WeChat
+    # reminds them (once) to confirm receipt.
+    await rt.jobs.kick(TaskName.REMIND_CONFIRM_RECEIPT, order_id=order_id)
     return "completed"
 
 

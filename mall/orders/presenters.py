@@ -16,9 +16,10 @@ from mall.orders.schemas import (
     PricedLineOut,
     RefundOut,
     ShipmentOut,
+    ShippingSyncOut,
     UsableCouponOut,
 )
-from models import Order, OrderHistory, OrderItem, RefundRequest, Shipment
+from models import Order, OrderHistory, OrderItem, RefundRequest, Shipment, ShippingSync
 
 
 async def orders_out(orders: Sequence[Order]) -> list[OrderOut]:
@@ -48,10 +49,12 @@ def created_out(created: Created) -> OrderOut:
 async def admin_order_out(order: Order) -> AdminOrderOut:
     base = await order_out(order)
     history = await OrderHistory.filter(order_id=order.id).order_by("id")
+    sync = await ShippingSync.get_or_none(order_id=order.id)
     return AdminOrderOut(
         **base.model_dump(),
         user_id=order.user_id,
         history=[HistoryOut.model_validate(h, from_attributes=True) for h in history],
+        shipping_sync=ShippingSyncOut.model_validate(sync, from_attributes=True) if sync else None,
     )
 
 

@@ -151,6 +151,7 @@ class OrderItemOut(Schema):
 
 class ShipmentOut(Schema):
     carrier: str
+    carrier_code: str
     tracking_no: str
     created_at: datetime
 
@@ -197,9 +198,20 @@ class HistoryOut(Schema):
     created_at: datetime
 
 
+class ShippingSyncOut(Schema):
+    state: Literal["pending", "synced", "failed"]
+    error: str | None = None
+    synced_at: datetime | None = None
+    attempts: int
+    next_attempt_at: datetime | None = None
+
+
 class AdminOrderOut(OrderOut):
     user_id: int
     history: list[HistoryOut]
+    shipping_sync: ShippingSyncOut | None = Field(
+        description="the upload of the shipping to WeChat (发货信息管理); null before shipping"
+    )
 
 
 class OrderQuery(PageQuery):
@@ -235,11 +247,19 @@ class ReviewOut(Schema):
     rating: int
     content: str
     images: list[str]
+    state: Literal["published", "held", "checking", "hidden", "rejected"] = Field(
+        description="published, or waiting for WeChat's image check (checking) or staff (held)"
+    )
     created_at: datetime
 
 
 class ShipIn(Schema):
-    carrier: str = Field(min_length=1, max_length=64, pattern=LINE)
+    carrier_code: str = Field(
+        min_length=1,
+        max_length=32,
+        pattern=LINE,
+        description="one of GET /api/admin/carriers (WeChat's codes)",
+    )
     tracking_no: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
 
 

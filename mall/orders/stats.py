@@ -48,7 +48,7 @@ async def overview(*, now: datetime | None = None, low_stock_threshold: int) -> 
              WHERE created_at >= $1 AND created_at < $2) AS new_users_today,
           (SELECT count(*) FROM skus s JOIN products p ON p.id = s.product_id
              WHERE s.archived_at IS NULL AND p.archived_at IS NULL AND p.on_sale
-               AND s.stock <= $3) AS low_stock_skus
+               AND s.stock < $3) AS low_stock_skus
         """,
         [start, end, low_stock_threshold],
     )

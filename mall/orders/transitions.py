@@ -37,12 +37,18 @@ def order_event_data(order: Order, **extra: Any) -> dict[str, Any]:
 async def record_order_event(
     order: Order, name: events.EventName, **extra: Any
 ) -> list[OutboxEvent]:
-    """The customer's channel and the admin channel both hear about every order change."""
+    """The customer's channel and the admin channel both hear about every order change.
+
+    Returned with them, to be published first: the order's earlier events still
+    unpublished (their publisher died or is retrying), so this one cannot overtake them.
+    """
     data = order_event_data(order, **extra)
-    return [
+    written = [
         await events.record(channel=events.user_channel(order.user_id), name=name, data=data),
         await events.record(channel=events.ADMIN_CHANNEL, name=name, data=data),
     ]
+    earlier = await events.earlier_unpublished(order_id=order.id, before=written[0].id)
+    return [*earlier, *written]
 
 
 async def transition(

@@ -160,7 +160,7 @@ async def request_refund(request: Request, order_id: int) -> HTTPResponse:
 
 @bp.post("/orders/<order_id:id>/reviews")
 @doc(
-    summary="Review an item of a completed order",
+    summary="Review an item of a completed order (checked by WeChat; 422 content_rejected)",
     tag="orders",
     body=ReviewIn,
     response=ReviewOut,
@@ -172,5 +172,7 @@ async def request_refund(request: Request, order_id: int) -> HTTPResponse:
 async def review_order(request: Request, order_id: int) -> HTTPResponse:
     body = parse_body(request, ReviewIn)
     order = await queries.get(user=request.ctx.user, order_id=order_id)
-    created = await reviews.review(user=request.ctx.user, order=order, data=body)
+    created = await reviews.review(
+        runtime_of(request), user=request.ctx.user, order=order, data=body
+    )
     return render(ReviewOut.model_validate(created, from_attributes=True), status=201)

@@ -27,6 +27,7 @@ from mall import events
 from mall.auth import service as auth
 from mall.auth.tokens import Claims
 from mall.observability import WS_CONNECTIONS
+from mall.realtime.feed import LiveFeed, last_stream_ids
 
 log = logging.getLogger("mall.realtime")
 
@@ -36,6 +37,8 @@ SEND_QUEUE_SIZE = 256
 SEND_TIMEOUT = 10.0
 # Tokens rechecked per round trip (one MGET of 2 keys each, one query).
 RECHECK_BATCH = 1000
+# A resume or a gap replays at most this many events; older ones are `resume_too_old`.
+REPLAY_MAX = 1000
 
 # Close codes (4000-4999 are the application's): the client reconnects on 1012/1013.
 CLOSE_AUTH = 4401
@@ -58,6 +61,9 @@ class Connection:
         self.max_subscriptions = max_subscriptions
         self.channels: set[str] = set()
         self.last_sent: dict[str, tuple[int, int]] = {}
+        # The channel's newest stream id when this socket joined it: a gap in the live
+        # feed is replayed to it from there (or from what it was last sent).
+        self.floor: dict[str, tuple[int, int]] = {}
         # The first event each channel got live: everything from it to last_sent was sent,
         # so a resume asked for later must not send those again.
         self.first_live: dict[str, tuple[int, int]] = {}
@@ -147,8 +153,13 @@ class Connection:
         return self.sending_since is not None and now - self.sending_since > SEND_TIMEOUT
 
 
+class ResumeTooOld(Exception):
+    """A resume asked for events the stream no longer keeps."""
+
+
 class Hub:
-    """Local sockets by channel, fed by one pattern subscription to the live channels."""
+    """Local sockets by channel, fed by this process's subscriptions to exactly the live
+    channels they are on (mall/realtime/feed.py)."""
 
     def __init__(self, redis: Any, *, live_prefix: str, recheck_seconds: float = 15.0) -> None:
         self.redis = redis
@@ -157,18 +168,20 @@ class Hub:
         self.by_channel: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
         self._tasks: list[asyncio.Task[None]] = []
-        self._subscribed = asyncio.Event()
+        self._releases: set[asyncio.Task[None]] = set()
+        self.feed = LiveFeed(
+            redis, prefix=live_prefix, on_message=self.dispatch, on_gap=self.fill_gaps
+        )
         # Set while no socket is open (a stopping server waits for it).
         self._all_gone = asyncio.Event()
         self._all_gone.set()
 
     async def start(self) -> None:
+        await self.feed.start()
         self._tasks = [
-            asyncio.create_task(self._read_forever()),
             asyncio.create_task(self._recheck_forever()),
             asyncio.create_task(self._watch_sends_forever()),
         ]
-        await asyncio.wait_for(self._subscribed.wait(), 10)
 
     async def stop(self, grace: float = 2.0) -> None:
         """Tell every socket to reconnect elsewhere (1012) and wait, up to `grace` seconds,
@@ -181,6 +194,7 @@ class Hub:
         if self.connections:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._all_gone.wait(), grace)
+        await self.feed.stop()
 
     def register(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -201,25 +215,95 @@ class Hub:
         for channel in list(conn.channels):
             self.leave(conn, channel)
 
-    def join(self, conn: Connection, channel: str) -> None:
+    async def join(self, conn: Connection, channel: str) -> None:
+        """Put a socket on a channel: subscribed (confirmed by Redis) before this returns,
+        so every event published from now on reaches it."""
         conn.channels.add(channel)
         self.by_channel[channel].add(conn)
+        floor = (await last_stream_ids(self.redis, [channel]))[channel]
+        conn.floor[channel] = _stream_key(floor)
+        await self.feed.want(channel)
 
     def leave(self, conn: Connection, channel: str) -> None:
         conn.channels.discard(channel)
         conn.last_sent.pop(channel, None)
         conn.first_live.pop(channel, None)
+        conn.floor.pop(channel, None)
         subscribers = self.by_channel.get(channel)
         if subscribers is not None:
             subscribers.discard(conn)
             if not subscribers:
                 del self.by_channel[channel]
+                task = asyncio.get_running_loop().create_task(self.feed.release(channel))
+                self._releases.add(task)
+                task.add_done_callback(self._releases.discard)
+
+    async def fill_gaps(self, channels: list[str]) -> None:
+        """The live feed missed messages on these channels (its connection was lost):
+        replay each from the streams to its sockets, after what each was last sent, ahead
+        of the live events arriving meanwhile. A channel that cannot be replayed closes
+        its sockets with 1012, so their clients reconnect and resume."""
+        for channel in channels:
+            conns = [
+                c
+                for c in self.by_channel.get(channel, ())
+                if not c.closed and channel not in c.replaying
+            ]
+            if not conns:
+                continue
+            start = min(max(c.last_sent.get(channel, (0, 0)), c.floor[channel]) for c in conns)
+            for conn in conns:
+                conn.replaying[channel] = []
+            try:
+                missed = await self._replay_all(channel, f"{start[0]}-{start[1]}")
+            except Exception:
+                log.warning("could not replay %s after a feed gap", channel, exc_info=True)
+                missed = None
+            for conn in conns:
+                held = conn.replaying.pop(channel, [])
+                if missed is None:
+                    conn.close(CLOSE_RESTART, "events missed; resume")
+                    continue
+                floor = max(conn.last_sent.get(channel, (-1, -1)), conn.floor[channel])
+                for envelope in missed:
+                    if _stream_key(envelope["id"]) > floor:
+                        conn.offer_event(channel, envelope["id"], _dumps(envelope))
+                for stream_id, text in held:
+                    conn.offer_event(channel, stream_id, text)
+
+    async def _trimmed_past(self, channel: str, after: str) -> bool:
+        """True if the stream dropped events newer than `after` (its max-deleted-entry-id,
+        Redis 7)."""
+        try:
+            info = await self.redis.xinfo_stream(events.stream_key(channel))
+        except Exception:  # no stream: nothing kept, nothing dropped that we can know of
+            return False
+        deleted = info.get("max-deleted-entry-id") if isinstance(info, dict) else None
+        if not deleted:
+            return False
+        text = deleted.decode() if isinstance(deleted, bytes) else str(deleted)
+        return _stream_key(text) > _stream_key(after)
+
+    async def _replay_all(self, channel: str, after: str) -> list[dict[str, Any]]:
+        """Every event of a channel after `after`, in pages."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = await events.replay(self.redis, channel=channel, after=after, limit=1000)
+            found += page
+            if len(page) < 1000 or len(found) >= REPLAY_MAX:
+                return found
+            after = page[-1]["id"]
 
     async def resume(self, conn: Connection, channel: str, after: str) -> int:
-        """Send what the channel had after `after`, in order, then carry on live."""
+        """Send what the channel had after `after`, in order, then carry on live.
+        ResumeTooOld if events after `after` are gone (trimmed, expired) or too many."""
         conn.replaying[channel] = []
         try:
-            missed = await events.replay(self.redis, channel=channel, after=after)
+            if await self._trimmed_past(channel, after):
+                raise ResumeTooOld(channel)
+            missed = await self._replay_all(channel, after)
+            if len(missed) >= REPLAY_MAX:
+                raise ResumeTooOld(channel)
         except Exception:
             conn.replaying.pop(channel, None)
             raise
@@ -282,26 +366,6 @@ class Hub:
             now = loop.time()
             for conn in [c for c in self.connections if c.send_hung(now)]:
                 conn.close(CLOSE_TOO_SLOW, "send timed out")
-
-    async def _read_forever(self) -> None:
-        prefix_len = len(self.live_prefix)
-        while True:
-            pubsub = self.redis.pubsub()
-            try:
-                await pubsub.psubscribe(self.live_prefix + "*")
-                self._subscribed.set()
-                async for message in pubsub.listen():
-                    if message.get("type") != "pmessage":
-                        continue
-                    channel = _text(message["channel"])[prefix_len:]
-                    self.dispatch(channel, _text(message["data"]))
-            except asyncio.CancelledError:
-                await pubsub.aclose()
-                raise
-            except Exception:
-                log.warning("live subscription lost; resubscribing", exc_info=True)
-                await pubsub.aclose()
-                await asyncio.sleep(1)
 
 
 def _text(value: str | bytes) -> str:

@@ -16,7 +16,7 @@ from mall import events
 from mall.auth.guards import authenticate_admin, authenticate_user
 from mall.context import runtime_of
 from mall.errors import Unauthorized
-from mall.realtime.hub import Connection, Hub
+from mall.realtime.hub import Connection, Hub, ResumeTooOld
 
 bp = Blueprint("realtime")
 
@@ -84,7 +84,7 @@ async def serve(
         max_subscriptions=settings.ws_max_subscriptions,
     )
     hub.register(conn)
-    hub.join(conn, home)
+    await hub.join(conn, home)
     conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
     # Sanic's recv() ends in a CancelledError when the client closes: read in a task of its
     # own, whose end (however it ends) ends the socket.
@@ -155,7 +155,7 @@ async def _handle(
                 _error("too_many_subscriptions", f"At most {conn.max_subscriptions}", channel)
             )
             return
-        hub.join(conn, channel)
+        await hub.join(conn, channel)
     if op == "subscribe":
         conn.send_json_text(_msg({"type": "subscribed", "channel": channel}))
         return
@@ -163,7 +163,18 @@ async def _handle(
     if not isinstance(after, str) or not STREAM_ID_PATTERN.match(after):
         conn.send_json_text(_error("invalid_after", "after must be an event id", channel))
         return
-    count = await hub.resume(conn, channel, after)
+    try:
+        count = await hub.resume(conn, channel, after)
+    except ResumeTooOld:
+        conn.send_json_text(
+            _error(
+                "resume_too_old",
+                "Events after that id are no longer kept: reload the data, then resume "
+                "from the newest id",
+                channel,
+            )
+        )
+        return
     conn.send_json_text(_msg({"type": "resumed", "channel": channel, "replayed": count}))
 
 

@@ -1,11 +1,12 @@
-"""The settings document of GET/PUT/PATCH /api/admin/settings."""
+"""The settings document of GET/PUT /api/admin/settings."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from mall.notify.fields import KEY_PATTERN, LITERAL, SOURCES
 from mall.web import Omittable, Schema, at_least_one_field
 
 OrderTimeout = Annotated[int, Field(ge=1, le=7 * 24 * 3600, description="seconds")]
@@ -15,6 +16,55 @@ FreightFlat = Annotated[int, Field(ge=0, le=100_000_00, description="fen")]
 FreeShippingThreshold = Annotated[
     int, Field(ge=0, le=1_000_000_00, description="fen; 0 means freight always applies")
 ]
+ExpiringNotice = Annotated[
+    int,
+    Field(
+        ge=60,
+        le=24 * 3600,
+        description="order_expiring goes out this long before an unpaid order expires",
+    ),
+]
+
+
+class TemplateConfig(Schema):
+    """One subscription template: its id in the mini-program admin and what fills each field."""
+
+    template_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+    fields: dict[str, str] = Field(
+        min_length=1,
+        max_length=20,
+        description="template data key (thing1, amount2, ...) -> a source of the event "
+        "(order_no, order_amount, goods, ...) or =fixed text",
+    )
+
+
+def _check_fields(kind: str, fields: dict[str, str]) -> dict[str, str]:
+    allowed = SOURCES[kind]
+    for key, source in fields.items():
+        if not KEY_PATTERN.match(key):
+            raise ValueError(f"{key!r} is not a template data key such as thing1 or amount2")
+        if source.startswith(LITERAL):
+            if not 2 <= len(source) <= 41:
+                raise ValueError(f"{key}: fixed text is 1-40 characters after '='")
+        elif source not in allowed:
+            raise ValueError(f"{key}: {source!r} is not one of {', '.join(allowed)} or =text")
+    return fields
+
+
+class SubscribeTemplates(Schema):
+    """Subscription message templates per event (leave one out to send none for it)."""
+
+    order_paid: TemplateConfig | None = None
+    order_shipped: TemplateConfig | None = None
+    refund_result: TemplateConfig | None = None
+    order_expiring: TemplateConfig | None = None
+
+    @field_validator("order_paid", "order_shipped", "refund_result", "order_expiring")
+    @classmethod
+    def _sources(cls, value: TemplateConfig | None, info: object) -> TemplateConfig | None:
+        if value is not None:
+            _check_fields(str(getattr(info, "field_name", "")), value.fields)
+        return value
 
 
 class ShopSettingsDoc(Schema):
@@ -25,17 +75,26 @@ class ShopSettingsDoc(Schema):
     low_stock_threshold: LowStockThreshold = 10
     freight_flat: FreightFlat = 800
     free_shipping_threshold: FreeShippingThreshold = 9900
+    subscribe_templates: SubscribeTemplates = Field(default_factory=SubscribeTemplates)
+    order_expiring_notice_seconds: ExpiringNotice = 300
 
 
 class ShopSettingsIn(Schema):
-    """PUT: the whole document, every field required (a field left out would otherwise
-    silently go back to its default)."""
+    """PUT: the whole document. The five settings of the first API are required (one left
+    out would otherwise silently go back to its default); the two added for WeChat may be
+    left out by clients written before them, and then stay as they are."""
 
     order_timeout_seconds: OrderTimeout
     auto_confirm_days: AutoConfirmDays
     low_stock_threshold: LowStockThreshold
     freight_flat: FreightFlat
     free_shipping_threshold: FreeShippingThreshold
+    subscribe_templates: Omittable[SubscribeTemplates] = Field(
+        None, description="left out: unchanged"
+    )
+    order_expiring_notice_seconds: Omittable[ExpiringNotice] = Field(
+        None, description="left out: unchanged"
+    )
 
 
 class ShopSettingsPatch(Schema):
@@ -48,5 +107,7 @@ class ShopSettingsPatch(Schema):
     low_stock_threshold: Omittable[LowStockThreshold] = None
     freight_flat: Omittable[FreightFlat] = None
     free_shipping_threshold: Omittable[FreeShippingThreshold] = None
+    subscribe_templates: Omittable[SubscribeTemplates] = None
+    order_expiring_notice_seconds: Omittable[ExpiringNotice] = None
 
     _not_empty = model_validator(mode="before")(at_least_one_field)

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from mall.admin import audit
 from mall.admin.audit import Staff
-from mall.shop.schemas import ShopSettingsDoc
+from mall.shop.schemas import ShopSettingsDoc, SubscribeTemplates
 from models import ShopSettings
 
 SETTINGS_ID = 1
@@ -25,6 +25,8 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
         low_stock_threshold=row.low_stock_threshold,
         freight_flat=row.freight_flat,
         free_shipping_threshold=row.free_shipping_threshold,
+        subscribe_templates=SubscribeTemplates.model_validate(row.subscribe_templates or {}),
+        order_expiring_notice_seconds=row.order_expiring_notice_seconds,
     )
 
 

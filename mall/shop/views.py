@@ -29,7 +29,8 @@ async def get_settings(request: Request) -> HTTPResponse:
 
 @bp.put("/settings")
 @doc(
-    summary="Replace the shop settings: every field required (applies to new orders)",
+    summary="Replace the shop settings: every field of the first API required, the "
+    "WeChat ones unchanged when left out (applies to new orders)",
     tag="admin-settings",
     body=ShopSettingsIn,
     response=ShopSettingsDoc,
@@ -39,7 +40,8 @@ async def get_settings(request: Request) -> HTTPResponse:
 async def put_settings(request: Request) -> HTTPResponse:
     body = parse_body(request, ShopSettingsIn)
     shop = runtime_of(request).shop
-    return render(await shop.update(changes=body.model_dump(), staff=request.ctx.staff))
+    changes = body.model_dump(exclude_unset=True)
+    return render(await shop.update(changes=changes, staff=request.ctx.staff))
 
 
 @bp.patch("/settings")

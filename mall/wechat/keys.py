@@ -1,7 +1,9 @@
-"""Test keys for WeChat Pay: the merchant's and the simulated platform's, made once and kept.
+"""Test keys for WeChat Pay (the merchant's and the simulated platform's) and for the
+message push (token and EncodingAESKey), made once and kept.
 
 `mall dev` calls `ensure_dev_keys(Path(".mall/keys"))` and hands `DevKeys.env()` to both the
-app and the simulator, so the real SDK signs and verifies with real RSA keys offline.
+app and the simulator, so the real SDK signs and verifies with real RSA keys offline, and
+the simulator's pushes open with the mall's push key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from mall.wechat.pushcrypto import new_encoding_aes_key
 
 MERCHANT_PRIVATE_KEY = "merchant_private_key.pem"
 MERCHANT_PUBLIC_KEY = "merchant_public_key.pem"
@@ -32,6 +36,8 @@ class DevKeys:
     merchant_serial_no: str
     platform_public_key_id: str
     apiv3_key: str = field(repr=False)
+    push_token: str = field(repr=False, default="")
+    push_aes_key: str = field(repr=False, default="")
 
     @property
     def merchant_private_key_path(self) -> Path:
@@ -59,6 +65,8 @@ class DevKeys:
             "MALL_WECHAT_PAY_PUBLIC_KEY_ID": self.platform_public_key_id,
             "MALL_WECHAT_SIM_PLATFORM_PRIVATE_KEY_PATH": str(self.platform_private_key_path),
             "MALL_WECHAT_SIM_MERCHANT_PUBLIC_KEY_PATH": str(self.merchant_public_key_path),
+            "MALL_WECHAT_PUSH_TOKEN": self.push_token,
+            "MALL_WECHAT_PUSH_AES_KEY": self.push_aes_key,
         }
 
 
@@ -67,11 +75,16 @@ def ensure_dev_keys(directory: Path) -> DevKeys:
     meta_path = directory / META
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
+        if "push_token" not in meta:  # a key set from before pushes: add theirs
+            meta |= _new_push_keys()
+            _write(meta_path, json.dumps(meta, indent=2).encode(), private=True)
         return DevKeys(
             directory=directory,
             merchant_serial_no=meta["merchant_serial_no"],
             platform_public_key_id=meta["platform_public_key_id"],
             apiv3_key=meta["apiv3_key"],
+            push_token=meta["push_token"],
+            push_aes_key=meta["push_aes_key"],
         )
     directory.mkdir(parents=True, exist_ok=True)
     for private_name, public_name in (
@@ -87,14 +100,22 @@ def ensure_dev_keys(directory: Path) -> DevKeys:
         merchant_serial_no=secrets.token_hex(20).upper(),
         platform_public_key_id=f"PUB_KEY_ID_{secrets.randbelow(10**30):030d}",
         apiv3_key=secrets.token_hex(16),  # WeChat wants exactly 32 ASCII characters
+        **_new_push_keys(),
     )
     meta = {
         "merchant_serial_no": keys.merchant_serial_no,
         "platform_public_key_id": keys.platform_public_key_id,
         "apiv3_key": keys.apiv3_key,
+        "push_token": keys.push_token,
+        "push_aes_key": keys.push_aes_key,
     }
     _write(meta_path, json.dumps(meta, indent=2).encode(), private=True)
     return keys
+
+
+def _new_push_keys() -> dict[str, str]:
+    # The mini-program admin takes a 3-32 character token and a 43-character key.
+    return {"push_token": secrets.token_hex(16), "push_aes_key": new_encoding_aes_key()}
 
 
 def private_pem(key: rsa.RSAPrivateKey) -> bytes:

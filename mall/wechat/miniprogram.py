@@ -118,15 +118,7 @@ class MiniProgramClient:
 
     async def phone_number(self, code: str) -> PhoneInfo:
         """Exchange a getPhoneNumber code for the number; refreshes a stale token once."""
-        token = await self.access_token()
-        try:
-            data = await self._fetch_phone(token, code)
-        except WeChatError as exc:
-            if exc.errcode not in STALE_TOKEN_ERRCODES:
-                raise
-            log.info("wechat access token rejected (%s), refreshing once", exc.errcode)
-            token = await self._refresh_token(stale=token, force=True)
-            data = await self._fetch_phone(token, code)
+        data = await self.call("/wxa/business/getuserphonenumber", {"code": code})
         info = data.get("phone_info")
         fields = ("phoneNumber", "purePhoneNumber", "countryCode")
         if not isinstance(info, dict) or not all(isinstance(info.get(f), str) for f in fields):
@@ -136,6 +128,22 @@ class MiniProgramClient:
             pure_phone_number=info["purePhoneNumber"],
             country_code=info["countryCode"],
         )
+
+    async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a server API with the app's access token (errcode != 0 raises WeChatError).
+
+        A token WeChat calls stale (40001 revoked, 42001 expired) is refreshed once and the
+        call repeated; every server API of the mall goes through here.
+        """
+        token = await self.access_token()
+        try:
+            return await self._request("POST", path, params={"access_token": token}, json=body)
+        except WeChatError as exc:
+            if exc.errcode not in STALE_TOKEN_ERRCODES:
+                raise
+            log.info("wechat access token rejected (%s), refreshing once", exc.errcode)
+            token = await self._refresh_token(stale=token, force=True)
+            return await self._request("POST", path, params={"access_token": token}, json=body)
 
     async def access_token(self, *, force: bool = False) -> str:
         """The app's access token from the Redis cache, fetched by one caller when missing."""
@@ -200,14 +208,6 @@ class MiniProgramClient:
         if ttl > 0:
             await self._redis.set(self._token_key, token, ex=ttl)
         return token
-
-    async def _fetch_phone(self, token: str, code: str) -> dict[str, Any]:
-        return await self._request(
-            "POST",
-            "/wxa/business/getuserphonenumber",
-            params={"access_token": token},
-            json={"code": code},
-        )
 
     async def _request(
         self,

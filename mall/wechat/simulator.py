@@ -39,6 +39,11 @@ from sanic import Request, Sanic
 from sanic.exceptions import BadRequest, MethodNotAllowed, NotFound
 from sanic.response import HTTPResponse, json
 
+from mall.wechat import sim_controls
+from mall.wechat.sim_controls import arm_wxa_fault
+from mall.wechat.sim_push import Pusher, SimPushConfig
+from mall.wechat.sim_wxa import WXA_APIS, WxaState, add_wxa_side
+
 if TYPE_CHECKING:
     from mall.config import Settings
 
@@ -199,8 +204,10 @@ def create_sim_app(
     redis_url: str | None = None,
     name: str = "wechat-sim",
     pay: SimPayConfig | None = None,
+    push: SimPushConfig | None = None,
 ) -> Sanic:
-    """The simulator for one mini-program (appid + secret), with the pay side when PAY is given."""
+    """The simulator for one mini-program (appid + secret), with the pay side when PAY is
+    given and message pushes to the mall when PUSH is."""
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     # WeChat serves no /docs or CORS. sanic-ext stays attached all the same: Sanic compiles
@@ -226,8 +233,12 @@ def create_sim_app(
     app.add_route(sim_stats, "/sim/stats", methods=["GET"])
     app.add_route(sim_clock, "/sim/clock", methods=["POST"])
     app.add_route(sim_phone_code, "/sim/phone_code", methods=["POST"])
+    app.add_route(sim_fault, "/sim/fault", methods=["POST"])
     if pay is not None:
         _add_pay_side(app, PayState(config=pay, appid=appid, now=app.ctx.login.now))
+    pusher = None if push is None else Pusher(config=push, appid=appid)
+    add_wxa_side(app, WxaState(login=app.ctx.login, pay=app.ctx.pay, pusher=pusher))
+    sim_controls.add_routes(app)
     return app
 
 
@@ -1106,7 +1117,6 @@ def _add_pay_side(app: Sanic, state: PayState) -> None:
     app.add_route(sim_refund, "/sim/refund/<out_refund_no:str>", methods=["POST"])
     app.add_route(sim_notifications, "/sim/notifications", methods=["GET"])
     app.add_route(sim_notify_replay, "/sim/notify/replay/<subject:str>", methods=["POST"])
-    app.add_route(sim_fault, "/sim/fault", methods=["POST"])
     app.add_route(sim_pay_reset, "/sim/pay-reset", methods=["POST"])
 
     async def stop_deliveries(app: Sanic) -> None:
@@ -1197,8 +1207,16 @@ async def sim_notify_replay(request: Request, subject: str) -> HTTPResponse:
 
 
 async def sim_fault(request: Request) -> HTTPResponse:
-    """POST /sim/fault {"api", "status", "code", "message", "times"}: make the next calls fail."""
+    """POST /sim/fault {"api", "status", "code", "message", "times"}: make the next calls fail.
+
+    For a server API (upload_shipping_info, subscribe_send, ...): {"api", "errcode",
+    "errmsg", "times"}.
+    """
     body = _optional_body(request)
+    if body.get("api") in WXA_APIS:
+        return json(arm_wxa_fault(request.app.ctx.wxa, body))
+    if request.app.ctx.pay is None:
+        raise PayFault(404, "NOT_FOUND", "the pay side is off")
     status, times = body.get("status", 500), body.get("times", 1)
     if not _positive_int(status) or not _positive_int(times):
         raise PayFault(400, "PARAM_ERROR", "status and times must be positive integers")

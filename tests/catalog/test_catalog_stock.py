@@ -8,6 +8,7 @@ import httpx
 import orjson
 import redis.asyncio as aioredis
 
+from mall import events
 from mall.config import Settings
 from mall.runtime import Runtime
 from mall.shop.schemas import ShopSettingsDoc
@@ -17,7 +18,7 @@ from tests.factories import assert_error, make_address, make_buyers
 
 
 async def stream(redis: aioredis.Redis, channel: str) -> list[dict[str, object]]:
-    entries = await redis.xrange(f"mall:stream:{channel}")
+    entries = await redis.xrange(events.stream_key(channel))
     return [orjson.loads(fields["e"]) for _, fields in entries]
 
 
@@ -44,11 +45,15 @@ async def test_setting_stock_emits_changed_and_low(
         "low": True,
     }
 
-    recorded = await OutboxEvent.all().order_by("id")
+    recorded = await OutboxEvent.exclude(name="admin.action").order_by("id")
     assert [(e.channel, e.name) for e in recorded] == [
         ("admin", "stock.low"),
         (f"product:{pid}", "stock.changed"),
     ]
+    # ... and, after them, the audit entry's event for every open console
+    action = await OutboxEvent.filter(name="admin.action").order_by("-id").first()
+    assert action is not None and action.id > recorded[-1].id
+    assert action.data["action"] == "sku.stock_set" and action.data["target_id"] == str(sku_id)
     assert recorded[1].data == {
         "product_id": pid,
         "skus": [{"sku_id": sku_id, "stock": threshold - 1}],
@@ -62,7 +67,8 @@ async def test_setting_stock_emits_changed_and_low(
     changed = await stream(redis, f"product:{pid}")
     assert changed[0]["event"] == "stock.changed"
     assert changed[0]["data"]["skus"] == [{"sku_id": sku_id, "stock": threshold - 1}]  # type: ignore[index]
-    assert (await stream(redis, "admin"))[0]["event"] == "stock.low"
+    admin_events = [e["event"] for e in await stream(redis, "admin")]
+    assert admin_events == ["admin.action", "admin.action", "stock.low", "admin.action"]
 
     # Raising it again (still below the threshold) is a change, not an alert.
     await client.put(
@@ -165,3 +171,53 @@ async def test_removing_a_sku_held_by_an_unpaid_order_is_refused(
     edited = await client.put(f"{ADMIN}/products/{made['id']}", json=body, headers=admin)
     assert edited.status_code == 200, edited.text
     assert [s["id"] for s in edited.json()["skus"]] == [made["skus"][0]["id"]]
+
+
+async def test_low_stock_lists_the_skus_the_overview_counts(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Given SKUs below, at and above the threshold, one of them off sale, one archived
+    admin = await admin_headers(settings)
+    threshold = ShopSettingsDoc().low_stock_threshold
+    cat = await category(client, admin, "服饰")
+    tee = await product(
+        client,
+        admin,
+        category_id=cat,
+        title="纯棉T恤",
+        skus=[
+            sku({"颜色": "红"}, 4900, threshold - 1),
+            sku({"颜色": "蓝"}, 4900, threshold),
+            sku({"颜色": "白"}, 4900, 0),
+            sku({"颜色": "黑"}, 4900, 2),
+        ],
+    )
+    await product(
+        client, admin, category_id=cat, title="下架", on_sale=False, skus=[sku({}, 100, 1)]
+    )
+    red, _, white, black = (s["id"] for s in tee["skus"])
+    body = as_input(tee)
+    body["skus"] = [s for s in body["skus"] if s["id"] != black]
+    resp = await client.put(f"{ADMIN}/products/{tee['id']}", json=body, headers=admin)
+    assert resp.status_code == 200, resp.text
+
+    # When staff ask for the low-stock SKUs
+    resp = await client.get(f"{ADMIN}/skus/low-stock", headers=admin)
+
+    # Then they get the live SKUs on sale strictly below the threshold, emptiest first
+    assert resp.status_code == 200, resp.text
+    low = resp.json()
+    assert low["threshold"] == threshold and low["total"] == 2
+    assert [(i["sku_id"], i["stock"]) for i in low["items"]] == [(white, 0), (red, threshold - 1)]
+    assert low["items"][0]["title"] == "纯棉T恤" and low["items"][0]["specs"] == {"颜色": "白"}
+    assert low["items"][0]["cover_url"] == "https://img.example.com/a.png"
+    # ... exactly as many as the overview's figure counts
+    overview = (await client.get(f"{ADMIN}/stats/overview", headers=admin)).json()
+    assert overview["low_stock_skus"] == low["total"]
+    # ... paged like every list
+    second = (await client.get(f"{ADMIN}/skus/low-stock?page=2&page_size=1", headers=admin)).json()
+    assert [i["sku_id"] for i in second["items"]] == [red] and second["total"] == 2
+
+    # And it needs catalog.read
+    clerk = await admin_headers(settings, username="clerk", permissions=["orders.read"])
+    assert_error(await client.get(f"{ADMIN}/skus/low-stock", headers=clerk), 403)

@@ -9,6 +9,7 @@ from taskiq import ScheduledTask
 from taskiq.exceptions import ScheduledTaskCancelledError
 
 from mall.jobs.schedule_source import SortedSetScheduleSource
+from mall.resources import redis_client
 
 
 def _task(schedule_id: str, at: datetime) -> ScheduledTask:
@@ -23,7 +24,9 @@ def _task(schedule_id: str, at: datetime) -> ScheduledTask:
 
 
 async def test_moved_schedule_is_a_new_version(app_server, settings, redis) -> None:
-    source = SortedSetScheduleSource(settings.redis_url, prefix="mall:test-schedule")
+    source = SortedSetScheduleSource(
+        lambda: redis_client(settings, decode=False), prefix="mall:test-schedule"
+    )
     try:
         now = datetime.now(UTC)
         await source.add_schedule(_task("cancel-unpaid:1", now))

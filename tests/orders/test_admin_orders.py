@@ -48,12 +48,12 @@ async def test_ship_confirm_review_and_history(client: httpx.AsyncClient, settin
     _, (sku,) = await make_product()
     order, headers = await paid_order(client, settings, sku.id, "shipper")
     bad = await client.post(
-        f"/api/admin/orders/{order['id']}/ship", json={"carrier": "顺丰"}, headers=admin
+        f"/api/admin/orders/{order['id']}/ship", json={"carrier_code": "SF"}, headers=admin
     )
     assert_error(bad, 422)
     shipped = await client.post(
         f"/api/admin/orders/{order['id']}/ship",
-        json={"carrier": "顺丰速运", "tracking_no": "SF1234567890"},
+        json={"carrier_code": "SF", "tracking_no": "SF1234567890"},
         headers=admin,
     )
     assert shipped.status_code == 200, shipped.text
@@ -61,7 +61,7 @@ async def test_ship_confirm_review_and_history(client: httpx.AsyncClient, settin
     assert shipped.json()["shipment"]["tracking_no"] == "SF1234567890"
     twice = await client.post(
         f"/api/admin/orders/{order['id']}/ship",
-        json={"carrier": "顺丰速运", "tracking_no": "SF1"},
+        json={"carrier_code": "SF", "tracking_no": "SF1"},
         headers=admin,
     )
     assert_error(twice, 409, "invalid_order_state")
@@ -106,7 +106,7 @@ async def test_auto_confirm_after_the_set_days(
     order, _ = await paid_order(client, settings, sku.id, "auto")
     await client.post(
         f"/api/admin/orders/{order['id']}/ship",
-        json={"carrier": "EMS", "tracking_no": "E1"},
+        json={"carrier_code": "EMS", "tracking_no": "E1"},
         headers=admin,
     )
     assert await lifecycle.overdue_confirmations(rt) == []
@@ -125,7 +125,7 @@ async def test_refund_rejected_goes_back_to_where_it_was(
     order, headers = await paid_order(client, settings, sku.id, "rejecter")
     await client.post(
         f"/api/admin/orders/{order['id']}/ship",
-        json={"carrier": "EMS", "tracking_no": "E2"},
+        json={"carrier_code": "EMS", "tracking_no": "E2"},
         headers=admin,
     )
     asked = await client.post(
@@ -177,7 +177,7 @@ async def test_admin_order_filters_and_permissions(client: httpx.AsyncClient, se
     assert_error(
         await client.post(
             f"/api/admin/orders/{first['id']}/ship",
-            json={"carrier": "x", "tracking_no": "1"},
+            json={"carrier_code": "YTO", "tracking_no": "1"},
             headers=clerk,
         ),
         403,

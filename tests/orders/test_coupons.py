@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -18,6 +19,7 @@ from tests.factories import (
     make_admin,
     make_buyers,
     make_product,
+    pay,
 )
 
 
@@ -183,3 +185,55 @@ async def test_template_validation_and_admin_rules(client: httpx.AsyncClient, se
     gone = await client.post(f"/api/v1/coupons/{template['id']}/claim", headers=headers)
     assert_error(gone, 404, "coupon_not_found")
     assert_error(await client.post("/api/v1/coupons/999999/claim", headers=headers), 404)
+
+
+async def test_usage_counts_a_templates_coupons_by_state_and_what_paid_orders_saved(
+    client: httpx.AsyncClient, settings, wechat_sim: str
+) -> None:
+    # Given a template claimed by four customers
+    admin = await admin_headers(client)
+    template = await make_template(client, admin, amount_off=500)
+    _, (sku,) = await make_product(skus=[({"颜色": "红"}, 3000, 20)])
+    buyers = await make_buyers(settings, 4, prefix="usage")
+    coupons = []
+    for _, headers in buyers:
+        claimed = await client.post(f"/api/v1/coupons/{template['id']}/claim", headers=headers)
+        coupons.append(claimed.json()["id"])
+
+    async def order_with(n: int) -> dict:
+        user, headers = buyers[n]
+        body = {
+            "items": [{"sku_id": sku.id, "quantity": 1}],
+            "address_id": await make_address(user.id),
+            "coupon_id": coupons[n],
+        }
+        resp = await client.post(
+            "/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": f"u{n}"}
+        )
+        assert resp.status_code == 201, resp.text
+        order: dict = resp.json()
+        return order
+
+    # When one pays an order with it, one leaves an order unpaid, one lets it expire
+    async with httpx.AsyncClient(base_url=wechat_sim) as sim:
+        await pay(client, sim, buyers[0][1], await order_with(0))
+    await order_with(1)
+    await UserCoupon.filter(id=coupons[2]).update(valid_until=datetime.now(UTC) - timedelta(1))
+
+    # Then staff see each state counted, and the discount the paid order got
+    resp = await client.get(f"/api/admin/coupons/{template['id']}/usage", headers=admin)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {
+        "template_id": template["id"],
+        "issued": 4,
+        "unused": 1,
+        "locked": 1,
+        "used": 1,
+        "expired": 1,
+        "orders": 1,
+        "discount_amount": 500,
+    }
+    assert_error(await client.get("/api/admin/coupons/999/usage", headers=admin), 404)
+    await make_admin("clerk", superuser=False, permissions=["orders.read"])
+    clerk = bearer((await admin_login(client, "clerk"))["access_token"])
+    assert_error(await client.get(f"/api/admin/coupons/{template['id']}/usage", headers=clerk), 403)

@@ -49,14 +49,24 @@ async def broken_function() -> AsyncIterator[Callable[[str], Awaitable[None]]]:
     await connections.get("default").execute_script(sql.functions_sql())
 
 
+# The first step of the order statement; the broken variants below make every statement
+# wait here a moment, so that concurrent statements surely overlap (each one reads with
+# the snapshot taken when it began).
+NEW_ORDER = "new_order AS MATERIALIZED (SELECT nextval('orders_id_seq') AS id)"
+NEW_ORDER_SLOW = (
+    "new_order AS MATERIALIZED ("
+    "SELECT nextval('orders_id_seq') AS id FROM (SELECT pg_sleep(0.05)) AS pause)"
+)
+
+
 @pytest.fixture
 def broken_statement(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
     """Swap a part of the order statement for a broken one, for one test."""
 
     def install(part: str, broken: str) -> None:
         text = (sql.SQL_DIR / "place.sql").read_text()
-        assert part in text, "the part to break is no longer in place.sql"
-        broken_text = sql.render(text.replace(part, broken))
+        assert part in text and NEW_ORDER in text, "the parts to break left place.sql"
+        broken_text = sql.render(text.replace(part, broken).replace(NEW_ORDER, NEW_ORDER_SLOW))
         monkeypatch.setattr(placing, "PLACE", sql.Statement(broken_text))
 
     return install

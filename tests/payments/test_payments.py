@@ -78,7 +78,7 @@ async def test_pay_end_to_end_and_the_cancellation_never_fires(
     assert params["package"].startswith("prepay_id=") and params["signType"] == "RSA"
     again = await prepay(client, order, headers)
     assert again["package"] == params["package"]  # the prepay is reused while valid
-    assert await redis.zscore("mall:schedule:due", f"cancel-unpaid:{order['id']}") is not None
+    assert await redis.zscore("mall:schedule:{s}:due", f"cancel-unpaid:{order['id']}") is not None
 
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
         await pay_through_simulator(sim, order)
@@ -92,7 +92,7 @@ async def test_pay_end_to_end_and_the_cancellation_never_fires(
     # Paying removes the cancellation schedule (right after the commit that marked it paid);
     # the task would also find nothing to do.
     async def unscheduled() -> bool:
-        return await redis.zscore("mall:schedule:due", f"cancel-unpaid:{order['id']}") is None
+        return await redis.zscore("mall:schedule:{s}:due", f"cancel-unpaid:{order['id']}") is None
 
     await eventually(unscheduled)
     assert await lifecycle.cancel_if_unpaid(rt, order_id=order["id"]) == "settled"

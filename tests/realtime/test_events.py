@@ -38,7 +38,7 @@ async def test_publish_after_commit_reaches_stream_and_live(
 ) -> None:
     received: list[str] = []
     ready = asyncio.Event()
-    live = rt.events.live_prefix + "user:7"
+    live = rt.events.live_channel("user:7")
     listener = asyncio.create_task(_listen(settings.redis_url, live, ready, received))
     await ready.wait()
 
@@ -59,6 +59,7 @@ async def test_publish_after_commit_reaches_stream_and_live(
     assert [e["event"] for e in replayed] == ["order.created", "order.paid"]
     assert [e["id"] for e in replayed] == ids
     assert replayed[0]["data"] == {"order_id": 1} and replayed[0]["channel"] == "user:7"
+    assert [e["outbox_id"] for e in replayed] == [first.id, second.id]
     # Marked published in the process's next batch of marks, within MARK_EVERY seconds;
     # until then the rows stay claimed, so the sweeper leaves them alone.
     rows = await OutboxEvent.all().order_by("id")

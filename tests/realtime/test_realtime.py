@@ -163,7 +163,7 @@ async def test_slow_client_is_dropped_without_delaying_others(
         received = 0
         started = time.monotonic()
         for n in range(1, 801):
-            await redis.publish(rt.events.live_prefix + "product:1", f"{n}-0 {payload}")
+            await redis.publish(rt.events.live_channel("product:1"), f"{n}-0 {payload}")
             if n % 50 == 0:
                 while received < n:
                     await next_of_type(fast, "event", timeout=5)
@@ -276,3 +276,33 @@ async def test_server_shutdown_tells_clients_to_reconnect(
         assert info.value.rcvd is not None and info.value.rcvd.code == 1012, api.log_tail()
     finally:
         await api.stop()
+
+
+async def test_a_staff_change_reaches_every_admin_socket_without_its_detail(
+    client: httpx.AsyncClient, base_url
+) -> None:
+    # Given two staff members, one with a console open on /ws/admin
+    await make_admin("root")
+    await make_admin("watcher", superuser=False, permissions=["orders.read"])
+    root = bearer((await admin_login(client))["access_token"])
+    watcher = (await admin_login(client, "watcher"))["access_token"]
+    async with websockets.connect(ws_url(base_url, "/ws/admin", watcher)) as ws:
+        assert (await recv_json(ws))["type"] == "welcome"
+        # When the other changes the shop settings
+        current = (await client.get("/api/admin/settings", headers=root)).json()
+        resp = await client.put(
+            "/api/admin/settings", json={**current, "freight_flat": 1200}, headers=root
+        )
+        assert resp.status_code == 200, resp.text
+        # Then the open console hears what changed and who changed it, not the values
+        event = await next_of_type(ws, "event")
+    assert event["channel"] == "admin" and event["event"] == "admin.action"
+    log = (await client.get("/api/admin/logs", headers=root)).json()["items"][0]
+    assert event["data"] == {
+        "log_id": log["id"],
+        "action": "settings.update",
+        "target_type": "settings",
+        "target_id": "1",
+        "admin_id": log["admin_id"],
+        "admin_username": "root",
+    }

@@ -7,14 +7,10 @@ is missing. MALL_TEST_SCREENSHOTS=<dir> keeps the dashboard's screenshots there.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import shutil
 import time
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +19,14 @@ import pytest
 from sanic import Sanic
 
 from mall import events
-from models import Order
+from tests.browser_support import (
+    SESSION_KEY,
+    PageErrors,
+    expect,
+    needs_browser,
+    open_console,
+)
 from tests.factories import (
-    ADMIN_PASSWORD,
     assert_error,
     bearer,
     login,
@@ -33,44 +34,12 @@ from tests.factories import (
     make_admin,
     make_buyers,
     make_product,
+    pay,
+    place_order,
 )
 
-try:
-    import playwright.async_api as playwright
-except ImportError:  # pragma: no cover - the dev extras install it
-    playwright = None
-
-CHROMIUM = os.environ.get("MALL_TEST_CHROMIUM") or shutil.which("chromium")
-needs_browser = pytest.mark.skipif(
-    playwright is None or CHROMIUM is None,
-    reason=(
-        "Playwright for Python is not installed: pip install -e '.[dev]'"
-        if playwright is None
-        else "chromium is not installed: apt-get install -y chromium"
-    ),
-)
-expect: Any = playwright.expect if playwright is not None else None
-
-# Debian's browser, never one Playwright downloads; and no network chatter of its own.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CLIENT_JS = Path(__file__).resolve().parents[2] / "clients" / "miniprogram" / "mall-realtime.js"
-SESSION_KEY = "mall.admin.session"
 POSITIONS_KEY = "mall-realtime:last-ids"
-# What a product picture on another host looks like here: the test never leaves the machine.
-PICTURE = (
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40">'
-    '<rect width="40" height="40" fill="#dfe9f3"/>'
-    '<path d="M12 14l5-3h6l5 3-2 5-3-1v11H17V18l-3 1z" fill="#7a93ad"/></svg>'
-)
 # While the browser is offline its requests fail: those errors are the point of the test.
 OFFLINE_ERRORS = ("ERR_INTERNET_DISCONNECTED", "Failed to load resource", "Failed to fetch")
 
@@ -105,99 +74,13 @@ async def test_dashboard_page_and_assets_are_served_outside_the_api(
     assert not [path for path in spec["paths"] if path.startswith("/admin")]
 
 
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Any]:
-    async with playwright.async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
-async def context(browser: Any, base_url: str) -> AsyncIterator[Any]:
-    ctx = await browser.new_context(
-        base_url=base_url,
-        viewport={"width": 1360, "height": 860},
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
-    ctx.set_default_timeout(5000)
-    expect.set_options(timeout=5000)
-
-    async def picture(route: Any) -> None:
-        await route.fulfill(status=200, content_type="image/svg+xml", body=PICTURE)
-
-    await ctx.route(re.compile(r"^https://"), picture)
-    yield ctx
-    await ctx.close()
-
-
-@pytest.fixture
-async def sim(wechat_sim: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=wechat_sim, timeout=10) as http:
-        yield http
-
-
-class PageErrors:
-    """Uncaught exceptions and console errors of a page (a CSP violation shows up here)."""
-
-    def __init__(self, page: Any) -> None:
-        self.messages: list[str] = []
-        page.on("pageerror", lambda exc: self.messages.append(f"pageerror: {exc}"))
-        page.on("console", self._console)
-
-    def _console(self, message: Any) -> None:
-        if message.type == "error":
-            self.messages.append(f"console: {message.text}")
-
-    def unexpected(self, *allowed: str) -> list[str]:
-        return [m for m in self.messages if not any(a in m for a in allowed)]
-
-
 async def open_dashboard(context: Any) -> tuple[Any, PageErrors]:
     """Sign in as the admin `root` on /admin/ and wait for the live connection."""
-    page = await context.new_page()
-    errors = PageErrors(page)
-    await page.goto("/admin/")
-    await page.fill("#login-username", "root")
-    await page.fill("#login-password", ADMIN_PASSWORD)
-    await page.click("#login-submit")
-    await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
-    return page, errors
+    return await open_console(context)
 
 
 def stat(page: Any, name: str) -> Any:
     return page.locator(f'.stat[data-stat="{name}"] .stat-value')
-
-
-async def place_order(
-    client: httpx.AsyncClient, headers: dict[str, str], address_id: int, sku_id: int
-) -> dict[str, Any]:
-    body = {"items": [{"sku_id": sku_id, "quantity": 1}], "address_id": address_id}
-    resp = await client.post(
-        "/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
-    )
-    assert resp.status_code == 201, resp.text
-    order: dict[str, Any] = resp.json()
-    return order
-
-
-async def pay(
-    client: httpx.AsyncClient, sim: httpx.AsyncClient, headers: dict[str, str], order: dict
-) -> None:
-    """The buyer pays as the mini-program does: prepay, then WeChat Pay notifies the mall."""
-    resp = await client.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)
-    assert resp.status_code == 200, resp.text
-    resp = await sim.post(f"/sim/pay/{order['order_no']}", json={"result": "SUCCESS"})
-    assert resp.status_code == 200, resp.text
-    await until_status(order["id"], "paid")
-
-
-async def until_status(order_id: int, status: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while (await Order.get(id=order_id)).status != status:
-        assert time.monotonic() < deadline, f"order {order_id} never became {status}"
-        await asyncio.sleep(0.02)
 
 
 def drop_sockets(app: Sanic, endpoint: str) -> int:
@@ -212,7 +95,7 @@ def drop_sockets(app: Sanic, endpoint: str) -> int:
 
 async def stream(redis: Any, channel: str) -> list[tuple[str, str]]:
     """(event id, event name) of everything published on a channel, oldest first."""
-    entries = await redis.xrange(events.STREAM_PREFIX + channel)
+    entries = await redis.xrange(events.stream_key(channel))
     return [(sid, json.loads(fields["e"])["event"]) for sid, fields in entries]
 
 

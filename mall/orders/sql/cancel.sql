@@ -34,6 +34,13 @@ order_events AS (
     ORDER BY ch.n
     RETURNING id, channel, name, data::text AS data, created_at
 ),
+earlier AS MATERIALIZED (
+    -- The order's events still unpublished (their publisher died or is retrying): they go
+    -- out ahead of order.cancelled. The statement's snapshot does not see its own rows.
+    SELECT e.id, e.channel, e.name, e.data::text AS data, e.created_at
+    FROM outbox_events e JOIN won w ON (e.data->>'order_id') = w.id::text
+    WHERE e.published_at IS NULL
+),
 written AS MATERIALIZED (
     SELECT (SELECT count(*) FROM history) + (SELECT count(*) FROM coupon)
         + (SELECT count(*) FROM order_events) AS rows
@@ -69,7 +76,10 @@ stock_events AS MATERIALIZED (
 )
 SELECT w.*,
     (SELECT array_agg(row(e.id, e.channel, e.name, e.data, e.created_at) ORDER BY e.id)
-        FROM (SELECT * FROM order_events UNION ALL SELECT * FROM stock_events) e)
+        FROM (
+            SELECT * FROM earlier UNION ALL SELECT * FROM order_events
+            UNION ALL SELECT * FROM stock_events
+        ) e)
         AS mall_events,
     (SELECT array_agg(t.product_id) FROM restored t) AS mall_product_ids
 FROM (SELECT 1) AS one

@@ -1,5 +1,6 @@
-// The admin session (tokens in sessionStorage, refreshed before they expire) and
-// calls to the admin REST API with it.
+// The console's one API client: the admin session (tokens in sessionStorage, refreshed
+// before they expire), calls to the admin REST API with it, and every admin route the
+// console uses, by domain (makeApi). A screen never builds a URL of the API itself.
 
 const STORAGE_KEY = "mall.admin.session";
 // Refresh this long before the access token expires (or at 80% of its life if shorter).
@@ -16,7 +17,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(path, { method = "GET", body, token } = {}) {
+async function request(path, { method = "GET", body, form, token } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -25,7 +26,7 @@ async function request(path, { method = "GET", body, token } = {}) {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: form !== undefined ? form : body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
       credentials: "omit",
     });
@@ -162,6 +163,16 @@ export class Session extends EventTarget {
     if (this.active) this._schedule(this._refreshDelay());
   }
 
+  /** Reload who this admin is and what it may do (roles change while signed in). */
+  async loadMe() {
+    const admin = await this.api("/api/admin/auth/me");
+    if (!this.data) return admin;
+    this.data = { ...this.data, admin };
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(this.data));
+    this.dispatchEvent(new Event("change"));
+    return admin;
+  }
+
   _store(tokens, admin) {
     this.data = {
       access_token: tokens.access_token,
@@ -185,4 +196,104 @@ export class Session extends EventTarget {
     clearTimeout(this._timer);
     this._timer = setTimeout(() => this.refresh().catch(() => {}), delay);
   }
+}
+
+function qs(params = {}) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === "") continue;
+    query.set(key, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}
+
+/** Every admin route the console calls, grouped by domain. */
+export function makeApi(session) {
+  const A = "/api/admin";
+  const get = (path, params) => session.api(`${A}${path}${qs(params)}`);
+  const send = (method) => (path, body) => session.api(`${A}${path}`, { method, body });
+  const post = send("POST");
+  const put = send("PUT");
+  const patch = send("PATCH");
+  const del = (path) => session.api(`${A}${path}`, { method: "DELETE" });
+  return {
+    me: () => session.loadMe(),
+    stats: {
+      overview: () => get("/stats/overview"),
+    },
+    orders: {
+      list: (filter) => get("/orders", filter),
+      get: (id) => get(`/orders/${id}`),
+      ship: (id, body) => post(`/orders/${id}/ship`, body),
+      carriers: () => get("/carriers"),
+      cancel: (id) => post(`/orders/${id}/cancel`),
+      approveRefund: (id) => post(`/orders/${id}/refund/approve`),
+      rejectRefund: (id, reason) => post(`/orders/${id}/refund/reject`, { reason }),
+    },
+    products: {
+      list: (filter) => get("/products", filter),
+      get: (id) => get(`/products/${id}`),
+      create: (body) => post("/products", body),
+      update: (id, body) => put(`/products/${id}`, body),
+      remove: (id) => del(`/products/${id}`),
+      onSale: (id, on) => post(`/products/${id}/${on ? "on-sale" : "off-sale"}`),
+    },
+    skus: {
+      lowStock: (params) => get("/skus/low-stock", params),
+      adjust: (id, delta, reason) => post(`/skus/${id}/stock/adjust`, { delta, reason }),
+      setStock: (id, stock, reason) => put(`/skus/${id}/stock`, { stock, reason }),
+    },
+    categories: {
+      tree: () => get("/categories"),
+      create: (body) => post("/categories", body),
+      update: (id, body) => put(`/categories/${id}`, body),
+      remove: (id) => del(`/categories/${id}`),
+    },
+    banners: {
+      list: (params) => get("/banners", params),
+      create: (body) => post("/banners", body),
+      update: (id, body) => put(`/banners/${id}`, body),
+      remove: (id) => del(`/banners/${id}`),
+    },
+    uploads: {
+      image: (file) => {
+        const form = new FormData();
+        form.append("file", file, file.name || "image");
+        return session.api(`${A}/uploads`, { method: "POST", form });
+      },
+    },
+    coupons: {
+      list: (params) => get("/coupons", params),
+      get: (id) => get(`/coupons/${id}`),
+      usage: (id) => get(`/coupons/${id}/usage`),
+      create: (body) => post("/coupons", body),
+      update: (id, body) => put(`/coupons/${id}`, body),
+      remove: (id) => del(`/coupons/${id}`),
+    },
+    settings: {
+      get: () => get("/settings"),
+      update: (body) => put("/settings", body),
+    },
+    admins: {
+      list: (params) => get("/admins", params),
+      create: (body) => post("/admins", body),
+      update: (id, body) => patch(`/admins/${id}`, body),
+      remove: (id) => del(`/admins/${id}`),
+    },
+    roles: {
+      list: () => get("/roles"),
+      create: (body) => post("/roles", body),
+      update: (id, body) => put(`/roles/${id}`, body),
+      remove: (id) => del(`/roles/${id}`),
+    },
+    users: {
+      list: (params) => get("/users", params),
+      ban: (id, reason) => post(`/users/${id}/ban`, { reason }),
+      unban: (id) => post(`/users/${id}/unban`),
+    },
+    logs: {
+      list: (params) => get("/logs", params),
+    },
+  };
 }

@@ -1,7 +1,8 @@
-// The dashboard's connection to /ws/admin: resume after every reconnect, backoff with
-// jitter, application pings to notice a dead connection, token refresh on close 4401.
+// The console's connection to /ws/admin: the admin channel plus any product channels a
+// screen watches; resume every channel after each reconnect, backoff with jitter,
+// application pings to notice a dead connection, token refresh on close 4401.
 
-const CHANNEL = "admin";
+const HOME = "admin";
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 const PING_EVERY_MS = 25_000;
@@ -11,6 +12,7 @@ const STABLE_AFTER_MS = 10_000;
 const CLOSE_AUTH = 4401;
 // A resume replays at most this many events; more were missed: load everything afresh.
 const REPLAY_LIMIT = 1000;
+const MAX_REPLAY_PAGES = 5;
 
 function streamKey(id) {
   const [ms, seq] = String(id).split("-");
@@ -25,25 +27,34 @@ export function isAfter(a, b) {
   return am > bm || (am === bm && as > bs);
 }
 
+/** The largest stream id before `id`: resuming after it replays `id` itself. */
+export function justBefore(id) {
+  const [ms, seq] = String(id).split("-");
+  if (BigInt(seq || 0) > 0n) return `${ms}-${BigInt(seq) - 1n}`;
+  return `${BigInt(ms) - 1n}-18446744073709551615`;
+}
+
 /**
- * Events of the admin channel, delivered once each and in order across reconnects.
+ * Events of the admin channel and of watched channels, each delivered once and in order
+ * per channel across reconnects.
  *
- * Callbacks: onEvent(envelope) for each event; onState(state, detail) with state one of
- * "connecting", "open", "reconnecting" (detail.delayMs), "offline", "closed";
- * onSync() when the socket opened without a known position (first connect, or too much
- * missed), so the page must load its data afresh; onUnauthorized() when the session
- * could not be refreshed.
+ * Callbacks: onEvent(envelope); onState(state, detail) with state one of "connecting",
+ * "open", "reconnecting" (detail.delayMs), "offline", "closed"; onOpen() at each welcome;
+ * onSync(channel) when a channel opened without a known position or missed too much, so
+ * what shows it must load afresh; onUnauthorized() when the session could not be refreshed.
+ * `positions` gives a starting position per channel (the store keeps them over a reload).
  */
-export class LiveFeed {
-  constructor({ session, onEvent, onState, onSync, onUnauthorized }) {
+export class LiveSocket {
+  constructor({ session, positions = {}, onEvent, onState, onOpen, onSync, onUnauthorized }) {
     this.session = session;
     this.onEvent = onEvent;
     this.onState = onState;
+    this.onOpen = onOpen || (() => {});
     this.onSync = onSync;
     this.onUnauthorized = onUnauthorized;
-    this.lastId = null;
-    // While a resume is under way, events wait here: a live one can overtake the replay.
-    this.held = null;
+    // channel -> {lastId, held}; held collects events while that channel's resume runs,
+    // since a live one can overtake the replay.
+    this.channels = new Map([[HOME, { lastId: positions[HOME] || null, held: null }]]);
     this.ws = null;
     this.attempt = 0;
     this.stopped = true;
@@ -54,6 +65,10 @@ export class LiveFeed {
     this._connecting = false;
     this._onOnline = () => this._backOnline();
     this._onOffline = () => this._state("offline");
+  }
+
+  get lastId() {
+    return this.channels.get(HOME).lastId;
   }
 
   start() {
@@ -76,6 +91,18 @@ export class LiveFeed {
       ws.close(1000, "bye");
     }
     this._state("closed");
+  }
+
+  /** Receive a channel's events too (product:12); from now, and across reconnects. */
+  watch(channel) {
+    if (this.channels.has(channel)) return;
+    this.channels.set(channel, { lastId: null, held: null });
+    if (this._isOpen()) this._join(channel);
+  }
+
+  unwatch(channel) {
+    if (channel === HOME || !this.channels.delete(channel)) return;
+    this._send({ op: "unsubscribe", channel });
   }
 
   async _connect() {
@@ -113,54 +140,81 @@ export class LiveFeed {
       return;
     }
     this._alive();
+    const channel = this.channels.get(message.channel);
     switch (message.type) {
       case "welcome":
         this._opened();
         break;
       case "event":
-        if (message.channel !== CHANNEL) return;
-        if (this.held) this.held.push(message);
-        else this._deliver(message);
+        if (!channel) return; // unwatched meanwhile
+        if (channel.held) channel.held.push(message);
+        else this._deliver(message.channel, channel, message);
         break;
       case "resumed":
-        this._flushHeld();
-        if (message.replayed >= REPLAY_LIMIT) this.onSync();
+        if (!channel) return;
+        this._flushHeld(message.channel, channel);
+        if (message.replayed >= REPLAY_LIMIT) {
+          // More was missed than one resume replays: read on a few pages, then give up
+          // and have the screens load afresh.
+          channel.pages = (channel.pages || 0) + 1;
+          if (channel.pages < MAX_REPLAY_PAGES) {
+            channel.held = [];
+            this._send({ op: "resume", channel: message.channel, after: channel.lastId });
+          } else {
+            channel.pages = 0;
+            this.onSync(message.channel);
+          }
+        } else {
+          channel.pages = 0;
+        }
         break;
       case "error":
-        if (message.code === "invalid_after") {
-          this.lastId = null;
-          this._flushHeld();
-          this.onSync();
+        if (!channel) return;
+        if (message.code === "invalid_after" || message.code === "resume_too_old") {
+          channel.lastId = null;
+          this._flushHeld(message.channel, channel);
+          this.onSync(message.channel);
+        } else if (message.channel !== HOME) {
+          // forbidden or too many subscriptions: this channel will not come
+          this.channels.delete(message.channel);
         }
         break;
       default:
-        break; // pong and anything newer
+        break; // pong, subscribed, and anything newer
     }
   }
 
-  _deliver(message) {
-    if (!isAfter(message.id, this.lastId)) return; // seen already
-    this.lastId = message.id;
+  _deliver(name, channel, message) {
+    if (!isAfter(message.id, channel.lastId)) return; // seen already
+    channel.lastId = message.id;
     this.onEvent(message);
   }
 
-  _flushHeld() {
-    const held = this.held || [];
-    this.held = null;
+  _flushHeld(name, channel) {
+    const held = channel.held || [];
+    channel.held = null;
     held.sort((a, b) => (isAfter(a.id, b.id) ? 1 : isAfter(b.id, a.id) ? -1 : 0));
-    for (const message of held) this._deliver(message);
+    for (const message of held) this._deliver(name, channel, message);
+  }
+
+  _join(name) {
+    const channel = this.channels.get(name);
+    if (channel.lastId) {
+      channel.held = [];
+      this._send({ op: "resume", channel: name, after: channel.lastId });
+    } else {
+      if (name !== HOME) this._send({ op: "subscribe", channel: name });
+      this.onSync(name);
+    }
   }
 
   _opened() {
+    this._welcomed = true;
     this._state("open");
     // Reset the backoff only once a connection has proved itself.
     this._stableTimer = setTimeout(() => (this.attempt = 0), STABLE_AFTER_MS);
-    if (this.lastId) {
-      this.held = [];
-      this._send({ op: "resume", channel: CHANNEL, after: this.lastId });
-    } else {
-      this.onSync();
-    }
+    this.onOpen();
+    for (const name of this.channels.keys()) this._join(name);
     this._pingTimer = setInterval(() => this._ping(), PING_EVERY_MS);
   }
 
@@ -177,7 +231,8 @@ export class LiveFeed {
 
   async _closed(event, usedToken) {
     this.ws = null;
-    this.held = null; // the next resume sends them again
+    this._welcomed = false;
+    for (const channel of this.channels.values()) channel.held = null; // resumed again
     this._clearTimers();
     if (this.stopped) return;
     if (event.code === CLOSE_AUTH) {
@@ -226,6 +281,10 @@ export class LiveFeed {
   _unauthorized() {
     this.stop();
     this.onUnauthorized();
+  }
+
+  _isOpen() {
+    return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN && this._welcomed);
   }
 
   _send(body) {

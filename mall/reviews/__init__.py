@@ -1,0 +1,1 @@
+"""Reviews customers can read, with WeChat's content security and staff moderation."""

@@ -1,0 +1,734 @@
+"""The operator console in a real browser: staff run the shop from /admin/, live.
+
+Headless Chromium from Debian under Playwright, against the real app, the WeChat
+simulator, PostgreSQL and Redis; customers act through the mini-program API and their
+own websockets. One browser for the module, a fresh context (one console) per operator.
+MALL_TEST_SCREENSHOTS=<dir> keeps a screenshot of each screen there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from mall.catalog.demo import gradient_png
+from models import Category
+from tests.browser_support import (
+    PHONE,
+    expect,
+    needs_browser,
+    new_context,
+    open_console,
+    shots_dir,
+)
+from tests.factories import (
+    ADMIN_PASSWORD,
+    admin_login,
+    assert_error,
+    bearer,
+    login,
+    make_address,
+    make_admin,
+    make_buyers,
+    make_product,
+    pay,
+    place_order,
+    until_status,
+)
+
+pytestmark = needs_browser
+
+DESKTOP_1280 = {"width": 1280, "height": 800}
+
+
+async def paid_order(
+    client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any, *, stock: int = 50
+) -> tuple[dict[str, Any], dict[str, str], Any]:
+    """A customer's order, paid through the simulator: (order, customer headers, sku)."""
+    _, (sku,) = await make_product(title="纯棉T恤", skus=[({"颜色": "白"}, 4900, stock)])
+    [(buyer, headers)] = await make_buyers(settings, 1)
+    address_id = await make_address(buyer.id)
+    order = await place_order(client, headers, address_id, sku.id)
+    await pay(client, sim, headers, order)
+    return order, headers, sku
+
+
+def ws_url(base_url: str, path: str, token: str) -> str:
+    return base_url.replace("http://", "ws://") + f"{path}?token={token}"
+
+
+async def next_event(ws: Any, name: str, timeout: float = 8.0) -> dict[str, Any]:
+    """The next event called `name` on a socket (others are skipped)."""
+
+    async def read() -> dict[str, Any]:
+        while True:
+            message: dict[str, Any] = json.loads(await ws.recv())
+            if message.get("type") == "event" and message["event"] == name:
+                return message
+
+    return await asyncio.wait_for(read(), timeout)
+
+
+async def test_an_order_shipped_in_one_console_shows_shipped_in_another(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    # Given a paid order and two operators, each with the console open on it
+    await make_admin("root")
+    await make_admin("ops")
+    order, _, _ = await paid_order(client, sim, settings)
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        first, first_errors = await open_console(
+            first_ctx, "root", f"/admin/#/orders/{order['id']}"
+        )
+        second, second_errors = await open_console(second_ctx, "ops", "/admin/#/orders")
+        drawer = first.locator(f'#drawer[data-order-id="{order["id"]}"]')
+        await expect(drawer).to_have_attribute("data-status", "paid")
+        await expect(drawer.locator('[data-section="items"]')).to_contain_text("纯棉T恤")
+        await expect(drawer.locator('[data-section="address"]')).to_contain_text("新港中路397号")
+        row = second.locator(f'#order-list tr[data-order-id="{order["id"]}"]')
+        await expect(row).to_have_attribute("data-status", "paid")
+        await second.evaluate("window.sameDocument = true")
+        # ... and the second one opens the ship dialog too, a moment late
+        await second.click(f'#order-list tr[data-order-id="{order["id"]}"]')
+        await second.click('#drawer [data-action="ship"]')
+        await expect(second.locator('dialog[data-dialog="ship"]')).to_be_visible()
+
+        # When the first ships it with a carrier and tracking number
+        await first.click('#drawer [data-action="ship"]')
+        dialog = first.locator('dialog[data-dialog="ship"]')
+        await expect(dialog.locator('[name="carrier_code"] option[value="SF"]')).to_have_count(1)
+        await dialog.locator('[name="carrier_code"]').select_option("SF")
+        await dialog.locator('[name="tracking_no"]').fill("SF1234567890")
+        await dialog.locator('[data-role="submit"]').click()
+
+        # Then its drawer shows the shipment and no ship button any more
+        await expect(drawer).to_have_attribute("data-status", "shipped")
+        await expect(drawer.locator('[data-section="shipment"]')).to_contain_text("SF1234567890")
+        await expect(drawer.locator('[data-action="ship"]')).to_have_count(0)
+        # ... the other console shows it shipped, in the list, without a reload
+        await expect(row).to_have_attribute("data-status", "shipped")
+        await expect(row.locator(".badge")).to_have_text("已发货 Shipped")
+        assert await second.evaluate("window.sameDocument") is True
+        # ... and the second operator's late attempt gets the server's 409, as it says it
+        late = second.locator('dialog[data-dialog="ship"]')
+        await expect(late.locator('[name="carrier_code"] option[value="ZTO"]')).to_have_count(1)
+        await late.locator('[name="carrier_code"]').select_option("ZTO")
+        await late.locator('[name="tracking_no"]').fill("ZT1")
+        await late.locator('[data-role="submit"]').click()
+        refused = late.locator("[data-error]")
+        await expect(refused).to_have_attribute("data-status", "409")
+        await expect(refused).to_contain_text("shipped")
+        await late.locator("button", has_text="取消").click()
+        await expect(second.locator('#drawer [data-section="shipment"]')).to_contain_text(
+            "SF1234567890"
+        )
+        await expect(second.locator('#drawer [data-action="ship"]')).to_have_count(0)
+        shots = shots_dir(tmp_path)
+        await first.screenshot(path=str(shots / "console-order.png"))
+        await second.locator("#drawer .drawer-close").click()
+        await expect(second.locator("#drawer")).to_have_count(0)
+        assert second.url.endswith("#/orders")
+        await second.screenshot(path=str(shots / "console-orders.png"))
+        assert first_errors.unexpected() == []
+        assert second_errors.unexpected("409 (Conflict)") == []
+    finally:
+        await first_ctx.close()
+        await second_ctx.close()
+
+
+async def test_a_refund_approved_in_the_console_reaches_the_customers_socket(
+    context: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+) -> None:
+    # Given a paid order whose customer asks for a refund, watching their own socket
+    await make_admin("root")
+    order, headers, _sku = await paid_order(client, sim, settings)
+    token = headers["Authorization"].split()[1]
+    async with websockets.connect(ws_url(base_url, "/ws", token)) as customer:
+        page, errors = await open_console(context, "root", "/admin/#/orders?status=refunding")
+        asked = await client.post(
+            f"/api/v1/orders/{order['id']}/refund", json={"reason": "尺码不合适"}, headers=headers
+        )
+        assert asked.status_code == 200, asked.text
+        # ... which the console lists as it happens
+        row = page.locator(f'#order-list tr[data-order-id="{order["id"]}"]')
+        await expect(row).to_have_attribute("data-status", "refunding")
+
+        # When an operator opens it and approves the refund
+        await row.click()
+        drawer = page.locator("#drawer")
+        await expect(drawer.locator('[data-section="refund"]')).to_contain_text("尺码不合适")
+        await drawer.locator('[data-action="approve-refund"]').click()
+        await page.locator('dialog[data-dialog="approve-refund"] [data-role="submit"]').click()
+        await expect(drawer.locator("[data-refund-status]")).to_have_attribute(
+            "data-refund-status", "refunding"
+        )
+        # ... and WeChat Pay (the simulator) reports the money returned
+        detail = (
+            await client.get(f"/api/admin/orders/{order['id']}", headers=await root_headers(client))
+        ).json()
+        resp = await sim.post(f"/sim/refund/{detail['refund']['out_refund_no']}")
+        assert resp.status_code == 200, resp.text
+
+        # Then the customer's socket hears the order refunded
+        event = await next_event(customer, "order.refunded")
+        assert event["data"]["order_id"] == order["id"]
+        # ... and the console shows it, live
+        await expect(drawer).to_have_attribute("data-status", "refunded")
+        await expect(drawer.locator("[data-refund-status]")).to_have_attribute(
+            "data-refund-status", "refunded"
+        )
+        await expect(drawer.locator('[data-action="approve-refund"]')).to_have_count(0)
+        assert errors.unexpected() == []
+
+
+async def root_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    return bearer((await admin_login(client, "root"))["access_token"])
+
+
+async def test_without_orders_write_there_is_no_ship_button_and_a_forged_call_is_refused(
+    context: Any,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+) -> None:
+    # Given a clerk who may read orders (and stats) but not fulfil them, and a paid order
+    await make_admin("clerk", superuser=False, permissions=["orders.read", "stats.read"])
+    order, _, _ = await paid_order(client, sim, settings)
+
+    # When the clerk opens the order in the console
+    page, errors = await open_console(context, "clerk", f"/admin/#/orders/{order['id']}")
+    drawer = page.locator(f'#drawer[data-order-id="{order["id"]}"]')
+    await expect(drawer).to_have_attribute("data-status", "paid")
+
+    # Then there is nothing to do: no ship button, no cancel, no refund decision
+    await expect(drawer.locator("[data-action]")).to_have_count(0)
+    await expect(drawer.locator('[data-section="actions"]')).to_contain_text("没有可执行的操作")
+    # ... and the nav offers only what the clerk may see
+    links = await page.eval_on_selector_all(".nav-link", "els => els.map(e => e.dataset.screen)")
+    assert links == ["overview", "orders"]
+    # ... a screen typed into the address bar says so instead of showing data
+    await page.goto("/admin/#/staff")
+    await expect(page.locator('[data-denied="staff"]')).to_be_visible()
+
+    # When the clerk forges the ship call with its own token anyway, the server refuses it
+    forged = await page.evaluate(
+        """async (id) => {
+          const {access_token} = JSON.parse(sessionStorage.getItem("mall.admin.session"));
+          const resp = await fetch(`/api/admin/orders/${id}/ship`, {
+            method: "POST",
+            headers: {Authorization: `Bearer ${access_token}`, "Content-Type": "application/json"},
+            body: JSON.stringify({carrier: "顺丰速运", tracking_no: "SF1"}),
+          });
+          return {status: resp.status, body: await resp.json()};
+        }""",
+        order["id"],
+    )
+    assert forged["status"] == 403
+    assert forged["body"]["error"]["code"] == "permission_denied"
+    clerk = bearer((await admin_login(client, "clerk"))["access_token"])
+    assert_error(
+        await client.post(
+            f"/api/admin/orders/{order['id']}/ship",
+            json={"carrier_code": "SF", "tracking_no": "SF1"},
+            headers=clerk,
+        ),
+        403,
+        "permission_denied",
+    )
+    await until_status(order["id"], "paid")
+    assert errors.unexpected("403 (Forbidden)") == []
+
+
+@pytest.fixture
+def upload_dir(rt: Any, settings: Any, tmp_path: Path) -> Iterator[Path]:
+    """Uploads of this test go to a temporary directory."""
+    from mall.catalog.storage import LocalStorage
+
+    previous = rt.images
+    rt.images = LocalStorage(tmp_path / "uploads", base_url=settings.public_base_url)
+    yield tmp_path / "uploads"
+    rt.images = previous
+
+
+# Files handed to the page as a drag and drop would hand them over.
+DROP_FILES = """async (files) => {
+  const dt = new DataTransfer();
+  for (const [name, b64] of files) {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    dt.items.add(new File([bytes], name, {type: "image/png"}));
+  }
+  return dt;
+}"""
+
+
+async def add_spec(page: Any, index: int, name: str, values: str) -> None:
+    await page.click('[data-action="add-spec"]')
+    await page.locator(f'[data-role="spec-name"][data-index="{index}"]').fill(name)
+    await page.locator(f'[data-role="spec-name"][data-index="{index}"]').dispatch_event("change")
+    value = page.locator(f'[data-role="spec-value"][data-index="{index}"]')
+    await value.fill(values)
+    await value.press("Enter")
+
+
+async def test_a_product_made_with_a_2x3_sku_matrix_and_two_dropped_images_can_be_ordered(
+    context: Any,
+    client: httpx.AsyncClient,
+    settings: Any,
+    upload_dir: Path,
+    tmp_path: Path,
+) -> None:
+    # Given an operator on a new product, in a category
+    await make_admin("root")
+    await Category.create(name="服装")
+    page, errors = await open_console(context, "root", "/admin/#/products/new")
+    await page.fill('#product-form [name="title"]', "法式条纹衬衫")
+    await page.select_option('#product-form [name="category_id"]', label="服装")
+    await page.check('#product-form [name="on_sale"]')
+
+    # When the specs are colour (2 values) by size (3 values)
+    await add_spec(page, 0, "颜色", "蓝白,红白")
+    await add_spec(page, 1, "尺码", "S M L")
+    rows = page.locator("#sku-matrix tr")
+    await expect(rows).to_have_count(6)
+    # ... every row priced and stocked at once, then one priced on its own
+    await page.fill('[name="fill_price"]', "129.00")
+    await page.fill('[name="fill_stock"]', "20")
+    await page.click('[data-action="fill"]')
+    large = page.locator('#sku-matrix tr[data-specs=\'{"颜色":"红白","尺码":"L"}\']')
+    await large.locator('[data-role="price"]').fill("139.50")
+    # ... and two pictures are dropped on the page, then put in the other order
+    pictures = [
+        ("front.png", gradient_png(40, 40, (30, 60, 200), (250, 250, 250))),
+        ("back.png", gradient_png(40, 40, (200, 30, 30), (250, 250, 250))),
+    ]
+    dropped = await page.evaluate_handle(
+        DROP_FILES, [[name, base64.b64encode(data).decode()] for name, data in pictures]
+    )
+    await page.dispatch_event('[data-role="dropzone"]', "drop", {"dataTransfer": dropped})
+    gallery = page.locator('[data-role="gallery"] li')
+    await expect(gallery).to_have_count(2)
+    await expect(page.locator('[data-role="gallery"] li.is-uploading')).to_have_count(0)
+    await gallery.nth(0).locator('[data-role="right"]').click()
+    shots = shots_dir(tmp_path)
+    await page.screenshot(path=str(shots / "console-product-editor.png"), full_page=True)
+    await page.click('[data-action="save-product"]')
+
+    # Then the console shows the saved product with its six SKUs
+    await expect(page.locator('#sku-matrix tr[data-sku-id=""]')).to_have_count(0)
+    await expect(page.locator("#sku-matrix tr")).to_have_count(6)
+    product_id = int(page.url.rsplit("/", 1)[1])
+    # ... which the storefront sells as made: 6 SKUs, the prices, the pictures in order
+    detail = (await client.get(f"/api/v1/products/{product_id}")).json()
+    assert {tuple(sorted(s["specs"].items())) for s in detail["skus"]} == {
+        (("尺码", size), ("颜色", colour)) for colour in ("蓝白", "红白") for size in "SML"
+    }
+    by_specs = {(s["specs"]["颜色"], s["specs"]["尺码"]): s for s in detail["skus"]}
+    assert by_specs[("红白", "L")]["price"] == 13950 and by_specs[("蓝白", "S")]["price"] == 12900
+    assert all(s["stock"] == 20 for s in detail["skus"])
+    digests = [hashlib.sha256(data).hexdigest() for _, data in pictures]
+    assert [url.rsplit("/", 1)[1] for url in detail["images"]] == [
+        f"{digests[1]}.png",
+        f"{digests[0]}.png",
+    ]
+    for url in detail["images"]:
+        assert (await client.get(url)).status_code == 200
+    # ... and a customer can order it
+    [(buyer, headers)] = await make_buyers(settings, 1)
+    address_id = await make_address(buyer.id)
+    order = await place_order(client, headers, address_id, by_specs[("红白", "L")]["id"])
+    assert order["pay_amount"] == 13950 + order["freight_amount"]
+    assert errors.unexpected() == []
+
+
+async def test_stock_adjusted_in_the_console_reaches_the_product_channel(
+    context: Any, base_url: str, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given a product, a customer's socket on its channel, and an operator on its page
+    await make_admin("root")
+    product, (red, blue) = await make_product(
+        skus=[({"颜色": "红"}, 4900, 12), ({"颜色": "蓝"}, 4900, 30)]
+    )
+    customer = await login(client, "mia")
+    async with websockets.connect(ws_url(base_url, "/ws", customer["access_token"])) as ws:
+        await ws.send(json.dumps({"op": "subscribe", "channel": f"product:{product.id}"}))
+        page, errors = await open_console(context, "root", f"/admin/#/products/{product.id}")
+        row = page.locator(f'#sku-matrix tr[data-sku-id="{red.id}"]')
+        await expect(row.locator(".stock-value")).to_have_text("12")
+
+        # When the operator takes 5 of the red ones away, saying why
+        await row.locator('[data-action="adjust-stock"]').click()
+        dialog = page.locator('dialog[data-dialog="adjust-stock"]')
+        await dialog.locator('[name="delta"]').fill("-5")
+        await dialog.locator('[name="reason"]').fill("盘点差异")
+        await dialog.locator('[data-role="submit"]').click()
+
+        # Then the customer's socket hears the new stock on the product's channel
+        event = await next_event(ws, "stock.changed")
+        assert event["channel"] == f"product:{product.id}"
+        assert event["data"]["skus"] == [{"sku_id": red.id, "stock": 7}]
+        # ... the console shows it
+        await expect(row.locator(".stock-value")).to_have_text("7")
+        # ... and a change made elsewhere (an order) shows up there live too
+        [(buyer, headers)] = await make_buyers(settings, 1)
+        address_id = await make_address(buyer.id)
+        await place_order(client, headers, address_id, blue.id)
+        blue_row = page.locator(f'#sku-matrix tr[data-sku-id="{blue.id}"]')
+        await expect(blue_row.locator(".stock-value")).to_have_text("29")
+    log = (await client.get("/api/admin/logs", headers=await root_headers(client))).json()
+    adjusted = next(e for e in log["items"] if e["action"] == "sku.stock_adjust")
+    assert adjusted["detail"]["reason"] == "盘点差异" and adjusted["detail"]["delta"] == -5
+    assert errors.unexpected() == []
+
+
+async def shop_with_a_bit_of_everything(
+    client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any
+) -> dict[str, Any]:
+    """Orders in several states, low stock, a coupon, a banner, categories, a clerk role."""
+    root = await root_headers(client)
+    order, _, sku = await paid_order(client, sim, settings, stock=12)
+    _, (mug,) = await make_product(
+        title="陶瓷马克杯", skus=[({"颜色": "白"}, 3900, 3)], category_name="家居"
+    )
+    [(buyer, other)] = await make_buyers(settings, 1, prefix="tour")
+    address_id = await make_address(buyer.id)
+    await place_order(client, other, address_id, mug.id)
+    shipped = await place_order(client, other, address_id, sku.id)
+    await pay(client, sim, other, shipped)
+    resp = await client.post(
+        f"/api/admin/orders/{shipped['id']}/ship",
+        json={"carrier_code": "SF", "tracking_no": "SF42"},
+        headers=root,
+    )
+    assert resp.status_code == 200, resp.text
+    resp = await client.post(
+        "/api/admin/coupons",
+        json={
+            "name": "新人券",
+            "kind": "fixed",
+            "amount_off": 500,
+            "threshold": 5000,
+            "valid_days": 7,
+        },
+        headers=root,
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/api/admin/banners",
+        json={"title": "秋季上新", "image": "https://img.example.com/banner.png"},
+        headers=root,
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/api/admin/roles",
+        json={"name": "客服", "permissions": ["orders.read", "users.read"]},
+        headers=root,
+    )
+    assert resp.status_code == 201, resp.text
+    return {"order": order, "mug": mug}
+
+
+SCREENS = {
+    "overview": "#/",
+    "orders": "#/orders",
+    "products": "#/products",
+    "stock": "#/stock",
+    "categories": "#/categories",
+    "banners": "#/banners",
+    "coupons": "#/coupons",
+    "customers": "#/customers",
+    "settings": "#/settings",
+    "staff": "#/staff",
+    "logs": "#/logs",
+}
+# What each screen shows once its data is in.
+LOADED = {
+    "overview": "#orders-body tr",
+    "orders": "#order-list tr",
+    "products": "#product-list tr",
+    "stock": "#low-stock tr",
+    "categories": "#category-tree li",
+    "banners": "#banner-list tr",
+    "coupons": "#coupon-list tr",
+    "customers": "#customer-list tr",
+    "settings": '#settings-form [name="low_stock_threshold"]',
+    "staff": "#role-list tr",
+    "logs": "#log-list tr",
+}
+
+
+async def test_every_screen_works_at_desktop_and_phone_width(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+) -> None:
+    # Given a shop with a bit of everything
+    await make_admin("root")
+    shop = await shop_with_a_bit_of_everything(client, sim, settings)
+    shots = (
+        Path(os.environ["MALL_TEST_SCREENSHOTS"])
+        if os.environ.get("MALL_TEST_SCREENSHOTS")
+        else None
+    )
+    for width, viewport in (("desktop", DESKTOP_1280), ("phone", PHONE)):
+        ctx = await new_context(browser, base_url, viewport)
+        try:
+            page, errors = await open_console(ctx, "root")
+            for name, route in SCREENS.items():
+                # When staff open each screen from the nav
+                await page.click(f'.nav-link[data-screen="{name}"]')
+                assert page.url.endswith(route)
+                # Then it shows its data, fits the window and raises no error
+                await expect(page.locator(LOADED[name]).first).to_be_visible()
+                overflow = await page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth"
+                )
+                assert overflow <= 0, f"{name} is {overflow}px wider than a {width} window"
+                if shots is not None:
+                    await page.wait_for_timeout(150)
+                    await page.screenshot(
+                        path=str(shots / f"console-{name}-{width}.png"), full_page=True
+                    )
+            # ... and the paid order opens in the drawer over the list, ready to ship
+            await page.goto(f"/admin/#/orders/{shop['order']['id']}")
+            drawer = page.locator(f'#drawer[data-order-id="{shop["order"]["id"]}"]')
+            await expect(drawer.locator('[data-action="ship"]')).to_be_visible()
+            assert await drawer.evaluate("d => d.scrollWidth <= d.clientWidth")
+            if shots is not None:
+                await page.wait_for_timeout(300)
+                await page.screenshot(path=str(shots / f"console-order-drawer-{width}.png"))
+            # ... and the product editor fits too
+            await page.goto(f"/admin/#/products/{shop['mug'].product_id}")
+            await expect(page.locator("#sku-matrix tr")).to_have_count(1)
+            overflow = await page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"the product editor is {overflow}px too wide at {width}"
+            if shots is not None:
+                await page.screenshot(
+                    path=str(shots / f"console-product-editor-{width}.png"), full_page=True
+                )
+            assert errors.unexpected() == [], width
+        finally:
+            await ctx.close()
+
+
+async def test_low_stock_is_listed_when_the_page_opens_then_kept_live(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given SKUs already low before anyone opens the console (one of them off sale)
+    await make_admin("root")
+    _, (tee, _) = await make_product(
+        title="纯棉T恤", skus=[({"颜色": "白"}, 4900, 2), ({"颜色": "黑"}, 4900, 40)]
+    )
+    _, (mug,) = await make_product(title="马克杯", skus=[({"颜色": "蓝"}, 3900, 5)])
+    _, (cap,) = await make_product(title="棒球帽", skus=[({"颜色": "红"}, 5900, 11)])
+    await make_product(title="下架商品", skus=[({"颜色": "灰"}, 100, 1)], on_sale=False)
+
+    # When the console opens
+    page, errors = await open_console(context)
+
+    # Then the panel lists them at once, agreeing with the figure
+    alerts = page.locator("#alerts li")
+    await expect(alerts).to_have_count(2)
+    await expect(page.locator('.stat[data-stat="low_stock_skus"] .stat-value')).to_have_text("2")
+    await expect(page.locator(f'#alerts li[data-sku-id="{tee.id}"]')).to_contain_text("剩 2 件")
+    await expect(page.locator("#alerts-empty")).to_be_hidden()
+
+    # When the T-shirt is restocked (elsewhere) and an order takes the cap below 10
+    root = await root_headers(client)
+    resp = await client.post(
+        f"/api/admin/skus/{tee.id}/stock/adjust", json={"delta": 50, "reason": "补货"}, headers=root
+    )
+    assert resp.status_code == 200, resp.text
+    [(buyer, headers)] = await make_buyers(settings, 1)
+    address_id = await make_address(buyer.id)
+    for _ in range(2):
+        await place_order(client, headers, address_id, cap.id)
+
+    # Then the restocked one leaves the panel and the cap arrives, live
+    await expect(page.locator(f'#alerts li[data-sku-id="{tee.id}"]')).to_have_count(0)
+    await expect(page.locator(f'#alerts li[data-sku-id="{cap.id}"]')).to_contain_text("剩 9 件")
+    await expect(page.locator(f'#alerts li[data-sku-id="{mug.id}"]')).to_be_visible()
+    # ... and the stock screen shows the same SKUs, emptiest first
+    await page.click('.nav-link[data-screen="stock"]')
+    rows = page.locator("#low-stock tr")
+    await expect(rows).to_have_count(2)
+    assert await rows.evaluate_all("rs => rs.map(r => Number(r.dataset.skuId))") == [mug.id, cap.id]
+    assert errors.unexpected() == []
+
+
+async def test_recent_activity_survives_a_reload(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given a console that has seen an order placed and a category created
+    await make_admin("root")
+    _, (sku,) = await make_product(skus=[({"颜色": "白"}, 4900, 50)])
+    page, errors = await open_console(context)
+    [(buyer, headers)] = await make_buyers(settings, 1)
+    address_id = await make_address(buyer.id)
+    first = await place_order(client, headers, address_id, sku.id)
+    root = await root_headers(client)
+    resp = await client.post("/api/admin/categories", json={"name": "新品"}, headers=root)
+    assert resp.status_code == 201, resp.text
+    feed = page.locator("#activity li")
+    await expect(page.locator('#activity li[data-event="admin.action"]')).to_have_count(1)
+    await expect(page.locator('#activity li[data-event="order.created"]')).to_have_count(1)
+    before = await feed.evaluate_all("items => items.map(li => li.dataset.eventId)")
+
+    # When the page is reloaded, and something happens while it loads
+    await page.evaluate("window.oldDocument = true")
+    reloading = asyncio.ensure_future(page.reload())
+    second = await place_order(client, headers, address_id, sku.id)
+    await reloading
+    assert await page.evaluate("window.oldDocument === undefined")
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+
+    # Then the feed shows what it showed, from the admin stream, and what came meanwhile
+    await expect(page.locator(f'#activity li[data-event-id="{before[0]}"]')).to_be_visible()
+    after = await feed.evaluate_all("items => items.map(li => li.dataset.eventId)")
+    assert after[-len(before) :] == before
+    assert len(after) == len(before) + 1
+    newest = page.locator("#activity li").first
+    await expect(newest).to_have_attribute("data-event", "order.created")
+    await expect(newest).to_contain_text(second["order_no"])
+    await expect(page.locator("#activity li").last).to_contain_text(first["order_no"])
+    # ... what was seen before counts as history, not news
+    replayed = await feed.evaluate_all("items => items.map(li => li.dataset.replayed)")
+    assert replayed[1:] == ["true"] * len(before)
+    assert errors.unexpected() == []
+
+
+async def test_coupons_settings_catalog_and_staff_are_run_from_the_console_and_stay_live(
+    browser: Any, base_url: str, client: httpx.AsyncClient, upload_dir: Path
+) -> None:
+    # Given two operators, the second watching the coupons
+    await make_admin("root")
+    await make_admin("ops")
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    keeper_ctx = await new_context(browser, base_url)
+    try:
+        page, errors = await open_console(first_ctx, "root", "/admin/#/coupons")
+        other, other_errors = await open_console(second_ctx, "ops", "/admin/#/coupons")
+
+        # When the first creates a coupon: ¥5 off from ¥50, valid 7 days after claim
+        await page.click('[data-action="new-coupon"]')
+        form = page.locator('dialog[data-dialog="coupon"]')
+        await form.locator('[name="name"]').fill("新人券")
+        await form.locator('[name="amount_off"]').fill("5")
+        await form.locator('[name="threshold"]').fill("50")
+        await form.locator('[data-role="submit"]').click()
+        # Then both consoles list it, the second without a reload
+        row = other.locator("#coupon-list tr", has_text="新人券")
+        await expect(row).to_have_attribute("data-active", "true")
+        await expect(row).to_contain_text("满 ¥50.00 减 ¥5.00")
+        # When the first stops it, the second sees it stopped; its usage is empty
+        await (
+            page.locator("#coupon-list tr", has_text="新人券")
+            .locator('[data-action="stop"]')
+            .click()
+        )
+        await page.locator('dialog[data-dialog="stop-coupon"] [data-role="submit"]').click()
+        await expect(row).to_have_attribute("data-active", "false")
+        await row.locator('[data-action="usage"]').click()
+        usage = other.locator('dialog[data-dialog="coupon-usage"]')
+        await expect(usage.locator('[data-usage="issued"]')).to_have_text("0")
+        await usage.locator('[data-role="submit"]').click()
+
+        # When the first changes a setting, the second's settings form follows
+        await other.click('.nav-link[data-screen="settings"]')
+        threshold = other.locator('#settings-form [name="low_stock_threshold"]')
+        await expect(threshold).to_have_value("10")
+        await page.click('.nav-link[data-screen="settings"]')
+        await page.locator('#settings-form [name="low_stock_threshold"]').fill("20")
+        await page.locator('#settings-form [name="freight_flat"]').fill("12.50")
+        await page.click('[data-action="save-settings"]')
+        await expect(threshold).to_have_value("20")
+        await expect(other.locator('#settings-form [name="freight_flat"]')).to_have_value("12.50")
+        shop = (await client.get("/api/admin/settings", headers=await root_headers(client))).json()
+        assert shop["low_stock_threshold"] == 20 and shop["freight_flat"] == 1250
+
+        # When the first builds a category tree and a banner with an uploaded image
+        await page.click('.nav-link[data-screen="categories"]')
+        await page.click('[data-action="add-category"]')
+        await page.locator('dialog[data-dialog="category"] [name="name"]').fill("家居")
+        await page.locator('dialog[data-dialog="category"] [data-role="submit"]').click()
+        home = page.locator("#category-tree > li", has_text="家居")
+        await home.locator('[data-action="add-child"]').first.click()
+        await page.locator('dialog[data-dialog="category"] [name="name"]').fill("厨具")
+        await page.locator('dialog[data-dialog="category"] [data-role="submit"]').click()
+        await expect(home.locator("ul li")).to_contain_text("厨具")
+        await page.click('.nav-link[data-screen="banners"]')
+        await page.click('[data-action="new-banner"]')
+        banner = page.locator('dialog[data-dialog="banner"]')
+        await banner.locator('[data-role="file"]').set_input_files(
+            files=[
+                {
+                    "name": "autumn.png",
+                    "mimeType": "image/png",
+                    "buffer": gradient_png(60, 30, (240, 120, 0), (255, 240, 200)),
+                }
+            ]
+        )
+        await expect(banner.locator('[data-role="gallery"] li:not(.is-uploading)')).to_have_count(1)
+        await banner.locator('[name="title"]').fill("秋季上新")
+        await banner.locator('[data-role="submit"]').click()
+        await expect(page.locator("#banner-list tr", has_text="秋季上新")).to_have_attribute(
+            "data-active", "true"
+        )
+        shown = (await client.get("/api/v1/banners")).json()["items"]
+        assert [b["title"] for b in shown] == ["秋季上新"]
+        assert shown[0]["image_url"].endswith(".png")
+
+        # When the first makes a stock keeper role and account
+        await page.click('.nav-link[data-screen="staff"]')
+        await page.click('[data-action="new-role"]')
+        role = page.locator('dialog[data-dialog="role"]')
+        await role.locator('[name="name"]').fill("仓管")
+        for permission in ("catalog.read", "stock.write"):
+            await role.locator(f'[name="permission"][value="{permission}"]').check()
+        await role.locator('[data-role="submit"]').click()
+        await expect(page.locator('#role-list tr[data-name="仓管"]')).to_be_visible()
+        await page.click('[data-action="new-admin"]')
+        account = page.locator('dialog[data-dialog="admin"]')
+        await account.locator('[name="username"]').fill("keeper")
+        await account.locator('[name="password"]').fill(ADMIN_PASSWORD)
+        await account.locator("label", has_text="仓管").locator('[name="role"]').check()
+        await account.locator('[data-role="submit"]').click()
+        await expect(page.locator('#admin-list tr[data-username="keeper"]')).to_contain_text("仓管")
+
+        # Then the keeper signs in to a console that offers only what the role allows
+        keeper, keeper_errors = await open_console(keeper_ctx, "keeper")
+        links = await keeper.eval_on_selector_all(
+            ".nav-link", "els => els.map(e => e.dataset.screen)"
+        )
+        assert links == ["overview", "products", "stock", "categories", "banners"]
+        await keeper.click('.nav-link[data-screen="categories"]')
+        await expect(keeper.locator("#category-tree")).to_contain_text("厨具")
+        await expect(keeper.locator('[data-action="add-category"]')).to_have_count(0)
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+        assert keeper_errors.unexpected("403 (Forbidden)") == []
+    finally:
+        for ctx in (first_ctx, second_ctx, keeper_ctx):
+            await ctx.close()
