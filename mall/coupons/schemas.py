@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from mall.web import LINE, Id, Omittable, PageQuery, Schema, Timestamp, range_error
+from mall.web import LINE, Id, PageQuery, Schema, Timestamp, range_error
 
 # The rules between fields, stated in the document as well as checked here.
 _TEMPLATE_RULES: dict[str, Any] = {
@@ -24,7 +24,14 @@ _TEMPLATE_RULES: dict[str, Any] = {
                 },
             ]
         },
-        {"oneOf": [{"required": ["valid_days"]}, {"required": ["valid_until"]}]},
+        # exactly one of the two is given (not null): a branch types its field, so null
+        # does not match it
+        {
+            "oneOf": [
+                {"required": ["valid_days"], "properties": {"valid_days": {"type": "integer"}}},
+                {"required": ["valid_until"], "properties": {"valid_until": {"type": "string"}}},
+            ]
+        },
         {
             "anyOf": [
                 {"properties": {"scope": {"enum": ["all"]}}},
@@ -50,9 +57,9 @@ class CouponTemplateIn(Schema):
     valid_from: Timestamp | None = Field(
         None, description="before valid_until (else 422, type range)"
     )
-    # Either one, never null: the rule is "exactly one is present".
-    valid_until: Omittable[Timestamp] = None
-    valid_days: Omittable[int] = Field(None, ge=1, le=3650, description="days after claim")
+    # Exactly one of these two is given; the other is left out or null.
+    valid_until: Timestamp | None = None
+    valid_days: int | None = Field(None, ge=1, le=3650, description="days after claim")
     total_limit: int | None = Field(None, ge=1, le=10_000_000)
     per_user_limit: int = Field(1, ge=1, le=100)
     scope: Literal["all", "categories", "products"] = "all"

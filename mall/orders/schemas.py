@@ -12,7 +12,6 @@ from mall.web import (
     ONE_LINE,
     Date,
     Id,
-    Omittable,
     PageQuery,
     Schema,
     at_least_one_field,
@@ -77,19 +76,28 @@ class LineIn(Schema):
 class CheckoutIn(Schema):
     """Exactly one of items (buy now) or cart_item_ids (the caller's cart lines)."""
 
+    # Exactly one of the two is given (the other left out or null): a branch types its
+    # field, so null does not match it.
     model_config = ConfigDict(
-        json_schema_extra={"oneOf": [{"required": ["items"]}, {"required": ["cart_item_ids"]}]}
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["items"], "properties": {"items": {"type": "array"}}},
+                {
+                    "required": ["cart_item_ids"],
+                    "properties": {"cart_item_ids": {"type": "array"}},
+                },
+            ]
+        }
     )
 
-    # Neither list takes null: the rule is "exactly one is present", as the document says.
-    items: Omittable[list[LineIn]] = Field(
+    items: list[LineIn] | None = Field(
         None,
         min_length=1,
         max_length=MAX_LINES,
         description="the same SKU twice is one line (quantities add up, at most "
         f"{MAX_LINE_QUANTITY}: 422 too_many)",
     )
-    cart_item_ids: Omittable[list[Id]] = Field(
+    cart_item_ids: list[Id] | None = Field(
         None,
         min_length=1,
         max_length=MAX_LINES,
