@@ -63,11 +63,14 @@ def redis_client(
         "decode_responses": decode,
         "socket_timeout": timeout,
         "socket_connect_timeout": settings.redis_connect_timeout,
-        "socket_keepalive": True,
         "health_check_interval": settings.redis_health_check_interval,
         "retry": _retry(),
         "retry_on_error": RETRY_ON,
     }
+    if not settings.redis_url.startswith("unix:"):
+        # TCP only: redis-py's unix socket connection takes no keepalive option (the
+        # embedded Redis of `mall dev` listens on a unix socket).
+        common["socket_keepalive"] = True
     size = max_connections or settings.redis_pool_max
     mode = settings.redis_mode
     if mode == "cluster":
