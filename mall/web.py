@@ -65,10 +65,13 @@ ones RFC 3986 leaves out of URLs (brackets too: we take no IP-literal hosts)."""
 HTTP_URL = rf"^https?://{URL_CHARS}+$"
 """An http(s) URL without white space or control characters."""
 
-ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Years 1900-2999: wide enough for a shop, and far from the ends of Python's datetime,
+# where moving a day or a time zone overflows.
+_DAY = r"(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+ISO_DATE = rf"^{_DAY}$"
 RFC3339 = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+    rf"^{_DAY}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{{1,6}})?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 
 
@@ -77,7 +80,7 @@ RFC3339 = (
 def _iso_date(value: Any) -> Any:
     if isinstance(value, str):
         if not re.fullmatch(ISO_DATE, value):
-            raise ValueError("must be a date as YYYY-MM-DD")
+            raise ValueError("must be a date as YYYY-MM-DD, years 1900-2999")
         return date.fromisoformat(value)
     return value
 
@@ -86,7 +89,8 @@ def _rfc3339(value: Any) -> Any:
     if isinstance(value, str):
         if not re.fullmatch(RFC3339, value):
             raise ValueError(
-                "must be an RFC 3339 time with an offset, e.g. 2026-01-31T08:00:00+08:00"
+                "must be an RFC 3339 time with an offset, e.g. 2026-01-31T08:00:00+08:00, "
+                "years 1900-2999"
             )
         return datetime.fromisoformat(value.upper())
     return value
@@ -155,6 +159,7 @@ UNSTATED_RULES = {
     "OpenAPI 3.0 cannot state rules for keys",
     "image": "an upload that is not a JPEG, PNG, GIF or WebP image (by its content)",
     "category_cycle": "a category moved below itself",
+    "unknown_template": "a subscription template id the shop has not configured",
     "too_deep": "a category nested deeper than the tree allows",
 }
 
@@ -450,14 +455,18 @@ def doc(
     description: str | None = None,
     headers: dict[str, dict[str, Any]] | None = None,
     optional_headers: dict[str, dict[str, Any]] | None = None,
+    query_params: dict[str, dict[str, Any]] | None = None,
+    media_type: str = "application/json",
     error_schema: dict[str, Any] | None = None,
 ) -> Callable[[F], F]:
     """Document a route in OpenAPI: request/response schemas, security and error statuses.
 
     `body` is a model (or a ready JSON schema) the route requires; `headers` and
     `optional_headers` are request headers (name -> schema, a description in it is the
-    parameter's); `error_schema` replaces the error envelope for callers that expect
-    another shape (WeChat's callbacks)."""
+    parameter's); `query_params` are query parameters a route reads without a model
+    (name -> schema, with "required" and "description" keys of the parameter's own);
+    `media_type` is the success response's; `error_schema` replaces the error envelope
+    for callers that expect another shape (WeChat's callbacks)."""
 
     def decorate(func: F) -> F:
         func = openapi.summary(summary)(func)
@@ -482,10 +491,17 @@ def doc(
                     required=required,
                     description=help_text,
                 )(func)
+        for name, param in (query_params or {}).items():
+            schema = dict(param)
+            required = bool(schema.pop("required", False))
+            help_text = schema.pop("description", None)
+            func = openapi.parameter(
+                name, _RawSchema(schema), location="query", required=required, description=help_text
+            )(func)
         if page_of is not None:
             func = openapi.response(status, {"application/json": page_schema(page_of)}, "OK")(func)
         elif isinstance(response, dict):
-            func = openapi.response(status, {"application/json": response}, "OK")(func)
+            func = openapi.response(status, {media_type: response}, "OK")(func)
         elif response is not None:
             out = inline_schema(response, mode="serialization")
             func = openapi.response(status, {"application/json": out}, "OK")(func)

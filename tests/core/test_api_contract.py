@@ -109,7 +109,9 @@ async def test_every_operation_documents_what_it_can_answer(spec: dict[str, Any]
         if "requestBody" in op:
             assert "413" in responses, (method, path)
             assert op["requestBody"]["required"] is True, (method, path)
-        if any(p["in"] == "query" for p in op.get("parameters", [])) and path.startswith("/api"):
+        # a query read by parse_query can be refused (WeChat's push signs its query instead)
+        queried = any(p["in"] == "query" for p in op.get("parameters", []))
+        if queried and path.startswith("/api") and path != "/api/v1/wechat/push":
             assert "422" in responses, (method, path)
     login_op = spec["paths"]["/api/v1/auth/wechat/login"]["post"]
     assert {"403", "422", "429", "502"} <= set(login_op["responses"])
@@ -361,6 +363,10 @@ async def test_blank_or_mistyped_query_values_are_refused(
         (f"{ADMIN}/logs?since=2026-01-01T00:00:00", admin, "since"),  # no offset
         (f"{ADMIN}/orders?date_to=0", admin, "date_to"),
         (f"{ADMIN}/orders?date_from=20260101", admin, "date_from"),
+        # the first day there is: a day start in UTC before it used to overflow (a 500)
+        (f"{ADMIN}/orders?date_from=0001-01-01", admin, "date_from"),
+        (f"{ADMIN}/orders?date_to=9999-12-31", admin, "date_to"),
+        (f"{ADMIN}/logs?since=0001-01-01T00:00:00%2B08:00", admin, "since"),
         (f"{ADMIN}/users?banned=1", admin, "banned"),
         (f"{ADMIN}/users?banned=", admin, "banned"),
     ]
