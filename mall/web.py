@@ -51,8 +51,6 @@ _INLINE_SPACE = r" \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000
 _SPACE = r"\t\n\x0b\x0c\r" + _INLINE_SPACE
 NO_NUL = r"^[^\x00]*$"
 """Any text without NUL (PostgreSQL text cannot hold one); newlines allowed."""
-TEXT = rf"^[{_SPACE}]*[^{_SPACE}\x00][^\x00]*$"
-"""Like NO_NUL, with at least one character that is not white space."""
 ONE_LINE = rf"^[^{_CONTROL}]*$"
 """One line: no control characters (tab and newline included)."""
 LINE = rf"^[{_INLINE_SPACE}]*[^{_SPACE}{_CONTROL}][^{_CONTROL}]*$"
@@ -134,7 +132,7 @@ class _NeverNull:
 
 
 # A field that may be left out but is never null (the document shows no null either):
-# for rules such as "exactly one of a or b is present" and for PATCH fields.
+# PATCH fields, and fields a PUT may leave out to keep their value.
 Omittable = Annotated[T | None, BeforeValidator(_not_null), _NeverNull()]
 
 
