@@ -59,9 +59,10 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.config.PROXIES_COUNT = settings.proxies_count
     app.config.ACCESS_LOG = False  # mall.access logs every request with its id
     app.config.KEEP_ALIVE_TIMEOUT = 75
-    # Protocol-level pings find dead peers; clients may also send {"op": "ping"}.
-    app.config.WEBSOCKET_PING_INTERVAL = settings.ws_ping_interval
-    app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_interval
+    # Protocol-level pings find dead peers: sent by the hub for every socket from one timer
+    # (Hub._ping_forever) rather than by a task per socket; clients may also send
+    # {"op": "ping"}.
+    app.config.WEBSOCKET_PING_INTERVAL = None  # type: ignore[assignment]
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
 
     # Path ids: digits that fit a bigint, so a huge id is a 404, never a database error.
@@ -114,6 +115,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
             rt.redis,
             live_prefix=rt.events.live_prefix,
             recheck_seconds=settings.ws_auth_recheck_seconds,
+            ping_interval=settings.ws_ping_interval,
         )
         await app.ctx.hub.start()
 

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     redis_sentinel_master: str = "mymaster"
     redis_cluster: bool = False
     # Every Redis call is bounded; a stale pooled connection is found before use.
-    redis_socket_timeout: float = 5.0
+    redis_socket_timeout: float = 2.0
     redis_connect_timeout: float = 2.0
     redis_health_check_interval: int = 10
     # Order statements one API process sends per SKU at a time (mall/orders/placing.py,

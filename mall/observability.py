@@ -58,6 +58,11 @@ WS_CONNECTIONS = Gauge(
     multiprocess_mode="livesum",
 )
 EVENTS_PUBLISHED = Counter("mall_events_published_total", "Events published", ["event"])
+# What this process's live feed received: with per-channel subscriptions, only the events
+# of channels its sockets are on.
+LIVE_EVENTS_RECEIVED = Counter(
+    "mall_live_events_received_total", "Live events received by this process's feed"
+)
 TASK_OUTCOMES = Counter("mall_task_outcomes_total", "Task runs by outcome", ["task", "outcome"])
 CACHE_LOOKUPS = Counter(
     "mall_cache_lookups_total", "Catalog cache lookups by result (hit/miss)", ["cache", "result"]

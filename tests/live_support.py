@@ -33,6 +33,9 @@ class LiveSocket:
         self.closes: list[int] = []
         self.errors: list[dict[str, Any]] = []
         self.connects = 0
+        # The newest outbox id when the socket opened (set by the test): it is owed what
+        # came after.
+        self.opened_after = 0
         self._ws: Any = None
         self._task: asyncio.Task[None] | None = None
         self._welcomed = asyncio.Event()

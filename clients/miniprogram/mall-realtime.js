@@ -284,6 +284,8 @@
         this._handlers = {};
         this._socket = null;
         this._freshToken = null;
+        // The outbox ids delivered lately, per channel.
+        this._outboxSeen = {};
         // Channels whose resume is under way: their events wait here until "resumed".
         this._resuming = {};
         this._attempt = 0;
@@ -435,8 +437,9 @@
             if (message.replayed >= REPLAY_LIMIT) this._emit("gap", { channel: message.channel });
             break;
           case "error":
-            if (message.code === "invalid_after" && message.channel) {
-              // The stored position is unusable: start the channel afresh.
+            if ((message.code === "invalid_after" || message.code === "resume_too_old") && message.channel) {
+              // The stored position is unusable (or the server no longer keeps what came
+              // after it): start the channel afresh and tell the page to reload its data.
               delete this.lastIds[message.channel];
               this._send({ op: "subscribe", channel: message.channel });
               this._emit("gap", { channel: message.channel });
@@ -511,6 +514,14 @@
         var channel = message.channel;
         if (!isAfter(message.id, this.lastIds[channel])) return; // seen already
         this.lastIds[channel] = message.id;
+        // The same outbox event never twice, even under a new stream id (the server
+        // already sees to it; this keeps a page safe whatever happens in between).
+        if (message.outbox_id != null) {
+          var seen = this._outboxSeen[channel] || (this._outboxSeen[channel] = []);
+          if (seen.indexOf(message.outbox_id) >= 0) return;
+          seen.push(message.outbox_id);
+          if (seen.length > 256) seen.shift();
+        }
         this._persistSoon();
         this._emit(message.event, message.data, message);
         this._emit("*", message.data, message);

@@ -10,6 +10,8 @@ a task twice, and every task is safe to run twice.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +48,8 @@ class LeaderLease:
     def __init__(self, connect: Callable[[], Any], *, ttl_ms: int = LEASE_MS) -> None:
         self.connect = connect
         self.ttl_ms = ttl_ms
-        self.token = uuid.uuid4().hex
+        # Names the holder: which process leads is visible in Redis (operators, tests).
+        self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leading = False
         self._redis: Any = None
 

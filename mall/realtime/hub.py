@@ -26,7 +26,7 @@ from websockets.protocol import State
 from mall import events
 from mall.auth import service as auth
 from mall.auth.tokens import Claims
-from mall.observability import WS_CONNECTIONS
+from mall.observability import LIVE_EVENTS_RECEIVED, WS_CONNECTIONS
 from mall.realtime.feed import LiveFeed, last_stream_ids
 
 log = logging.getLogger("mall.realtime")
@@ -44,6 +44,43 @@ REPLAY_MAX = 1000
 CLOSE_AUTH = 4401
 CLOSE_TOO_SLOW = 4408
 CLOSE_RESTART = 1012
+CLOSE_NO_PONG = 1011
+
+
+# Outbox ids a socket remembers per channel: an event published again after Redis lost
+# it (a new stream id, the same outbox id) comes within seconds of the first.
+RECENT_OUTBOX_IDS = 256
+
+
+class _Recent:
+    """A bounded set of the last RECENT_OUTBOX_IDS outbox ids."""
+
+    __slots__ = ("ids", "order")
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.order: deque[int] = deque()
+
+    def add(self, outbox_id: int) -> bool:
+        if outbox_id in self.ids:
+            return False
+        self.ids.add(outbox_id)
+        self.order.append(outbox_id)
+        if len(self.order) > RECENT_OUTBOX_IDS:
+            self.ids.discard(self.order.popleft())
+        return True
+
+
+_OUTBOX_KEY = '"outbox_id":'
+
+
+def outbox_id_of(text: str) -> int | None:
+    """The outbox id of an event message, read without parsing it (the key comes last)."""
+    at = text.rfind(_OUTBOX_KEY)
+    if at < 0:
+        return None
+    digits = text[at + len(_OUTBOX_KEY) :].rstrip("}").strip()
+    return int(digits) if digits.isdigit() else None
 
 
 def _stream_key(stream_id: str) -> tuple[int, int]:
@@ -64,12 +101,17 @@ class Connection:
         # The channel's newest stream id when this socket joined it: a gap in the live
         # feed is replayed to it from there (or from what it was last sent).
         self.floor: dict[str, tuple[int, int]] = {}
+        # The outbox ids sent lately per channel (made on the first event: an idle socket
+        # keeps none).
+        self.recent: dict[str, _Recent] = {}
         # The first event each channel got live: everything from it to last_sent was sent,
         # so a resume asked for later must not send those again.
         self.first_live: dict[str, tuple[int, int]] = {}
         # Live events that arrive while a channel is being replayed wait here.
         self.replaying: dict[str, list[tuple[str, str]]] = {}
-        self.outbox: deque[str] = deque()
+        # Messages waiting for a slow client (made when one has to wait: most sockets never
+        # need it).
+        self.outbox: deque[str] | None = None
         self.sender: asyncio.Task[None] | None = None
         # When the send under way began (loop time), for the watchdog.
         self.sending_since: float | None = None
@@ -78,7 +120,9 @@ class Connection:
         self.ended: asyncio.Future[None] = self.loop.create_future()
         self.close_code = 1000
         self.close_reason = ""
-        self.expiry: asyncio.TimerHandle | None = None
+        self._closer: asyncio.Task[None] | None = None
+        # A ping went out and its pong has not come back yet (Hub._ping_forever).
+        self.awaiting_pong = False
 
     @property
     def closed(self) -> bool:
@@ -89,6 +133,8 @@ class Connection:
         drop it."""
         if self.closed or (self.sender is None and self._write_now(text)):
             return
+        if self.outbox is None:
+            self.outbox = deque()
         if len(self.outbox) >= SEND_QUEUE_SIZE:
             self.close(CLOSE_TOO_SLOW, "client too slow")
             return
@@ -118,7 +164,9 @@ class Connection:
     def offer_event(
         self, channel: str, stream_id: str, text: str, key: tuple[int, int] | None = None
     ) -> None:
-        """Deliver a live event unless it was already sent (replay overlap) or is held back."""
+        """Deliver a live event unless it was already sent (replay overlap, or the same
+        outbox event published again under a new stream id after Redis lost it) or is held
+        back."""
         pending = self.replaying.get(channel)
         if pending is not None:
             pending.append((stream_id, text))
@@ -128,14 +176,46 @@ class Connection:
             return
         self.last_sent[channel] = key
         self.first_live.setdefault(channel, key)
+        if not self.first_delivery(channel, outbox_id_of(text)):
+            return
         self.send_json_text(text)
 
+    def first_delivery(self, channel: str, outbox_id: int | None) -> bool:
+        """Remember the outbox ids recently sent on a channel; False if this one was."""
+        if outbox_id is None:
+            return True
+        seen = self.recent.get(channel)
+        if seen is None:
+            seen = self.recent[channel] = _Recent()
+        return seen.add(outbox_id)
+
     def close(self, code: int, reason: str) -> None:
-        """End the socket with CODE; its handler sends the close frame."""
+        """End the socket with CODE: the close frame goes out (after a send under way), and
+        the socket's handler, waiting for the client, stops."""
         if self.closed:
             return
         self.close_code, self.close_reason = code, reason
         self.ended.set_result(None)
+        self._closer = self.loop.create_task(self._close_frame())
+
+    async def _close_frame(self) -> None:
+        sender = self.sender
+        if sender is not None:
+            # Let a send under way finish (e.g. a final error) before the close frame.
+            with contextlib.suppress(TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(sender), 1)
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.ws.close(self.close_code, self.close_reason)
+
+    async def closing(self) -> None:
+        """Wait until the close frame is out (a no-op when the client closed first)."""
+        if self._closer is not None:
+            await asyncio.gather(self._closer, return_exceptions=True)
+
+    def pong(self) -> None:
+        self.awaiting_pong = False
 
     async def _send_queued(self) -> None:
         """Send until the queue is empty."""
@@ -143,6 +223,7 @@ class Connection:
             while self.outbox and not self.closed:
                 self.sending_since = self.loop.time()
                 await self.ws.send(self.outbox.popleft())
+            self.outbox = None
         except Exception:
             self.close(CLOSE_TOO_SLOW, "send failed")
         finally:
@@ -161,10 +242,18 @@ class Hub:
     """Local sockets by channel, fed by this process's subscriptions to exactly the live
     channels they are on (mall/realtime/feed.py)."""
 
-    def __init__(self, redis: Any, *, live_prefix: str, recheck_seconds: float = 15.0) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        *,
+        live_prefix: str,
+        recheck_seconds: float = 15.0,
+        ping_interval: float = 20.0,
+    ) -> None:
         self.redis = redis
         self.live_prefix = live_prefix
         self.recheck_seconds = recheck_seconds
+        self.ping_interval = ping_interval
         self.by_channel: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -181,6 +270,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._recheck_forever()),
             asyncio.create_task(self._watch_sends_forever()),
+            asyncio.create_task(self._ping_forever()),
         ]
 
     async def stop(self, grace: float = 2.0) -> None:
@@ -200,13 +290,8 @@ class Hub:
         self.connections.add(conn)
         self._all_gone.clear()
         WS_CONNECTIONS.labels(conn.endpoint).inc()
-        conn.expiry = asyncio.get_running_loop().call_later(
-            max(conn.claims.expires_at - time.time(), 0), conn.close, CLOSE_AUTH, "token expired"
-        )
 
     def unregister(self, conn: Connection) -> None:
-        if conn.expiry is not None:
-            conn.expiry.cancel()
         if conn in self.connections:
             self.connections.discard(conn)
             WS_CONNECTIONS.labels(conn.endpoint).dec()
@@ -229,6 +314,7 @@ class Hub:
         conn.last_sent.pop(channel, None)
         conn.first_live.pop(channel, None)
         conn.floor.pop(channel, None)
+        conn.recent.pop(channel, None)
         subscribers = self.by_channel.get(channel)
         if subscribers is not None:
             subscribers.discard(conn)
@@ -317,6 +403,8 @@ class Hub:
             key = _stream_key(envelope["id"])
             if sent_from is not None and sent_from <= key <= sent_to:
                 continue
+            if not conn.first_delivery(channel, envelope.get("outbox_id")):
+                continue
             conn.send_json_text(_dumps(envelope))
             sent_to = max(sent_to, key)
             replayed += 1
@@ -328,6 +416,7 @@ class Hub:
         return replayed
 
     def dispatch(self, channel: str, message: str) -> None:
+        LIVE_EVENTS_RECEIVED.inc()
         subscribers = self.by_channel.get(channel)
         if not subscribers:
             return
@@ -339,10 +428,19 @@ class Hub:
         for conn in list(subscribers):
             conn.offer_event(channel, stream_id, text, key)
 
+    def close_expired(self) -> None:
+        """End the sockets whose token expired (one sweep for all, not a timer each)."""
+        now = time.time()
+        for conn in list(self.connections):
+            if conn.claims.expires_at <= now:
+                conn.close(CLOSE_AUTH, "token expired")
+
     async def recheck(self) -> None:
-        """End the sockets whose token was revoked or whose account was banned or disabled
-        since the handshake: a few bulk look-ups per RECHECK_BATCH sockets, not one each."""
-        sockets = list(self.connections)
+        """End the sockets whose token expired, was revoked or whose account was banned or
+        disabled since the handshake: a few bulk look-ups per RECHECK_BATCH sockets, not
+        one each."""
+        self.close_expired()
+        sockets = [c for c in self.connections if not c.closed]
         for start in range(0, len(sockets), RECHECK_BATCH):
             batch = sockets[start : start + RECHECK_BATCH]
             refused = await auth.refused_now(self.redis, tokens=[c.claims for c in batch])
@@ -357,6 +455,25 @@ class Hub:
                 await self.recheck()
             except Exception:
                 log.warning("could not recheck socket tokens; retrying", exc_info=True)
+
+    async def _ping_forever(self) -> None:
+        """One timer for every socket (not a task each): a ping per interval; a socket
+        whose last ping got no pong by the next round is dead and closed."""
+        while True:
+            await asyncio.sleep(self.ping_interval)
+            for conn in list(self.connections):
+                if conn.closed:
+                    continue
+                if conn.awaiting_pong:
+                    conn.close(CLOSE_NO_PONG, "no pong")
+                    continue
+                try:
+                    waiter = await conn.ws.ping()
+                except Exception:
+                    log.debug("no ping to a socket closing meanwhile", exc_info=True)
+                    continue
+                conn.awaiting_pong = True
+                waiter.add_done_callback(lambda done, c=conn: done.cancelled() or c.pong())
 
     async def _watch_sends_forever(self) -> None:
         """Drop the clients whose send has waited past SEND_TIMEOUT for them to read."""

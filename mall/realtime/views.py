@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -84,27 +83,16 @@ async def serve(
         max_subscriptions=settings.ws_max_subscriptions,
     )
     hub.register(conn)
-    await hub.join(conn, home)
-    conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
-    # Sanic's recv() ends in a CancelledError when the client closes: read in a task of its
-    # own, whose end (however it ends) ends the socket.
-    reader = asyncio.create_task(_read_ops(conn, hub, ws, may_read))
-    reader.add_done_callback(lambda _: conn.close(1000, ""))
     try:
-        await conn.ended
-        if conn.sender is not None:
-            # Let a send under way finish (e.g. a final error) before the close frame.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(conn.sender), 1)
+        await hub.join(conn, home)
+        conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
+        # Read in this task itself (no reader task per socket): the server ends a socket by
+        # closing it (Connection.close), which ends the pending recv().
+        await _read_ops(conn, hub, ws, may_read)
     finally:
-        tasks = [t for t in (reader, conn.sender) if t is not None]
-        for task in tasks:
-            task.cancel()
+        conn.close(1000, "")
         try:
-            await asyncio.gather(*tasks, return_exceptions=True)
-            # A no-op when the client closed first.
-            with contextlib.suppress(Exception):
-                await ws.close(conn.close_code, conn.close_reason)
+            await conn.closing()
         finally:
             # Last: a server shutting down waits for this (Hub.stop), so the close frame
             # with its code is out before connections are dropped.
@@ -114,8 +102,15 @@ async def serve(
 async def _read_ops(
     conn: Connection, hub: Hub, ws: WebsocketImplProtocol, may_read: MayRead
 ) -> None:
-    while True:
-        raw = await ws.recv()
+    """Client ops until the client leaves or the server closes the socket."""
+    while not conn.closed:
+        try:
+            raw = await ws.recv()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this handler is being cancelled (the server stops)
+            return  # Sanic's recv() ends this way when the connection closes
         if raw is None:
             return
         try:

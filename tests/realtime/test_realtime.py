@@ -306,3 +306,22 @@ async def test_a_staff_change_reaches_every_admin_socket_without_its_detail(
         "admin_id": log["admin_id"],
         "admin_username": "root",
     }
+
+
+async def test_a_socket_ends_when_its_token_expires(
+    client: httpx.AsyncClient, base_url, settings
+) -> None:
+    from mall.auth.tokens import Audience, TokenType, encode
+
+    user = await login(client, "brief")
+    short = settings.model_copy(update={"access_token_ttl": 1})
+    token, _ = encode(
+        short, subject=user["user"]["id"], audience=Audience.USER, typ=TokenType.ACCESS, family="f"
+    )
+    async with websockets.connect(ws_url(base_url, "/ws", token)) as ws:
+        await recv_json(ws)
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 4401
+        assert info.value.rcvd.reason == "token expired"
