@@ -37,7 +37,8 @@ async def test_openapi_is_valid_and_complete(client: httpx.AsyncClient, app_serv
     spec = (await client.get("/docs/openapi.json")).json()
     validate(spec)
     assert spec["openapi"].startswith("3.")
-    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["customer"]["scheme"] == schemes["admin"]["scheme"] == "bearer"
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     api_routes = [
         route for route in app_server.router.routes if route.path.startswith(("api/", "health/"))
@@ -55,7 +56,7 @@ async def test_openapi_is_valid_and_complete(client: httpx.AsyncClient, app_serv
     schema = login["requestBody"]["content"]["application/json"]["schema"]
     assert "code" in schema["properties"]
     me = spec["paths"]["/api/v1/me"]["get"]
-    assert me["security"] == [{"bearer": []}]
+    assert me["security"] == [{"customer": []}]
     assert "phone" in me["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
 
 
