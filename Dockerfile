@@ -1,5 +1,8 @@
 # One image for every process: `mall serve` (default), `mall worker`, `mall scheduler`,
-# `mall migrate`. Configured by MALL_* environment variables; see docker-compose.yml.
+# `mall migrate`, `mall create-admin`. Configured by MALL_* environment variables (.env;
+# .env.example lists what a deployer sets); docker-compose.yml mounts the WeChat Pay key
+# files read-only at /run/secrets/mall. No secret is baked into the image (.dockerignore
+# leaves .env and secrets/ out). docs/GOING-LIVE.md is the checklist.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -34,7 +37,7 @@ COPY migrations ./migrations
 # the code has to stay in /app rather than be copied into site-packages.
 RUN pip install --no-deps -e . \
     && python -m compileall -q mall models tasks \
-    && mall --help > /dev/null
+    && mall --version
 
 USER mall
 EXPOSE 8000

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 
 from sanic import Blueprint, Request, Sanic
 from sanic.config import Config
 from sanic.response import HTTPResponse, json
 
-from mall import docs, errors, observability, recovery, resources, security
+from mall import docs, errors, logs, observability, recovery, resources, security
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
 from mall.auth.views import admin_auth_bp
@@ -27,6 +28,7 @@ from mall.context import AppContext
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
+from mall.home.views import bp as home_bp
 from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
@@ -49,15 +51,18 @@ APP_NAME = "mall"
 PATH_ID_PATTERN = re.compile(r"[1-9][0-9]{0,18}")
 
 
-def create_app(*, settings: Settings | None = None) -> Sanic:
-    """Build the app; every resource is opened per worker process in before_server_start."""
+def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sanic:
+    """Build the app; every resource is opened per worker process in before_server_start.
+    `quiet`: no Sanic start-up lines, only ours (one per process; `mall serve --quiet`)."""
     settings = settings or Settings()
     settings.check_production()
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level)
 
     app: Sanic[Config, AppContext] = Sanic(APP_NAME, ctx=AppContext())
     # Read by MallProtocol, the protocol the servers run this app with.
     app.ctx.connection_gate = ConnectionGate.from_settings(settings)
+    if quiet:
+        logs.quiet_sanic()
     # Image uploads stream past this limit under their own (mall/catalog/uploads.py).
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -110,6 +115,7 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
     app.blueprint(uploads_bp)
     app.blueprint(realtime_bp)
     app.blueprint(dashboard_bp)
+    app.blueprint(home_bp)
     _add_health_routes(app)
 
     @app.before_server_start
@@ -126,6 +132,10 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         )
         await app.ctx.hub.start()
 
+    @app.after_server_start
+    async def announce(app: Sanic[Config, AppContext]) -> None:
+        log.info("API process %d ready on %s", os.getpid(), app.serve_location or "its socket")
+
     @app.before_server_stop
     async def stop_sockets(app: Sanic[Config, AppContext]) -> None:
         await app.ctx.hub.stop()
@@ -135,20 +145,6 @@ def create_app(*, settings: Settings | None = None) -> Sanic:
         await app.ctx.runtime.close()
 
     return app
-
-
-def _configure_logging(level: str) -> None:
-    """Our loggers (mall.*) get one handler; Sanic's keep their own, so nothing prints twice."""
-    mall_log = logging.getLogger("mall")
-    mall_log.setLevel(level)
-    if not mall_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(
-            # The pid tells the processes of `mall serve --workers N` apart.
-            logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
-        )
-        mall_log.addHandler(handler)
-        mall_log.propagate = False
 
 
 def path_id(value: str) -> int:
@@ -168,19 +164,25 @@ def _add_health_routes(app: Sanic) -> None:
         return json({"status": "ok"})
 
     async def ready(request: Request) -> HTTPResponse:
+        rt = getattr(request.app.ctx, "runtime", None)
+        if rt is None:
+            # Between the socket opening and the runtime being open (or after it closed):
+            # not ready yet, which is not an error of the server's.
+            message = "Not ready: starting (PostgreSQL and Redis connections not open yet)"
+            return _not_ready(message, {"runtime": "not open yet"})
         problems = {
             "postgres": await resources.check_database(),
-            "redis": await resources.check_redis(request.app.ctx.runtime.redis),
+            "redis": await resources.check_redis(rt.redis),
         }
         down = {name: why for name, why in problems.items() if why}
         if down:
-            return json(
-                errors.error_body(
-                    "not_ready", "Not ready: " + ", ".join(sorted(down)) + " down", down
-                ),
-                status=503,
-            )
+            return _not_ready("Not ready: " + ", ".join(sorted(down)) + " down", down)
         return json({"status": "ok", "postgres": "ok", "redis": "ok"})
 
     app.add_route(live, "/health/live", methods=["GET"], name="health_live")
     app.add_route(ready, "/health/ready", methods=["GET"], name="health_ready")
+
+
+def _not_ready(message: str, why: dict[str, str]) -> HTTPResponse:
+    """503 naming each part that is not ready and why."""
+    return json(errors.error_body("not_ready", message, why), status=503)

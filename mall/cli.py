@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import functools
 import getpass
+import logging
 import os
 import secrets
 import signal
@@ -19,9 +20,19 @@ import urllib.request
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any
 
+from mall import version
 from mall.config import Settings
+from mall.preflight import (
+    DEV_FIX,
+    IN_DEV_FIX,
+    PreflightError,
+    check_pay_keys,
+    check_port,
+    check_servers,
+    port_in_use,
+)
 from mall.supervise import Child, Children, mall_argv
 
 if TYPE_CHECKING:
@@ -40,21 +51,31 @@ LOCAL_HOSTS = {"0.0.0.0", "::", ""}  # noqa: S104 - names, not binds
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def _port_free(host: str, port: int) -> bool:
-    """Whether a listener could bind host:port now (another one holds it otherwise)."""
+def _preflight(
+    command: str,
+    settings: Settings,
+    *,
+    ports: Sequence[tuple[str, int, str, str]] = (),
+    postgres: bool = True,
+    redis: bool = True,
+    migrated: bool = True,
+    pay_keys: bool = False,
+    fix: str = DEV_FIX,
+) -> None:
+    """Stop here, with one line on stderr and exit code 1, when a port (host, port, what,
+    option) is taken, a configured pay key file cannot be read, or a server this command
+    needs does not answer."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-    except OSError:
-        return True  # a name that does not resolve: the server itself will say so
-    with socket.socket(family, kind, proto) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(address)
-        except OSError:
-            return False
-    return True
+        for host, port, what, option in ports:
+            check_port(host, port, what=what, option=option)
+        if pay_keys:
+            check_pay_keys(settings)
+        if postgres or redis:
+            asyncio.run(
+                check_servers(settings, postgres=postgres, redis=redis, migrated=migrated, fix=fix)
+            )
+    except PreflightError as exc:
+        raise SystemExit(f"mall {command}: {exc}") from None
 
 
 def _share_metrics(role: str, host: str, port: int) -> bool:
@@ -62,7 +83,7 @@ def _share_metrics(role: str, host: str, port: int) -> bool:
     multiprocess mode), before anything imports prometheus_client: a scrape of any process
     then shows the sum over all. The directory is named by the port, so a second command on
     the same port would empty the first one's: False (and nothing touched) while it is taken."""
-    if not _port_free(host, port):
+    if port_in_use(host, port):
         return False
     directory = Settings().metrics_dir / f"{role}-{port}"
     directory.mkdir(parents=True, exist_ok=True)
@@ -74,13 +95,19 @@ def _share_metrics(role: str, host: str, port: int) -> bool:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the API with Sanic's worker manager (or in this process when --workers 1)."""
+    settings = Settings()
     try:
-        Settings().check_bind(args.host)
+        # Beyond loopback only with a real signing key, whatever the mode.
+        settings.check_bind(args.host)
+        settings.check_production()
     except RuntimeError as exc:
         print(f"mall serve: {exc}", file=sys.stderr)
         return 2
+    _preflight(
+        "serve", settings, ports=[(args.host, args.port, "the API", "--port")], pay_keys=True
+    )
     if not _share_metrics("api", args.host, args.port):
-        raise SystemExit(f"mall serve: {args.host}:{args.port} is in use")
+        raise SystemExit(f"mall serve: port {args.port} on {args.host} was taken meanwhile")
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
@@ -88,7 +115,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from mall.protocol import MallProtocol
 
     # Each worker process calls the factory itself, so the loader must be picklable.
-    loader = AppLoader(factory=functools.partial(create_app))
+    loader = AppLoader(factory=functools.partial(create_app, quiet=args.quiet))
     app = loader.load()
     # --dev needs the worker manager for its reloader; one plain worker does not.
     single_process = args.workers == 1 and not args.dev
@@ -99,6 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         dev=args.dev,
         single_process=single_process,
         protocol=MallProtocol,
+        motd=not args.quiet,
     )
     if single_process:
         Sanic.serve_single(primary=app)
@@ -107,16 +135,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _exec_python_module(argv: Sequence[str]) -> NoReturn:
-    # exec, not a child: signals from the supervisor or the container reach taskiq itself.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - fixed argv
-
-
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Replace this process with a Taskiq worker consuming the broker's stream."""
+    """Run Taskiq worker processes consuming the broker's stream (taskiq's own CLI, in
+    this process, so signals from the supervisor or the container reach it directly)."""
+    from taskiq.cli.worker.args import WorkerArgs
+    from taskiq.cli.worker.run import run_worker
+
+    from mall import logs
+
     settings = Settings()
+    _preflight("worker", settings, pay_keys=True)
     os.environ.pop(MULTIPROC_ENV, None)
     port = settings.worker_metrics_port
     if port and not _share_metrics("worker", settings.metrics_host, port):
@@ -125,25 +153,34 @@ def cmd_worker(args: argparse.Namespace) -> int:
             f"mall worker: MALL_WORKER_METRICS_PORT {port} is in use; no metrics served",
             file=sys.stderr,
         )
-    _exec_python_module(
+    logs.quiet_chatter(logs.TASKIQ_WORKER_CHATTER)
+    worker_args = WorkerArgs.from_cli(
         [
-            "taskiq",
-            "worker",
             "tasks.broker:worker_broker",
             "--workers",
             str(args.workers),
+            "--log-level",
+            settings.log_level.upper(),
         ]
     )
+    return run_worker(worker_args) or 0
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    """Replace this process with the Taskiq scheduler (run exactly one)."""
+    """Run the Taskiq scheduler in this process (one leads at a time: mall/jobs/leader.py)."""
+    from taskiq.cli.scheduler.args import SchedulerArgs
+    from taskiq.cli.scheduler.run import run_scheduler
+
+    from mall import logs
+
+    settings = Settings()
+    # It reads and writes schedules in Redis only; the tasks it sends touch the database.
+    _preflight("scheduler", settings, postgres=False)
     # One process: it serves its own metrics (MALL_SCHEDULER_METRICS_PORT).
     os.environ.pop(MULTIPROC_ENV, None)
-    _exec_python_module(
+    logs.quiet_chatter(logs.TASKIQ_SCHEDULER_CHATTER)
+    scheduler_args = SchedulerArgs.from_cli(
         [
-            "taskiq",
-            "scheduler",
             "tasks.broker:scheduler",
             "--skip-first-run",
             # The sorted-set source hands out what is due within its 5 s horizon: a job
@@ -152,18 +189,24 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             "--update-interval",
             str(args.update_interval),
             "--log-level",
-            args.log_level,
+            (args.log_level or settings.log_level).upper(),
         ]
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_scheduler(scheduler_args))
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Bring the database to the newest migration."""
     from mall.migrate import has_migrations, upgrade
 
+    settings = Settings()
+    # The database itself may be missing: migrate creates it.
+    _preflight("migrate", settings, redis=False, migrated=False)
     if not has_migrations():
         print("mall migrate: no migration files in migrations/models", file=sys.stderr)
-    applied = asyncio.run(upgrade(Settings()))
+    applied = asyncio.run(upgrade(settings))
     if applied:
         print("Applied: " + ", ".join(applied))
     else:
@@ -215,9 +258,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from mall.errors import MallError
     from mall.seed import SeededAdmin
 
+    settings = Settings()
+    _preflight("seed", settings)
     password = os.environ.get("MALL_DEV_ADMIN_PASSWORD") or new_admin_password()
     try:
-        seeded = _seed(Settings(), password)
+        seeded = _seed(settings, password)
     except MallError as exc:
         print(f"mall seed: MALL_DEV_ADMIN_PASSWORD: {exc.message}", file=sys.stderr)
         return 1
@@ -248,6 +293,8 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if problem := weakness(password):
         return fail(f"the password is too weak: {problem[1]}")
+    settings = Settings()
+    _preflight("create-admin", settings, redis=False)
 
     async def create() -> None:
         roles = await Role.filter(name__in=args.roles)
@@ -264,7 +311,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         )
 
     try:
-        asyncio.run(_with_database(Settings(), create))
+        asyncio.run(_with_database(settings, create))
     except Conflict:
         return fail(f"admin {args.username!r} already exists")
     except MallError as exc:
@@ -297,17 +344,84 @@ def _password_for(args: argparse.Namespace) -> str:
 
 def cmd_wechat_sim(args: argparse.Namespace) -> int:
     """Run the local WeChat simulator (login, Pay v3, server APIs, message pushes)."""
+    from mall import logs
     from mall.wechat.sim_push import SimPushConfig
     from mall.wechat.simulator import SimPayConfig, create_sim_app
 
     settings = Settings()
+    _preflight(
+        "wechat-sim",
+        settings,
+        ports=[(args.host, args.port, "the WeChat simulator", "--port")],
+        postgres=False,
+        redis=False,
+    )
+    pay = SimPayConfig.from_settings(settings)
     app = create_sim_app(
         appid=settings.wechat_appid,
         secret=settings.wechat_secret,
-        pay=SimPayConfig.from_settings(settings),
+        pay=pay,
         push=SimPushConfig.from_settings(settings),
     )
-    app.run(host=args.host, port=args.port, single_process=True, motd=False)
+    logs.quiet_sanic()
+    logs.configure(settings.log_level)
+
+    @app.after_server_start
+    async def announce(app: Any) -> None:
+        side = "login and Pay v3" if pay is not None else "login only (no pay keys)"
+        logging.getLogger("mall.wechat.sim").info(
+            "WeChat simulator ready on http://%s:%s (%s)", args.host, args.port, side
+        )
+
+    app.run(host=args.host, port=args.port, single_process=True, motd=False, access_log=False)
+    return 0
+
+
+# --- mall demo ----------------------------------------------------------------------------
+
+DEMO_API = "http://127.0.0.1:8000"
+DEMO_SIM = "http://127.0.0.1:8001"
+
+
+def _demo_admin_password(args: argparse.Namespace) -> str | None:
+    if args.admin_password:
+        return str(args.admin_password)
+    if password := os.environ.get("MALL_DEV_ADMIN_PASSWORD"):
+        return password
+    path = args.data_dir.expanduser() / ADMIN_PASSWORD_FILE
+    with contextlib.suppress(OSError):
+        return path.read_text().strip() or None
+    return None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play the walk-through against a running `mall dev`; non-zero if a step fails."""
+    from mall.demo import Demo, DemoFailed
+
+    password = _demo_admin_password(args)
+    if password is None:
+        print(
+            f"mall demo: no admin password: pass --admin-password, set "
+            f"MALL_DEV_ADMIN_PASSWORD, or point --data-dir at `mall dev`'s data directory "
+            f"(no {args.data_dir / ADMIN_PASSWORD_FILE})",
+            file=sys.stderr,
+        )
+        return 2
+    demo = Demo(
+        api=args.api,
+        sim=args.sim,
+        admin_username=args.admin_username,
+        admin_password=password,
+        customer=args.customer,
+        timeout=args.timeout,
+    )
+    try:
+        asyncio.run(demo.run())
+    except DemoFailed as exc:
+        print(f"mall demo: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 
@@ -399,6 +513,14 @@ def cmd_dev(args: argparse.Namespace) -> int:
     sim_port: int = args.sim_port or port + 1
     host = _local_host(args.host)
     base_url = f"http://{host}:{port}"
+    # Before anything starts: a port held by another `mall dev` (on other data) or any
+    # other program is named now, not after the servers started and the API died.
+    try:
+        check_port(args.host, port, what="the API", option="--port")
+        check_port("127.0.0.1", sim_port, what="the WeChat simulator", option="--sim-port")
+    except PreflightError as exc:
+        lock.close()
+        raise SystemExit(f"mall dev: {exc}") from None
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         # A signal ignored on purpose (nohup) stays ignored.
@@ -408,6 +530,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     try:
         if "MALL_DATABASE_URL" in os.environ:
             postgres = "MALL_DATABASE_URL"
+            _preflight("dev", Settings(), redis=False, migrated=False, fix=IN_DEV_FIX)
         else:
             print(f"mall dev: starting PostgreSQL in {data_dir / 'postgres'}", flush=True)
             os.environ["MALL_DATABASE_URL"] = start_postgres(data_dir)
@@ -415,6 +538,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             postgres = "embedded"
         if "MALL_REDIS_URL" in os.environ:
             redis_kind = "MALL_REDIS_URL"
+            _preflight("dev", Settings(), postgres=False, fix=IN_DEV_FIX)
         else:
             print(f"mall dev: starting Redis in {data_dir / 'redis'}", flush=True)
             redis_server = start_redis(data_dir)
@@ -446,18 +570,17 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
         processes = Children()
         cleanup.callback(_stop_children, processes)
-        env = dict(os.environ)
-        processes.start(
-            "api", mall_argv(["serve", "--host", args.host, "--port", str(port)]), env=env
-        )
-        processes.start("worker", mall_argv(["worker", "--workers", "1"]), env=env)
-        # The schedule source logs each re-read at INFO: every few seconds in the terminal.
-        processes.start("scheduler", mall_argv(["scheduler", "--log-level", "WARNING"]), env=env)
-        processes.start(
-            "wechat-sim",
-            mall_argv(["wechat-sim", "--host", "127.0.0.1", "--port", str(sim_port)]),
-            env=env,
-        )
+        # Lines reach the console as they are written, each prefixed with its process.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        commands = {
+            "api": ["serve", "--host", args.host, "--port", str(port), "--quiet"],
+            "worker": ["worker", "--workers", "1"],
+            "scheduler": ["scheduler"],
+            "wechat-sim": ["wechat-sim", "--host", "127.0.0.1", "--port", str(sim_port)],
+        }
+        width = max(map(len, commands))
+        for name, command in commands.items():
+            processes.start(name, mall_argv(command), env=env, label=name.ljust(width))
 
         dead = _wait_until_ready(processes, f"{base_url}/health/ready", sim_port, READY_TIMEOUT)
         if dead is None:
@@ -492,15 +615,29 @@ def cmd_dev(args: argparse.Namespace) -> int:
         lock.close()
 
 
+def _demo_command(base_url: str, sim_url: str, data_dir: Path) -> str:
+    """`mall demo` with just the options this `mall dev` needs (none with the defaults)."""
+    words = ["mall demo"]
+    if base_url != DEMO_API:
+        words.append(f"--api {base_url}")
+    if sim_url != DEMO_SIM:
+        words.append(f"--sim {sim_url}")
+    if data_dir != Path(".mall").resolve():
+        words.append(f"--data-dir {data_dir}")
+    return " ".join(words) + "  (in another terminal: the walk-through, step by step)"
+
+
 def _print_banner(
     *, base_url: str, sim_port: int, admin: str, data_dir: Path, postgres: str, redis_kind: str
 ) -> None:
+    sim_url = f"http://127.0.0.1:{sim_port}"
     rows = [
-        ("API", f"{base_url}/api/v1"),
-        ("API docs", f"{base_url}/docs"),
-        ("Dashboard", f"{base_url}/admin/"),
-        ("WeChat sim", f"http://127.0.0.1:{sim_port}"),
+        ("Console", f"{base_url}/admin/  (the operator console: staff run the shop live)"),
         ("Admin login", admin),
+        ("API docs", f"{base_url}/docs"),
+        ("API", f"{base_url}/api/v1  (e.g. {base_url}/api/v1/products)"),
+        ("WeChat sim", f"{sim_url}  (the customer pays: POST {sim_url}/sim/pay/<order_no>)"),
+        ("Try it", _demo_command(base_url, sim_url, data_dir)),
         ("Data dir", f"{data_dir} (PostgreSQL: {postgres}, Redis: {redis_kind})"),
     ]
     lines = ["", "mall dev is running; Ctrl-C stops everything.", ""]
@@ -516,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mall", description="WeChat mini-program shop backend: quick start and processes."
     )
+    parser.add_argument("--version", action="version", version=f"mall {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     dev = commands.add_parser(
@@ -542,6 +680,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_positive_int, default=1, help="worker processes (default 1)"
     )
     serve.add_argument("--dev", action="store_true", help="Sanic dev mode: debug + auto-reload")
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no Sanic banner or start-up lines, one line per process (what `mall dev` runs)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     worker = commands.add_parser(
@@ -556,8 +699,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     scheduler = commands.add_parser(
         "scheduler",
-        help="run the Taskiq scheduler (exactly one)",
-        description="Run the Taskiq scheduler for delayed and periodic jobs; run exactly one.",
+        help="run the Taskiq scheduler (one leads at a time)",
+        description="Run the Taskiq scheduler for delayed and periodic jobs; run two or more: "
+        "one leads at a time (a lease in Redis), another takes over if it dies.",
     )
     scheduler.add_argument(
         "--update-interval",
@@ -568,8 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
     scheduler.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
-        default="INFO",
-        help="default %(default)s",
+        help="default MALL_LOG_LEVEL (INFO); periodic jobs are logged at DEBUG",
     )
     scheduler.set_defaults(handler=cmd_scheduler)
 
@@ -621,6 +764,43 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1", help="bind address (default %(default)s)")
     sim.add_argument("--port", type=int, default=8001, help="port (default %(default)s)")
     sim.set_defaults(handler=cmd_wechat_sim)
+
+    demo = commands.add_parser(
+        "demo",
+        help="play the walk-through against a running `mall dev`",
+        description="Play the whole walk-through against a running `mall dev`, printing each "
+        "step: a customer logs in through the WeChat simulator (a fresh code each run), adds "
+        "an address, orders an in-stock SKU found in the catalogue and asks to pay; the "
+        "simulator pays; the order turns paid on the customer's socket and on the admin "
+        "dashboard's; staff ship it; the customer confirms receipt. Run it any number of "
+        "times; it exits non-zero, naming the step, if one fails.",
+    )
+    demo.add_argument("--api", default=DEMO_API, help="the API's base URL (default %(default)s)")
+    demo.add_argument(
+        "--sim", default=DEMO_SIM, help="the WeChat simulator's URL (default %(default)s)"
+    )
+    demo.add_argument(
+        "--admin-password",
+        help="the admin's password (default: MALL_DEV_ADMIN_PASSWORD, else the data dir's "
+        f"{ADMIN_PASSWORD_FILE} file)",
+    )
+    demo.add_argument("--admin-username", default=ADMIN_USERNAME, help="default %(default)s")
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".mall"),
+        help="`mall dev`'s data directory, for the admin password (default .mall)",
+    )
+    demo.add_argument(
+        "--customer", default="alice", help="the simulated WeChat user (default %(default)s)"
+    )
+    demo.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        help="seconds to wait for each event on the sockets (default %(default)s)",
+    )
+    demo.set_defaults(handler=cmd_demo)
     return parser
 
 
@@ -633,8 +813,19 @@ def _positive_int(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `mall` command."""
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
-    raise SystemExit(args.handler(args))
+    try:
+        code = args.handler(args)
+    except ValidationError as exc:
+        # A MALL_* variable that does not parse: name it, in one line.
+        first = exc.errors()[0]
+        name = "MALL_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise SystemExit(
+            f"mall {args.command}: {name} is invalid ({first['msg']}); fix it in the environment"
+        ) from None
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

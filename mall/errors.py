@@ -7,7 +7,7 @@ from typing import Any
 
 import redis.exceptions
 from sanic import Request, Sanic
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 from sanic.response import HTTPResponse, json
 
 log = logging.getLogger("mall.errors")
@@ -97,6 +97,7 @@ _SANIC_CODES = {
     413: "payload_too_large",
     416: "range_not_satisfiable",
     417: "expectation_failed",
+    426: "upgrade_required",
     429: "rate_limited",
     503: "service_unavailable",
 }
@@ -133,6 +134,8 @@ def render_error(request: Request, exc: Exception) -> HTTPResponse:
         if status == 400 and "json" in message.lower():
             code, message = "malformed_json", "The request body is not valid JSON"
         headers = dict(getattr(exc, "headers", None) or {})
+        if status == 405 and "Allow" not in headers:
+            headers["Allow"] = _allowed_methods(request)
         return json(error_body(code, message), status=status, headers=headers)
     if isinstance(exc, SanicException) and exc.status_code == 503:
         return json(error_body("service_unavailable", str(exc)), status=503)
@@ -171,10 +174,40 @@ def render_error(request: Request, exc: Exception) -> HTTPResponse:
     )
 
 
+# nginx's "client closed request": the client hung up before the answer was ready.
+CLIENT_CLOSED = 499
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The Allow header of a 405 (RFC 9110 15.5.6). Sanic's router names the methods only
+    for paths without parameters, so the path is asked once per method."""
+    router = request.app.router
+    allowed = []
+    for method in _METHODS:
+        try:
+            router.get(request.path, method, request.headers.get("host"))
+        except SanicException:
+            continue
+        allowed.append(method)
+    return ", ".join(allowed)
+
+
 def install(app: Sanic) -> None:
     """Route every exception raised while serving a request through render_error."""
 
     async def handler(request: Request, exc: Exception) -> HTTPResponse:
         return render_error(request, exc)
 
+    async def client_gone(request: Request, exc: BaseException) -> HTTPResponse:
+        # Sanic cancels the handler when the client disconnects (a probe that timed out
+        # while the server was starting): nobody reads this answer, and it is no error of
+        # ours, so it is counted and logged as 499 rather than as a 500.
+        return json(
+            error_body("client_closed_request", "The client closed the connection"),
+            status=CLIENT_CLOSED,
+        )
+
     app.error_handler.add(Exception, handler)
+    app.error_handler.add(RequestCancelled, client_gone)

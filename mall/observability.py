@@ -34,10 +34,13 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, raw
 
+from mall.errors import CLIENT_CLOSED
+
 access_log = logging.getLogger("mall.access")
 log = logging.getLogger("mall.metrics")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+HEALTH_PREFIX = "/health/"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # The files of gauges that count live processes only: gauge_livesum_<pid>.db, ...
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]+_(\d+)\.db")
@@ -124,7 +127,11 @@ def install(app: Sanic) -> None:
         route = request.route.path if request.route else "<unmatched>"
         HTTP_REQUESTS.labels(request.method, route, str(response.status)).inc()
         HTTP_LATENCY.labels(request.method, route).observe(duration)
-        access_log.info(
+        # Probes that pass (a load balancer's, compose's, `mall dev`'s) repeat every few
+        # seconds: DEBUG. A failing one stays visible.
+        level = logging.DEBUG if _passing_probe(request.path, response.status) else logging.INFO
+        access_log.log(
+            level,
             "%s %s %s %.1fms request_id=%s",
             request.method,
             request.path,
@@ -143,6 +150,11 @@ def install(app: Sanic) -> None:
         # This process's sockets close with it: its share of live gauges goes too.
         if directory := multiprocess_dir():
             mark_process_dead(os.getpid(), str(directory))
+
+
+def _passing_probe(path: str, status: int) -> bool:
+    """A health probe that passed, or whose client gave up waiting (499: it asks again)."""
+    return path.startswith(HEALTH_PREFIX) and (status < 400 or status == CLIENT_CLOSED)
 
 
 def multiprocess_dir() -> Path | None:

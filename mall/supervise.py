@@ -17,9 +17,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT = 10.0
@@ -56,8 +58,9 @@ def signal_group(pid: int, signum: int) -> None:
 class Child:
     """One child process: started (again) on demand, signalled as a group, stopped for sure.
 
-    Output goes to `log_path` (appended, a marker line per start) or, without one, to the
-    parent's own stdout and stderr.
+    Output goes to `log_path` (appended, a marker line per start); or, with a `label`, to
+    the parent's stdout, each line prefixed with `<label> | ` (`mall dev`'s console);
+    otherwise to the parent's own stdout and stderr.
     """
 
     def __init__(
@@ -68,14 +71,17 @@ class Child:
         env: dict[str, str],
         log_path: Path | None = None,
         cwd: Path | None = None,
+        label: str | None = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = env
         self.log_path = log_path
         self.cwd = cwd
+        self.label = label
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        self.copier: threading.Thread | None = None
 
     @property
     def running(self) -> bool:
@@ -94,11 +100,13 @@ class Child:
         if self.running:
             raise RuntimeError(f"{self.name} is already running")
         self.starts += 1
-        output = None
+        output: IO[bytes] | int | None = None
         if self.log_path is not None:
             output = self.log_path.open("ab")
             output.write(f"\n--- start #{self.starts}: {' '.join(self.argv)}\n".encode())
             output.flush()
+        elif self.label is not None:
+            output = subprocess.PIPE
         try:
             self.process = subprocess.Popen(  # noqa: S603 - argv from our own code, no shell
                 self.argv,
@@ -111,8 +119,16 @@ class Child:
                 preexec_fn=die_with_parent(os.getpid()),
             )
         finally:
-            if output is not None:
+            if output is not None and not isinstance(output, int):
                 output.close()
+        if self.label is not None and self.process.stdout is not None:
+            self.copier = threading.Thread(
+                target=copy_lines,
+                args=(self.process.stdout, f"{self.label} | ".encode()),
+                name=f"output of {self.name}",
+                daemon=True,
+            )
+            self.copier.start()
 
     def signal(self, signum: int) -> None:
         """Signal the whole group (the child and its helpers); SIGKILL also reaps it."""
@@ -147,6 +163,16 @@ class Child:
         return "\n".join(text.splitlines()[-lines:])
 
 
+def copy_lines(source: IO[bytes], prefix: bytes, sink: IO[bytes] | None = None) -> None:
+    """Copy a child's output to our stdout line by line, each line prefixed, until every
+    process holding the pipe (the child's helpers too) has closed it."""
+    out = sink or sys.stdout.buffer
+    with source:
+        for line in source:
+            out.write(prefix + line if line.endswith(b"\n") else prefix + line + b"\n")
+            out.flush()
+
+
 class Children:
     """Children started together and stopped together, last started first."""
 
@@ -167,8 +193,9 @@ class Children:
         env: dict[str, str],
         log_path: Path | None = None,
         cwd: Path | None = None,
+        label: str | None = None,
     ) -> Child:
-        child = Child(name, argv, env=env, log_path=log_path, cwd=cwd)
+        child = Child(name, argv, env=env, log_path=log_path, cwd=cwd, label=label)
         child.start()
         self.children.append(child)
         return child

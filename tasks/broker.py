@@ -9,10 +9,12 @@ opens its runtime at startup and hands it to the tasks (tasks/spec.py).
 from __future__ import annotations
 
 import logging
+import os
 
 from taskiq import AsyncBroker, ScheduleSource, TaskiqEvents, TaskiqScheduler, TaskiqState
 from taskiq.schedule_sources import LabelScheduleSource
 
+from mall import logs
 from mall.config import Settings
 from mall.jobs.broker import make_broker, make_schedule_source
 from mall.jobs.leader import LeaderLease, LeaderOnly
@@ -24,6 +26,16 @@ from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
 log = logging.getLogger("mall.tasks")
 
 TASK_MODULES = (maintenance, orders, wechat)
+
+
+def _periodic_task_names() -> list[str]:
+    return [task.name for module in TASK_MODULES for task in module.TASKS if task.schedule]
+
+
+def _quiet_logs(settings: Settings) -> None:
+    """Our lines in our format; the periodic tasks' lines (every 15 s) at DEBUG."""
+    logs.configure(settings.log_level)
+    logs.quiet_periodic_tasks(_periodic_task_names())
 
 
 def _broker_with_tasks(settings: Settings) -> AsyncBroker:
@@ -38,6 +50,7 @@ def _broker_with_tasks(settings: Settings) -> AsyncBroker:
 def worker_broker() -> AsyncBroker:
     """The broker of a worker process, with every task and the process's runtime."""
     settings = Settings()
+    _quiet_logs(settings)
     broker = _broker_with_tasks(settings).with_middlewares(TaskMetricsMiddleware())
 
     @broker.on_event(TaskiqEvents.WORKER_STARTUP)
@@ -51,12 +64,14 @@ def worker_broker() -> AsyncBroker:
                 state.metrics = endpoint
             else:
                 await endpoint.close()
+        log.info("worker process %d ready: %d tasks", os.getpid(), len(broker.get_all_tasks()))
 
     @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
     async def close_worker_runtime(state: TaskiqState) -> None:
         if state.metrics is not None:
             await state.metrics.close()
         await state.runtime.close()
+        log.info("worker process %d stopped", os.getpid())
 
     return broker
 
@@ -87,6 +102,8 @@ class MallScheduler(TaskiqScheduler):
                 # Delayed jobs matter more than their metrics: schedule on without them.
                 log.error("MALL_SCHEDULER_METRICS_PORT %s is in use; no metrics served", port)
                 await endpoint.close()
+        periodic = ", ".join(_periodic_task_names())
+        log.info("scheduler process %d ready: delayed jobs and periodic %s", os.getpid(), periodic)
 
     async def shutdown(self) -> None:
         if self.metrics is not None:
@@ -100,6 +117,7 @@ def scheduler() -> TaskiqScheduler:
     """A scheduler (run two or more: one leads, mall/jobs/leader.py): one-off schedules
     from the sorted set, periodic ones from the tasks."""
     settings = Settings()
+    _quiet_logs(settings)
     broker = _broker_with_tasks(settings)
     lease = LeaderLease(lambda: redis_client(settings, max_connections=2))
     return MallScheduler(

@@ -5,7 +5,7 @@
  * require("./mall-realtime")`. In a browser without a bundler it defines
  * `window.MallRealtime` (the same object), so it can be tried against a real server.
  *
- * What it does for you (the protocol is API.md, "Websockets"):
+ * What it does for you (the protocol: the README's API section; events: docs/EVENTS.md):
  * - connects to `/ws?token=<access token>` (or `/ws/admin`) with `wx.connectSocket`;
  * - remembers the last event id of every channel (persisted with `wx.setStorageSync`) and,
  *   after any reconnect, sends `{"op": "resume", "channel", "after"}` for each channel, so
@@ -28,7 +28,7 @@
   function () {
     "use strict";
 
-    /** Close codes the server uses (API.md). */
+    /** Close codes the server uses (the README's API section). */
     var CLOSE_NORMAL = 1000;
     var CLOSE_AUTH = 4401;
     var CLOSE_PING_TIMEOUT = 4000;
@@ -218,7 +218,7 @@
      * "unauthorized" (the refresher gave up: sign in, then call `connect()`), "closed".
      *
      * Events for `on(name, handler)`:
-     * - an event name of API.md ("order.paid", "stock.changed", ...): handler(data, envelope)
+     * - an event name of docs/EVENTS.md ("order.paid", "stock.changed", ...): handler(data, envelope)
      *   where envelope is `{type: "event", channel, id, event, data, at}`;
      * - "*": every such event, handler(data, envelope);
      * - "welcome" (message), "state" (state, detail), "subscribed" / "unsubscribed"

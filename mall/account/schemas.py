@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field, HttpUrl
+from pydantic import ConfigDict, Field, model_validator
 
-from mall.web import Schema
+from mall.web import HTTP_URL, LINE, Schema, at_least_one_field
 
 PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{4,19}$"
 
 
 class MePatch(Schema):
-    nickname: str | None = Field(None, min_length=1, max_length=64)
-    avatar_url: HttpUrl | None = Field(None, description="http(s) URL, at most 512 characters")
+    """At least one field; a field left out (or null) keeps its value."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    nickname: str | None = Field(None, min_length=1, max_length=64, pattern=LINE)
+    avatar_url: str | None = Field(
+        None, max_length=512, pattern=HTTP_URL, description="an http(s) URL"
+    )
+
+    _not_empty = model_validator(mode="before")(at_least_one_field)
 
 
 class AddressIn(Schema):
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64, pattern=LINE)
     phone: str = Field(pattern=PHONE_PATTERN, max_length=20)
-    province: str = Field(min_length=1, max_length=64)
-    city: str = Field(min_length=1, max_length=64)
-    district: str = Field(min_length=1, max_length=64)
-    detail: str = Field(min_length=1, max_length=255)
+    province: str = Field(min_length=1, max_length=64, pattern=LINE)
+    city: str = Field(min_length=1, max_length=64, pattern=LINE)
+    district: str = Field(min_length=1, max_length=64, pattern=LINE)
+    detail: str = Field(min_length=1, max_length=255, pattern=LINE)
     is_default: bool = False
 
 

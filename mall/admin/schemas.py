@@ -3,50 +3,87 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from mall.admin.permissions import ALL_PERMISSIONS
-from mall.web import Id, PageQuery, Schema
+from mall.web import (
+    LINE,
+    NO_NUL,
+    ONE_LINE,
+    Id,
+    PageQuery,
+    Schema,
+    Timestamp,
+    at_least_one_field,
+)
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
 
 
 # The policy (mall/auth/passwords.py) answers 422 `weak_password` for a short or common
-# password, so the schema only bounds the size.
-PASSWORD_DOC = "at least 12 characters, not a common password"
+# password, so the schema bounds only the size.
+PASSWORD_HELP = (
+    "at least 12 characters, not a common password (422 weak_password); at most 72 bytes "
+    "in UTF-8 (bcrypt's limit), so fewer characters outside ASCII"
+)
+ROLE_IDS_HELP = "ids of existing roles (422 unknown_id names any that is not)"
 
 
 class AdminCreate(Schema):
     username: str = Field(pattern=USERNAME_PATTERN)
-    password: str = Field(min_length=1, max_length=72, description=PASSWORD_DOC)
-    display_name: str = Field("", max_length=64)
+    password: str = Field(min_length=1, max_length=72, pattern=NO_NUL, description=PASSWORD_HELP)
+    display_name: str = Field("", max_length=64, pattern=ONE_LINE)
     is_superuser: bool = False
-    role_ids: list[Id] = Field(default_factory=list, max_length=50)
+    role_ids: list[Id] = Field(default_factory=list, max_length=50, description=ROLE_IDS_HELP)
 
 
 class AdminUpdate(Schema):
-    display_name: str | None = Field(None, max_length=64)
-    password: str | None = Field(None, min_length=1, max_length=72, description=PASSWORD_DOC)
+    """At least one field; a field left out (or null) keeps its value."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    display_name: str | None = Field(None, max_length=64, pattern=ONE_LINE)
+    password: str | None = Field(
+        None, min_length=1, max_length=72, pattern=NO_NUL, description=PASSWORD_HELP
+    )
     is_active: bool | None = None
     is_superuser: bool | None = None
-    role_ids: list[Id] | None = Field(None, max_length=50)
+    role_ids: list[Id] | None = Field(None, max_length=50, description=ROLE_IDS_HELP)
+
+    _not_empty = model_validator(mode="before")(at_least_one_field)
 
 
-def _known_permissions(value: list[str]) -> list[str]:
-    unknown = sorted(set(value) - ALL_PERMISSIONS)
-    if unknown:
-        raise ValueError(f"unknown permissions: {', '.join(unknown)}")
-    return sorted(set(value))
+def _known_permission(value: str) -> str:
+    if value not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {value!r}")
+    return value
+
+
+PermissionName = Annotated[
+    str,
+    AfterValidator(_known_permission),
+    WithJsonSchema({"type": "string", "enum": sorted(ALL_PERMISSIONS)}),
+]
 
 
 class RoleIn(Schema):
-    name: str = Field(min_length=1, max_length=64)
-    description: str = Field("", max_length=255)
-    permissions: list[str] = Field(default_factory=list, max_length=100)
+    name: str = Field(min_length=1, max_length=64, pattern=LINE)
+    description: str = Field("", max_length=255, pattern=ONE_LINE)
+    permissions: list[PermissionName] = Field(default_factory=list, max_length=100)
 
-    _check = field_validator("permissions")(_known_permissions)
+    @field_validator("permissions")
+    @classmethod
+    def _as_set(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
 
 
 class RoleOut(Schema):
@@ -80,14 +117,14 @@ class UserAdminOut(Schema):
 
 
 class BanIn(Schema):
-    reason: str = Field("", max_length=255)
+    reason: str = Field("", max_length=255, pattern=ONE_LINE)
 
 
 class LogQuery(PageQuery):
     admin_id: Id | None = None
     action: str | None = Field(None, max_length=64)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Timestamp | None = None
+    until: Timestamp | None = None
 
 
 class LogOut(Schema):

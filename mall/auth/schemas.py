@@ -6,19 +6,21 @@ from typing import Literal
 
 from pydantic import Field
 
-from mall.web import Schema
+from mall.web import TOKEN, Schema
 
 
 class WeChatLoginIn(Schema):
-    code: str = Field(min_length=1, max_length=128, description="wx.login() code")
+    code: str = Field(min_length=1, max_length=128, pattern=TOKEN, description="wx.login() code")
 
 
 class RefreshIn(Schema):
-    refresh_token: str = Field(min_length=1, max_length=2048)
+    refresh_token: str = Field(min_length=1, max_length=2048, pattern=TOKEN)
 
 
 class PhoneIn(Schema):
-    code: str = Field(min_length=1, max_length=128, description="getPhoneNumber code")
+    code: str = Field(
+        min_length=1, max_length=128, pattern=TOKEN, description="getPhoneNumber code"
+    )
 
 
 class AdminLoginIn(Schema):

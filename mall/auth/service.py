@@ -209,7 +209,7 @@ async def wechat_login(
     try:
         session = await wechat.code2session(code)
     except WeChatError as exc:
-        raise _login_error(exc) from None
+        raise _wechat_code_error(exc, what="login") from None
     if settings.rate_limit_enabled:
         await ratelimit.hit(
             redis,
@@ -229,17 +229,30 @@ async def wechat_login(
     return user, pair
 
 
-def _login_error(exc: WeChatError) -> Exception:
-    if exc.errcode in (40029, 40163, 40226):
+# errcodes of a code WeChat refused (invalid, already used, from a risky account): the
+# client's input was wrong, so 422 naming the field, wherever a code is sent.
+REFUSED_CODE_ERRCODES = frozenset({40029, 40163, 40226})
+
+
+def _wechat_code_error(exc: WeChatError, *, what: str) -> Exception:
+    """One mapping of WeChat's answer to a code (wx.login or getPhoneNumber) onto ours."""
+    if exc.errcode in REFUSED_CODE_ERRCODES:
         reason = "already used" if exc.errcode == 40163 else "invalid"
-        return Unauthorized(
-            f"The WeChat login code is {reason}",
+        return ValidationFailed(
+            f"The WeChat {what} code is {reason}",
             code="invalid_wechat_code",
-            details={"errcode": exc.errcode},
+            details=[
+                {
+                    "field": "code",
+                    "message": f"WeChat refused the code ({reason})",
+                    "type": "wechat_code",
+                    "errcode": exc.errcode,
+                }
+            ],
         )
     if exc.errcode == 45011:
-        return RateLimited(60, "WeChat is rate limiting logins; retry in a minute")
-    return UpstreamError("WeChat login is unavailable", details={"errcode": exc.errcode})
+        return RateLimited(60, "WeChat is rate limiting these calls; retry in a minute")
+    return UpstreamError(f"WeChat {what} is unavailable", details={"errcode": exc.errcode})
 
 
 async def bind_phone(wechat: MiniProgramClient, *, user: User, code: str) -> User:
@@ -247,15 +260,7 @@ async def bind_phone(wechat: MiniProgramClient, *, user: User, code: str) -> Use
     try:
         info = await wechat.phone_number(code)
     except WeChatError as exc:
-        if exc.errcode in (40029, 40163):
-            raise ValidationFailed(
-                "The phone code is invalid or already used",
-                code="invalid_phone_code",
-                details={"errcode": exc.errcode},
-            ) from None
-        raise UpstreamError(
-            "WeChat phone service unavailable", details={"errcode": exc.errcode}
-        ) from None
+        raise _wechat_code_error(exc, what="phone") from None
     await User.filter(id=user.id).update(phone=info.pure_phone_number)
     user.phone = info.pure_phone_number
     return user

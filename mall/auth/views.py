@@ -34,7 +34,7 @@ admin_auth_bp = Blueprint("admin_auth", url_prefix="/auth")
     tag="auth",
     body=WeChatLoginIn,
     response=UserTokensOut,
-    errors=(401, 429, 502),
+    errors=(403, 429, 502),
 )
 async def wechat_login(request: Request) -> HTTPResponse:
     body = parse_body(request, WeChatLoginIn)
@@ -93,7 +93,7 @@ async def logout(request: Request) -> HTTPResponse:
     body=PhoneIn,
     response=UserOut,
     secured=True,
-    errors=(403, 502),
+    errors=(403, 429, 502),
 )
 @user_required
 async def bind_phone(request: Request) -> HTTPResponse:

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from mall.web import Id, PageQuery, Schema
+from mall.web import (
+    LINE,
+    ONE_LINE,
+    URL_CHARS,
+    Id,
+    PageQuery,
+    Schema,
+    Timestamp,
+    inconsistent_error,
+    key_error,
+    range_error,
+)
 
 MAX_PRICE = 10_000_000_000  # fen: 1 亿元
 MAX_STOCK = 100_000_000  # keeps stock + any delta inside PostgreSQL's integer
@@ -19,25 +38,33 @@ MAX_SPECS = 5
 # marketplaces stop at about 100 pages too). Counting every match of a one-character
 # keyword rechecks each matching row: 7,500 matches cost 22 ms at 100k products.
 MAX_STOREFRONT_RESULTS = 5_000
-NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
 
 Price = Annotated[int, Field(ge=0, le=MAX_PRICE, strict=True, description="fen")]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK, strict=True)]
 SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
-Line = Annotated[str, StringConstraints(pattern=NO_CONTROL_CHARS)]
-SpecName = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=NO_CONTROL_CHARS)]
-SpecValue = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=NO_CONTROL_CHARS)]
+MAX_SPEC_NAME = 20
+
+
+def _spec_name(name: str) -> str:
+    # A key: OpenAPI 3.0 cannot state its rules, so its refusal has a type of its own.
+    if not 1 <= len(name) <= MAX_SPEC_NAME or not re.fullmatch(LINE, name):
+        raise key_error(f"a spec name is 1 to {MAX_SPEC_NAME} characters on one line")
+    return name
+
+
+SpecName = Annotated[str, AfterValidator(_spec_name)]
+SpecValue = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=LINE)]
 ImageRef = Annotated[
     str,
     StringConstraints(
         max_length=512,
-        pattern=r"^(https?://\S+|/uploads/[0-9a-f]{64}\.(jpg|png|gif|webp))$",
+        pattern=rf"^(https?://{URL_CHARS}+|/uploads/[0-9a-f]{{64}}\.(jpg|png|gif|webp))$",
     ),
     Field(description="an http(s) URL, or the url/path POST /api/admin/uploads returned"),
 ]
 SkuCode = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9._\-]*$")]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE)]
 
 
 # --- storefront ---------------------------------------------------------------------------
@@ -51,17 +78,18 @@ class Sort(StrEnum):
 
 
 class ProductQuery(PageQuery):
+    page: int = Field(
+        1,
+        ge=1,
+        le=MAX_STOREFRONT_RESULTS,
+        description=f"only the first {MAX_STOREFRONT_RESULTS:,} matches are paged: a page "
+        "past them is empty",
+    )
     category_id: Id | None = Field(None, description="includes its sub-categories")
     q: str | None = Field(
         None, max_length=64, description="keywords (all must match title or subtitle)"
     )
     sort: Sort = Sort.NEWEST
-
-    @model_validator(mode="after")
-    def _within_results(self) -> ProductQuery:
-        if self.offset + self.page_size > MAX_STOREFRONT_RESULTS:
-            raise ValueError(f"only the first {MAX_STOREFRONT_RESULTS} results can be paged")
-        return self
 
 
 class BannerQuery(Schema):
@@ -159,8 +187,8 @@ def category_tree_schema(*, admin: bool) -> dict[str, Any]:
 
 
 class CategoryIn(Schema):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]
-    parent_id: Id | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=LINE)]
+    parent_id: Id | None = Field(None, description="an existing category (else 422 unknown_id)")
     icon: ImageRef | Literal[""] = ""
     sort_order: SortOrder = 0
     visible: Flag = True
@@ -182,7 +210,12 @@ class CategoryOut(Schema):
 
 class SkuIn(Schema):
     id: Id | None = Field(None, description="an existing SKU of this product (edits only)")
-    specs: dict[SpecName, SpecValue] = Field(default_factory=dict, max_length=MAX_SPECS)
+    specs: dict[SpecName, SpecValue] = Field(
+        default_factory=dict,
+        max_length=MAX_SPECS,
+        description=f"spec name -> value; a name is 1 to {MAX_SPEC_NAME} characters on one "
+        "line (else 422, type invalid_key)",
+    )
     price: Price
     stock: Stock | None = Field(
         None, description="new SKUs: default 0; existing SKUs: left out = unchanged"
@@ -191,32 +224,37 @@ class SkuIn(Schema):
 
 
 class ProductIn(Schema):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NO_CONTROL_CHARS)]
-    subtitle: Annotated[str, StringConstraints(max_length=255, pattern=NO_CONTROL_CHARS)] = ""
-    category_id: Id
+    title: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=LINE)]
+    subtitle: Annotated[str, StringConstraints(max_length=255, pattern=ONE_LINE)] = ""
+    category_id: Id = Field(description="an existing category (else 422 unknown_id)")
     description: str = Field("", max_length=20_000)
     images: list[ImageRef] = Field(default_factory=list, max_length=MAX_IMAGES)
     cover: ImageRef | Literal[""] = Field("", description="defaults to the first image")
     on_sale: Flag = False
-    skus: list[SkuIn] = Field(min_length=1, max_length=MAX_SKUS)
+    skus: list[SkuIn] = Field(
+        min_length=1,
+        max_length=MAX_SKUS,
+        description="every SKU names the same specs, no two alike in specs, code or id "
+        "(else 422, type inconsistent)",
+    )
 
     @field_validator("skus")
     @classmethod
     def _skus_consistent(cls, skus: list[SkuIn]) -> list[SkuIn]:
         names = {frozenset(sku.specs) for sku in skus}
         if len(names) > 1:
-            raise ValueError("every SKU must name the same specs")
+            raise inconsistent_error("every SKU must name the same specs")
         if len(skus) > 1 and names == {frozenset()}:
-            raise ValueError("several SKUs need specs that tell them apart")
+            raise inconsistent_error("several SKUs need specs that tell them apart")
         combos = [frozenset(sku.specs.items()) for sku in skus]
         if len(set(combos)) != len(combos):
-            raise ValueError("two SKUs have the same specs")
+            raise inconsistent_error("two SKUs have the same specs")
         codes = [sku.code for sku in skus if sku.code]
         if len(set(codes)) != len(codes):
-            raise ValueError("two SKUs have the same code")
+            raise inconsistent_error("two SKUs have the same code")
         ids = [sku.id for sku in skus if sku.id is not None]
         if len(set(ids)) != len(ids):
-            raise ValueError("a SKU id appears twice")
+            raise inconsistent_error("a SKU id appears twice")
         return skus
 
 
@@ -282,7 +320,12 @@ class StockSet(Schema):
 
 
 class StockAdjust(Schema):
-    delta: int = Field(ge=-MAX_STOCK, le=MAX_STOCK, strict=True, description="added to stock")
+    delta: int = Field(
+        ge=-MAX_STOCK,
+        le=MAX_STOCK,
+        description="added to stock; never 0",
+        json_schema_extra={"not": {"enum": [0]}},
+    )
     reason: Reason
 
     @field_validator("delta")
@@ -332,35 +375,57 @@ class LinkType(StrEnum):
     URL = "url"
 
 
+# What link each link_type takes; the document states the same as a oneOf.
+LINK_PATTERNS = {
+    LinkType.NONE: r"^$",
+    LinkType.PRODUCT: r"^[0-9]{1,18}$",
+    LinkType.CATEGORY: r"^[0-9]{1,18}$",
+    LinkType.PAGE: rf"^/pages/{URL_CHARS}*$",
+    LinkType.URL: rf"^https://{URL_CHARS}+$",
+}
+_BANNER_LINKS: dict[str, Any] = {
+    "oneOf": [
+        # link_type none (or left out): no link, or an empty one
+        {"properties": {"link_type": {"enum": ["none"]}, "link": {"enum": [""]}}},
+        *(
+            {
+                "required": ["link_type", "link"],
+                "properties": {
+                    "link_type": {"enum": [kind.value]},
+                    "link": {"pattern": LINK_PATTERNS[kind]},
+                },
+            }
+            for kind in LinkType
+            if kind != LinkType.NONE
+        ),
+    ]
+}
+
+
 class BannerIn(Schema):
-    title: Annotated[str, StringConstraints(max_length=64, pattern=NO_CONTROL_CHARS)] = ""
+    model_config = ConfigDict(json_schema_extra=_BANNER_LINKS)
+
+    title: Annotated[str, StringConstraints(max_length=64, pattern=ONE_LINE)] = ""
     image: ImageRef
     link_type: LinkType = LinkType.NONE
     link: str = Field(
         "",
         max_length=512,
-        description="product/category: its id; page: a mini-program path; url: https URL",
+        description="fits link_type: product/category: its id (an existing one, else 422 "
+        "unknown_id); page: a mini-program path (/pages/...); url: an https URL; none: empty",
     )
     position: str = Field("home", pattern=r"^[a-z0-9_]{1,32}$")
     sort_order: SortOrder = 0
     enabled: Flag = True
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = Field(None, description="after starts_at (else 422, type range)")
 
     @model_validator(mode="after")
     def _link_and_window(self) -> BannerIn:
-        link, kind = self.link, self.link_type
-        valid = {
-            LinkType.NONE: link == "",
-            LinkType.PRODUCT: link.isascii() and link.isdigit() and len(link) <= 18,
-            LinkType.CATEGORY: link.isascii() and link.isdigit() and len(link) <= 18,
-            LinkType.PAGE: link.startswith("/pages/") and " " not in link,
-            LinkType.URL: link.startswith("https://") and " " not in link,
-        }[kind]
-        if not valid:
-            raise ValueError(f"link does not fit link_type {kind.value!r}")
+        if not re.fullmatch(LINK_PATTERNS[self.link_type], self.link):
+            raise ValueError(f"link does not fit link_type {self.link_type.value!r}")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise range_error("ends_at must be after starts_at")
         return self
 
 

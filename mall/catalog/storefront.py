@@ -109,12 +109,15 @@ async def product_page(cache: CatalogCache, storage: ImageStorage, query: Produc
         if query.category_id is not None and not tree.shows(query.category_id):
             raise NotFound("Category not found", code="category_not_found")
         ids = tree.below[query.category_id] if query.category_id else list(tree.below)
+        # Only the first MAX_STOREFRONT_RESULTS matches are paged: past them a page is
+        # empty, and the query never reads further.
+        offset = min(query.offset, MAX_STOREFRONT_RESULTS)
         # buyable.product_shown, with the shown categories taken from the tree.
         rows, total = await find_products(
             ProductFilter(keywords=keywords, category_ids=ids, on_sale=True),
             sort=query.sort,
-            offset=query.offset,
-            limit=query.page_size,
+            offset=offset,
+            limit=min(query.page_size, MAX_STOREFRONT_RESULTS - offset),
             count_up_to=MAX_STOREFRONT_RESULTS,
         )
         stock = await stock_totals([row.id for row in rows])

@@ -3,27 +3,71 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from mall.web import Id, PageQuery, Schema
+from mall.web import LINE, Id, PageQuery, Schema, Timestamp, range_error
+
+# The rules between fields, stated in the document as well as checked here.
+_TEMPLATE_RULES: dict[str, Any] = {
+    "allOf": [
+        {
+            "oneOf": [
+                {
+                    "required": ["kind", "amount_off"],
+                    "properties": {"kind": {"enum": ["fixed"]}, "amount_off": {"minimum": 1}},
+                },
+                {
+                    "required": ["kind", "percent_off"],
+                    "properties": {"kind": {"enum": ["percent"]}, "percent_off": {"minimum": 1}},
+                },
+            ]
+        },
+        # exactly one of the two is given (not null): a branch types its field, so null
+        # does not match it
+        {
+            "oneOf": [
+                {"required": ["valid_days"], "properties": {"valid_days": {"type": "integer"}}},
+                {"required": ["valid_until"], "properties": {"valid_until": {"type": "string"}}},
+            ]
+        },
+        {
+            "anyOf": [
+                {"properties": {"scope": {"enum": ["all"]}}},
+                {"required": ["scope", "scope_ids"], "properties": {"scope_ids": {"minItems": 1}}},
+            ]
+        },
+    ]
+}
 
 
 class CouponTemplateIn(Schema):
-    name: str = Field(min_length=1, max_length=64)
+    """fixed needs amount_off >= 1, percent needs percent_off >= 1; exactly one of
+    valid_days or valid_until; a scope other than all needs scope_ids."""
+
+    model_config = ConfigDict(json_schema_extra=_TEMPLATE_RULES)
+
+    name: str = Field(min_length=1, max_length=64, pattern=LINE)
     kind: Literal["fixed", "percent"]
     amount_off: int = Field(0, ge=0, le=100_000_00, description="fen, for kind=fixed")
     percent_off: int = Field(0, ge=0, le=99, description="percent, for kind=percent")
     max_discount: int | None = Field(None, ge=1, le=100_000_00, description="cap, fen")
     threshold: int = Field(0, ge=0, le=100_000_000, description="minimum covered amount, fen")
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Timestamp | None = Field(
+        None, description="before valid_until (else 422, type range)"
+    )
+    # Exactly one of these two is given; the other is left out or null.
+    valid_until: Timestamp | None = None
     valid_days: int | None = Field(None, ge=1, le=3650, description="days after claim")
     total_limit: int | None = Field(None, ge=1, le=10_000_000)
     per_user_limit: int = Field(1, ge=1, le=100)
     scope: Literal["all", "categories", "products"] = "all"
-    scope_ids: list[Id] = Field(default_factory=list, max_length=500)
+    scope_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=500,
+        description="category or product ids, for a scope other than all",
+    )
     active: bool = True
 
     @model_validator(mode="after")
@@ -34,11 +78,8 @@ class CouponTemplateIn(Schema):
             raise ValueError("a percent coupon needs percent_off > 0")
         if (self.valid_days is None) == (self.valid_until is None):
             raise ValueError("give either valid_days or valid_until")
-        for moment in (self.valid_from, self.valid_until):
-            if moment is not None and moment.tzinfo is None:
-                raise ValueError("times need a UTC offset")
         if self.valid_from and self.valid_until and self.valid_from >= self.valid_until:
-            raise ValueError("valid_from must be before valid_until")
+            raise range_error("valid_from must be before valid_until")
         if self.scope != "all" and not self.scope_ids:
             raise ValueError("a scoped coupon needs scope_ids")
         return self

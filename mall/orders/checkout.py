@@ -6,6 +6,7 @@ order (mall/orders/placing.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.orders import pricing
 from mall.orders.errors import OrderError, insufficient_stock
-from mall.orders.schemas import CheckoutIn
+from mall.orders.schemas import IDEMPOTENCY_KEY, CheckoutIn
 from mall.shop.schemas import ShopSettingsDoc
 from models import CartItem, IdempotencyKey, User, UserCoupon
 
@@ -125,11 +126,11 @@ async def checkout(
 
 
 def validate_idempotency_key(raw: str | None) -> str | None:
-    """The Idempotency-Key header, trimmed; 422 unless 1-128 printable characters."""
+    """The Idempotency-Key header, trimmed; 422 unless 1-128 printable ASCII characters."""
     if raw is None:
         return None
     key = raw.strip()
-    if not key or len(key) > 128 or not key.isprintable():
+    if not re.fullmatch(IDEMPOTENCY_KEY, key):
         raise ValidationFailed(
             details=[
                 {

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from mall.web import Id, PageQuery, Schema
+from mall.web import (
+    LINE,
+    ONE_LINE,
+    Date,
+    Id,
+    PageQuery,
+    Schema,
+    at_least_one_field,
+)
 
 OrderStatusName = Literal[
     "pending_payment", "paid", "shipped", "completed", "cancelled", "refunding", "refunded"
 ]
+# 1 to 128 printable ASCII characters, not starting or ending with a space (a UUID will do).
+IDEMPOTENCY_KEY = r"^[!-~]([ -~]{0,126}[!-~])?$"
+IDEMPOTENCY_HEADER: dict[str, Any] = {
+    "type": "string",
+    "pattern": IDEMPOTENCY_KEY,
+    "description": "makes retries safe: the same key from the same customer gets the same "
+    "order (Idempotent-Replayed: true), never a second one",
+}
 MAX_LINE_QUANTITY = 999
 MAX_LINES = 50
 
@@ -22,8 +38,14 @@ class CartItemIn(Schema):
 
 
 class CartItemPatch(Schema):
+    """At least one field; a field left out (or null) keeps its value."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
     quantity: int | None = Field(None, ge=1, le=MAX_LINE_QUANTITY)
     selected: bool | None = None
+
+    _not_empty = model_validator(mode="before")(at_least_one_field)
 
 
 class CartLineOut(Schema):
@@ -52,9 +74,36 @@ class LineIn(Schema):
 
 
 class CheckoutIn(Schema):
-    items: list[LineIn] | None = Field(None, min_length=1, max_length=MAX_LINES)
-    cart_item_ids: list[Id] | None = Field(None, min_length=1, max_length=MAX_LINES)
-    address_id: Id
+    """Exactly one of items (buy now) or cart_item_ids (the caller's cart lines)."""
+
+    # Exactly one of the two is given (the other left out or null): a branch types its
+    # field, so null does not match it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["items"], "properties": {"items": {"type": "array"}}},
+                {
+                    "required": ["cart_item_ids"],
+                    "properties": {"cart_item_ids": {"type": "array"}},
+                },
+            ]
+        }
+    )
+
+    items: list[LineIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_LINES,
+        description="the same SKU twice is one line (quantities add up, at most "
+        f"{MAX_LINE_QUANTITY}: 422 too_many)",
+    )
+    cart_item_ids: list[Id] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_LINES,
+        description="ids of the caller's cart lines (422 unknown_id names any that is not)",
+    )
+    address_id: Id = Field(description="one of the caller's addresses")
     coupon_id: Id | None = Field(None, description="one of the caller's claimed coupons")
 
     @model_validator(mode="after")
@@ -182,12 +231,14 @@ class AdminOrderQuery(PageQuery):
     order_no: str | None = Field(None, max_length=32)
     user_id: Id | None = None
     phone: str | None = Field(None, max_length=32)
-    date_from: date | None = Field(None, description="shop-local date (Asia/Shanghai)")
-    date_to: date | None = Field(None, description="inclusive, shop-local date")
+    date_from: Date | None = Field(None, description="shop-local date (Asia/Shanghai)")
+    date_to: Date | None = Field(
+        None, description="inclusive, shop-local date (before date_from: 422, type range)"
+    )
 
 
 class RefundIn(Schema):
-    reason: str = Field(min_length=1, max_length=255)
+    reason: str = Field(min_length=1, max_length=255, pattern=LINE)
 
 
 class ReviewIn(Schema):
@@ -216,10 +267,13 @@ class ReviewOut(Schema):
 
 class ShipIn(Schema):
     carrier_code: str = Field(
-        min_length=1, max_length=32, description="one of GET /api/admin/carriers (WeChat's codes)"
+        min_length=1,
+        max_length=32,
+        pattern=LINE,
+        description="one of GET /api/admin/carriers (WeChat's codes)",
     )
     tracking_no: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
 
 
 class RejectIn(Schema):
-    reason: str = Field("", max_length=255)
+    reason: str = Field("", max_length=255, pattern=ONE_LINE)

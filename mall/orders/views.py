@@ -9,6 +9,7 @@ from mall.auth.guards import user_required, user_token_required
 from mall.context import runtime_of
 from mall.orders import checkout, lifecycle, placing, presenters, queries, refunds, reviews
 from mall.orders.schemas import (
+    IDEMPOTENCY_HEADER,
     CheckoutIn,
     OrderIn,
     OrderOut,
@@ -53,6 +54,7 @@ async def preview(request: Request) -> HTTPResponse:
     summary="Place an order (send an Idempotency-Key header to make retries safe)",
     tag="orders",
     body=OrderIn,
+    optional_headers={"Idempotency-Key": IDEMPOTENCY_HEADER},
     response=OrderOut,
     status=201,
     secured=True,

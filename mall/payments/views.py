@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
@@ -28,8 +29,49 @@ _PAY_PARAMS = {
 }
 _WECHAT_FAIL = {
     "type": "object",
-    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    "properties": {"code": {"type": "string", "enum": ["FAIL"]}, "message": {"type": "string"}},
+    "required": ["code", "message"],
 }
+# What WeChat Pay sends (API v3 notification); the resource is AES-256-GCM encrypted.
+_NOTIFICATION = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "create_time": {"type": "string"},
+        "event_type": {
+            "type": "string",
+            "description": "TRANSACTION.SUCCESS, REFUND.SUCCESS, REFUND.ABNORMAL, REFUND.CLOSED",
+        },
+        "resource_type": {"type": "string", "enum": ["encrypt-resource"]},
+        "summary": {"type": "string"},
+        "resource": {
+            "type": "object",
+            "properties": {
+                "algorithm": {"type": "string", "enum": ["AEAD_AES_256_GCM"]},
+                "ciphertext": {"type": "string"},
+                "associated_data": {"type": "string"},
+                "original_type": {"type": "string"},
+                "nonce": {"type": "string"},
+            },
+            "required": ["algorithm", "ciphertext", "nonce"],
+        },
+    },
+    "required": ["id", "create_time", "event_type", "resource_type", "resource"],
+}
+_SIGNED_BY_WECHAT: dict[str, dict[str, Any]] = {
+    "Wechatpay-Signature": {"type": "string", "description": "base64 RSA-SHA256 signature"},
+    "Wechatpay-Timestamp": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    "Wechatpay-Nonce": {"type": "string"},
+    "Wechatpay-Serial": {"type": "string", "description": "the WeChat Pay public key id"},
+    "Wechatpay-Signature-Type": {"type": "string", "enum": ["WECHATPAY2-SHA256-RSA2048"]},
+}
+_CALLBACK_HELP = (
+    "Called by WeChat Pay, not by clients: no bearer token; the Wechatpay-* headers sign "
+    "the body with WeChat Pay's key. 204 when processed (duplicates included); 400 with "
+    '{"code": "FAIL"} for anything that is not a genuine, fresh notification for this '
+    "merchant (missing or bad signature, unknown key, stale timestamp, unreadable body); "
+    "500 with FAIL when it could not be processed now (WeChat retries)."
+)
 
 
 @bp.post("/orders/<order_id:id>/pay")
@@ -76,10 +118,14 @@ async def _callback(request: Request, kind: str) -> HTTPResponse:
 @bp.post("/payments/wechat/notify")
 @doc(
     summary="WeChat Pay payment notification (called by WeChat)",
+    description=_CALLBACK_HELP,
     tag="payments",
+    body=_NOTIFICATION,
+    headers=_SIGNED_BY_WECHAT,
     status=204,
     response=None,
-    errors=(),
+    errors=(400, 500),
+    error_schema=_WECHAT_FAIL,
 )
 async def payment_notify(request: Request) -> HTTPResponse:
     return await _callback(request, "payment")
@@ -88,10 +134,14 @@ async def payment_notify(request: Request) -> HTTPResponse:
 @bp.post("/payments/wechat/refund-notify")
 @doc(
     summary="WeChat Pay refund notification (called by WeChat)",
+    description=_CALLBACK_HELP,
     tag="payments",
+    body=_NOTIFICATION,
+    headers=_SIGNED_BY_WECHAT,
     status=204,
     response=None,
-    errors=(),
+    errors=(400, 500),
+    error_schema=_WECHAT_FAIL,
 )
 async def refund_notify(request: Request) -> HTTPResponse:
     return await _callback(request, "refund")

@@ -22,6 +22,47 @@ log = logging.getLogger("mall.pushes")
 
 bp = Blueprint("wechat_push")
 
+# What WeChat sends (safe mode, JSON); the signatures are over the token only WeChat and
+# the shop know, so a request without them is refused (401), whatever else it holds.
+_TIMESTAMP = {"type": "string", "pattern": "^[0-9]{1,12}$", "required": True}
+_NONCE = {"type": "string", "minLength": 1, "required": True}
+_URL_CHECK: dict[str, dict[str, Any]] = {
+    "signature": {
+        "type": "string",
+        "required": True,
+        "description": "SHA1(token, timestamp, nonce)",
+    },
+    "timestamp": _TIMESTAMP,
+    "nonce": _NONCE,
+    "echostr": {"type": "string", "required": True, "description": "answered back"},
+}
+_PUSH: dict[str, dict[str, Any]] = {
+    "msg_signature": {
+        "type": "string",
+        "minLength": 1,
+        "required": True,
+        "description": "SHA1(token, timestamp, nonce, Encrypt)",
+    },
+    "timestamp": _TIMESTAMP,
+    "nonce": _NONCE,
+    "signature": {"type": "string", "description": "sent by WeChat, not used"},
+    "openid": {"type": "string", "description": "sent by WeChat, not used"},
+    "encrypt_type": {"type": "string", "enum": ["aes"]},
+}
+_ENCRYPTED = {
+    "type": "object",
+    "properties": {
+        "ToUserName": {"type": "string"},
+        "Encrypt": {"type": "string", "description": "the AES-256-CBC encrypted event (base64)"},
+    },
+    "required": ["Encrypt"],
+}
+_PUSH_HELP = (
+    "Called by WeChat, not by clients. Refused with 401 unless signed with the push token "
+    "and fresh (MALL_WECHAT_PUSH_MAX_SKEW), 403 for another mini-program, 409 for a push "
+    "already received, 400 for one that does not decrypt, 503 when pushes are not configured."
+)
+
 
 def _remote(request: Request) -> str:
     return str(request.remote_addr or request.ip)
@@ -65,8 +106,11 @@ def handlers(request: Request) -> dict[str, service.Handler]:
 @bp.get("/wechat/push")
 @doc(
     summary="WeChat's check of the push URL: echoes echostr when the signature is right",
+    description=_PUSH_HELP,
     tag="wechat",
+    query_params=_URL_CHECK,
     response={"type": "string"},
+    media_type="text/plain",
     errors=(400, 401, 503),
 )
 async def verify(request: Request) -> HTTPResponse:
@@ -78,8 +122,12 @@ async def verify(request: Request) -> HTTPResponse:
 @bp.post("/wechat/push")
 @doc(
     summary="A message push from WeChat (safe mode, JSON): answered `success`",
+    description=_PUSH_HELP,
     tag="wechat",
+    query_params=_PUSH,
+    body=_ENCRYPTED,
     response={"type": "string", "enum": ["success"]},
+    media_type="text/plain",
     errors=(400, 401, 403, 409, 503),
 )
 async def receive(request: Request) -> HTTPResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -46,24 +47,30 @@ class ShopSettingsStore:
         self._cached = (now, doc)
         return doc
 
-    async def update(self, *, doc: ShopSettingsDoc, staff: Staff) -> ShopSettingsDoc:
-        """Replace the settings (audited: before and after); new orders use them at once in
-        this process. The settings added for WeChat stay as they are when a PUT leaves them
-        out (clients written before them)."""
+    async def update(self, *, changes: dict[str, Any], staff: Staff) -> ShopSettingsDoc:
+        """Set the fields in `changes` (the others keep their values). The audit row names
+        each changed field's old and new value and commits with the change; new orders use
+        the settings at once in this process."""
         async with in_transaction():
             await ShopSettings.get_or_create(id=SETTINGS_ID)
             row = await ShopSettings.filter(id=SETTINGS_ID).select_for_update().first()
             assert row is not None
-            before = _doc(row)
-            keep_unless_sent = {"subscribe_templates", "order_expiring_notice_seconds"}
-            changes = doc.model_dump(exclude=keep_unless_sent - doc.model_fields_set)
-            await ShopSettings.filter(id=SETTINGS_ID).update(**changes)
+            before = _doc(row).model_dump()
+            diff = {
+                field: {"from": before[field], "to": value}
+                for field, value in changes.items()
+                if before[field] != value
+            }
+            if diff:
+                await ShopSettings.filter(id=SETTINGS_ID).update(
+                    **{field: change["to"] for field, change in diff.items()}
+                )
             await audit.record(
                 staff,
                 "settings.update",
                 target_type="settings",
                 target_id=SETTINGS_ID,
-                detail={"before": before.model_dump(), "after": changes},
+                detail={"changes": diff},
             )
         self.forget()
         return await self.get()

@@ -1,4 +1,5 @@
-"""GET/PUT /api/admin/settings."""
+"""GET/PUT/PATCH /api/admin/settings: PUT replaces the whole document, PATCH changes only
+the fields sent."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sanic.response import HTTPResponse
 from mall.admin.permissions import Permission
 from mall.auth.guards import admin_required
 from mall.context import runtime_of
-from mall.shop.schemas import ShopSettingsDoc
+from mall.shop.schemas import ShopSettingsDoc, ShopSettingsIn, ShopSettingsPatch
 from mall.web import doc, parse_body, render
 
 bp = Blueprint("shop_settings")
@@ -20,7 +21,6 @@ bp = Blueprint("shop_settings")
     tag="admin-settings",
     response=ShopSettingsDoc,
     secured=True,
-    errors=(403,),
 )
 @admin_required(Permission.SETTINGS_READ)
 async def get_settings(request: Request) -> HTTPResponse:
@@ -29,15 +29,32 @@ async def get_settings(request: Request) -> HTTPResponse:
 
 @bp.put("/settings")
 @doc(
-    summary="Change shop settings (applies to new orders)",
+    summary="Replace the shop settings: every field of the first API required, the "
+    "WeChat ones unchanged when left out (applies to new orders)",
     tag="admin-settings",
-    body=ShopSettingsDoc,
+    body=ShopSettingsIn,
     response=ShopSettingsDoc,
     secured=True,
-    errors=(403,),
 )
 @admin_required(Permission.SETTINGS_WRITE)
 async def put_settings(request: Request) -> HTTPResponse:
-    body = parse_body(request, ShopSettingsDoc)
-    updated = await runtime_of(request).shop.update(doc=body, staff=request.ctx.staff)
-    return render(updated)
+    body = parse_body(request, ShopSettingsIn)
+    shop = runtime_of(request).shop
+    changes = body.model_dump(exclude_unset=True)
+    return render(await shop.update(changes=changes, staff=request.ctx.staff))
+
+
+@bp.patch("/settings")
+@doc(
+    summary="Change some shop settings: only the fields sent (applies to new orders)",
+    tag="admin-settings",
+    body=ShopSettingsPatch,
+    response=ShopSettingsDoc,
+    secured=True,
+)
+@admin_required(Permission.SETTINGS_WRITE)
+async def patch_settings(request: Request) -> HTTPResponse:
+    body = parse_body(request, ShopSettingsPatch)
+    shop = runtime_of(request).shop
+    changes = body.model_dump(exclude_unset=True)
+    return render(await shop.update(changes=changes, staff=request.ctx.staff))

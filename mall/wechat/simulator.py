@@ -227,6 +227,7 @@ def create_sim_app(
     app.error_handler.add(NotFound, _render_not_found)
     app.error_handler.add(MethodNotAllowed, _render_wrong_method)
 
+    app.add_route(sim_index, "/", methods=["GET"])
     app.add_route(jscode2session, "/sns/jscode2session", methods=["GET"])
     app.add_route(stable_token, "/cgi-bin/stable_token", methods=["POST"])
     app.add_route(get_user_phone_number, "/wxa/business/getuserphonenumber", methods=["POST"])
@@ -268,6 +269,23 @@ async def get_user_phone_number(request: Request) -> HTTPResponse:
     state.check_token(request.args.get("access_token"))
     body = _json_body(request)
     return json({"errcode": 0, "errmsg": "ok", "phone_info": state.phone_info(body.get("code"))})
+
+
+async def sim_index(request: Request) -> HTTPResponse:
+    """GET /: what the simulator plays and how to play the customer (`mall dev`'s link)."""
+    pay = request.app.ctx.pay is not None
+    return json(
+        {
+            "name": "WeChat simulator (development and tests only)",
+            "login": "GET /sns/jscode2session: a code NAME or NAME:ANYTHING logs in NAME; "
+            "each code works once",
+            "pay": "POST /sim/pay/<order_no>: the customer pays; WeChat notifies the mall"
+            if pay
+            else "WeChat Pay is not simulated (no pay keys configured)",
+            "refund": "POST /sim/refund/<out_refund_no>" if pay else None,
+            "notifications": "GET /sim/notifications" if pay else None,
+        }
+    )
 
 
 async def sim_stats(request: Request) -> HTTPResponse:

@@ -41,9 +41,28 @@ async def test_reused_or_invalid_code_is_refused(client: httpx.AsyncClient) -> N
     ok = await client.post("/api/v1/auth/wechat/login", json={"code": code})
     assert ok.status_code == 200
     again = await client.post("/api/v1/auth/wechat/login", json={"code": code})
-    assert_error(again, 401, "invalid_wechat_code")
+    err = assert_error(again, 422, "invalid_wechat_code")
+    assert err["details"][0]["field"] == "code" and err["details"][0]["type"] == "wechat_code"
     bad = await client.post("/api/v1/auth/wechat/login", json={"code": "invalid"})
-    assert_error(bad, 401, "invalid_wechat_code")
+    assert_error(bad, 422, "invalid_wechat_code")
+
+
+async def test_a_code_wechat_refused_is_the_same_error_at_login_and_phone(
+    client: httpx.AsyncClient,
+) -> None:
+    # One kind of refusal, one status and code, wherever the code was sent.
+    tokens = await login(client, "wendy")
+    code = wx_code("wendy")
+    assert (await client.post("/api/v1/auth/wechat/login", json={"code": code})).status_code == 200
+    at_login = await client.post("/api/v1/auth/wechat/login", json={"code": code})
+    phone_code = "wendy:phone"
+    headers = bearer(tokens["access_token"])
+    first = await client.post("/api/v1/auth/phone", json={"code": phone_code}, headers=headers)
+    assert first.status_code == 200, first.text
+    at_phone = await client.post("/api/v1/auth/phone", json={"code": phone_code}, headers=headers)
+    login_err = assert_error(at_login, 422, "invalid_wechat_code")
+    phone_err = assert_error(at_phone, 422, "invalid_wechat_code")
+    assert login_err["details"][0]["type"] == phone_err["details"][0]["type"] == "wechat_code"
 
 
 async def test_concurrent_first_logins_make_one_user(client: httpx.AsyncClient) -> None:
@@ -111,7 +130,7 @@ async def test_bind_phone(client: httpx.AsyncClient) -> None:
     assert phone and len(phone) == 11 and phone.startswith("1")
     assert (await client.get("/api/v1/me", headers=headers)).json()["phone"] == phone
     reused = await client.post("/api/v1/auth/phone", json={"code": "ivy:1"}, headers=headers)
-    assert_error(reused, 422, "invalid_phone_code")
+    assert_error(reused, 422, "invalid_wechat_code")
 
 
 async def test_tokens_never_cross_audiences(client: httpx.AsyncClient) -> None:

@@ -37,8 +37,9 @@ def sample(text: str, series: str) -> float:
 
 
 def served_by_pid(log_path: Path) -> Counter[int]:
-    """GET /health/live answers per process, from the access log (`<time> <pid> INFO ...`)."""
-    pattern = re.compile(r"^\S+ \S+ (\d+) INFO mall\.access GET /health/live 200 ")
+    """GET /health/live answers per process, from the access log (`<time> <pid> DEBUG ...`:
+    probes that pass are logged at DEBUG)."""
+    pattern = re.compile(r"^\S+ \S+ (\d+) DEBUG mall\.access GET /health/live 200 ")
     text = log_path.read_text(errors="replace")
     return Counter(int(m[1]) for line in text.splitlines() if (m := pattern.match(line)))
 
@@ -67,7 +68,7 @@ async def api_two_workers(migrated_db: str, tmp_path: Path) -> Any:
     stale_counter(metrics_dir / f"api-{port}")
     env = {
         **os.environ,
-        "MALL_LOG_LEVEL": "INFO",
+        "MALL_LOG_LEVEL": "DEBUG",
         "MALL_METRICS_DIR": str(metrics_dir),
         "MALL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
@@ -184,5 +185,6 @@ def test_a_second_serve_on_a_taken_port_leaves_the_first_ones_metrics(tmp_path: 
             text=True,
             timeout=60,
         )
-    assert done.returncode == 1 and f"127.0.0.1:{port} is in use" in done.stderr
+    assert done.returncode == 1
+    assert f"port {port} (the API, 127.0.0.1) is already in use" in done.stderr
     assert (tmp_path / f"api-{port}" / "counter_999999.db").exists()

@@ -33,6 +33,7 @@ from tests.mall_stack import (
     open_shop,
     set_order_timeout,
 )
+from tests.processes import wait_http_ready
 from tests.redis_servers import SENTINEL_MASTER, RedisServer, SentinelSet
 
 # The sweeper's claim lease plus its interval, with room for a busy machine.
@@ -121,16 +122,51 @@ class World:
     sim: httpx.AsyncClient
 
 
-@pytest.fixture
-async def world(app_server: Any, wechat_sim: str, tmp_path: Path) -> AsyncIterator[World]:
-    redis = RedisServer(tmp_path / "redis", aof=True)
+@dataclass
+class Servers:
+    """The module's Redis and processes, started once; a test that kills one of them
+    leaves it to the next test's `world` to start again."""
+
+    redis: RedisServer
+    stack: MallStack
+
+
+@pytest.fixture(scope="module")
+async def servers(
+    app_server: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Servers]:
+    base = tmp_path_factory.mktemp("faults")
+    redis = RedisServer(base / "redis", aof=True)
     await redis.start()
-    (tmp_path / "logs").mkdir()
-    stack = MallStack(tmp_path / "logs", {"MALL_REDIS_URL": redis.url})
+    (base / "logs").mkdir()
+    stack = MallStack(base / "logs", {"MALL_REDIS_URL": redis.url})
+    try:
+        await stack.start(apis=2, schedulers=2)
+        yield Servers(redis, stack)
+    finally:
+        await stack.stop()
+        await redis.stop()
+
+
+@pytest.fixture
+async def world(servers: Servers, wechat_sim: str) -> AsyncIterator[World]:
+    redis, stack = servers.redis, servers.stack
+    if not redis.child.running:
+        await redis.start()
+    client = redis.client()
+    try:
+        # The database was emptied for this test (outbox ids start again): so is Redis.
+        await client.flushall()
+    finally:
+        await client.aclose()
+    for proc in stack.everything:
+        if not proc.running:
+            proc.start()
+    for url in stack.base_urls:
+        await wait_http_ready(url, timeout=30, watch=stack.everything)
     sim = httpx.AsyncClient(base_url=wechat_sim, timeout=15)
     sockets: dict[str, LiveSocket] = {}
     try:
-        await stack.start(apis=2, schedulers=2)
         async with httpx.AsyncClient(base_url=stack.base_urls[0], timeout=15) as http:
             shop = await open_shop(http, stock=10_000)
             customers = [await new_customer(http, f"fault-{n}") for n in range(6)]
@@ -151,8 +187,6 @@ async def world(app_server: Any, wechat_sim: str, tmp_path: Path) -> AsyncIterat
         for socket in sockets.values():
             await socket.close()
         await sim.aclose()
-        await stack.stop()
-        await redis.stop()
 
 
 async def last_outbox_id() -> int:

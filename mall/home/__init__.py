@@ -1,0 +1,1 @@
+"""Where a newcomer lands: `/` and the API prefixes say where everything is."""
