@@ -132,7 +132,7 @@ def _one_line(result: subprocess.CompletedProcess[str]) -> str:
 def test_no_postgres_is_one_line_naming_it_without_the_password(command: str) -> None:
     port = _closed_port()
     url = f"postgres://mall:s3cret-pw@127.0.0.1:{port}/mall"
-    extra = ["--username", "ops", "--password", "long-enough-password"]
+    extra = ["--username", "ops", "--password", "long-enough-password", "--superuser"]
     args = [command, *(extra if command == "create-admin" else [])]
     if command == "serve":
         args += ["--host", "127.0.0.1", "--port", str(_closed_port())]
@@ -169,7 +169,11 @@ def test_a_database_never_migrated_says_run_migrate(migrated_db: str) -> None:
     url = urlunsplit(urlsplit(migrated_db)._replace(path="/mall_firsthour_never_created"))
 
     line = _one_line(
-        run_mall_env("serve", "--port", str(_closed_port()), env={"MALL_DATABASE_URL": url})
+        run_mall_env(
+            "serve",
+            *("--host", "127.0.0.1", "--port", str(_closed_port())),
+            env={"MALL_DATABASE_URL": url},
+        )
     )
 
     assert line.startswith("mall serve: PostgreSQL at ")
