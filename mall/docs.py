@@ -111,7 +111,16 @@ def _socket(audience: str) -> dict[str, dict[str, Any]]:
                     "required": False,
                     "description": f"the {audience} access token",
                     "schema": {"type": "string"},
-                }
+                },
+                {
+                    "name": "resume",
+                    "in": "query",
+                    "required": False,
+                    "description": "back after a drop: the last event id seen on the home "
+                    "channel; what it missed is sent before any live event (a `resumed` "
+                    "frame follows), or an `invalid_after` / `resume_too_old` error frame",
+                    "schema": {"type": "string", "pattern": "^[0-9]{1,20}-[0-9]{1,20}$"},
+                },
             ],
             "responses": {
                 "101": {"description": "Switching Protocols: the websocket is open"},

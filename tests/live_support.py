@@ -33,6 +33,7 @@ class LiveSocket:
         self.closes: list[int] = []
         self.errors: list[dict[str, Any]] = []
         self.connects = 0
+        self.home: str | None = None
         # The newest outbox id when the socket opened (set by the test): it is owed what
         # came after.
         self.opened_after = 0
@@ -52,6 +53,10 @@ class LiveSocket:
         attempt = 0
         while True:
             url = ws_url(self.base_urls[attempt % len(self.base_urls)], self.path, self.token)
+            if self.home is not None and self.home in self.last_id:
+                # Back after a drop: the home channel resumes in the handshake, so what it
+                # missed comes before any live event.
+                url += f"&resume={self.last_id[self.home]}"
             attempt += 1
             try:
                 async with websockets.connect(url, open_timeout=5) as ws:
@@ -75,16 +80,15 @@ class LiveSocket:
             message = json.loads(raw)
             kind = message.get("type")
             if kind == "welcome":
-                # Back after a drop: every channel again, resumed from the last id seen.
-                for channel in sorted(self.channels | set(message["channels"])):
-                    if channel not in message["channels"]:
-                        await ws.send(json.dumps({"op": "subscribe", "channel": channel}))
+                self.home = message["channels"][0]
+                # Back after a drop: every other channel again, resumed from the last id
+                # seen (a resume op joins the channel and replays before going live).
+                for channel in sorted(self.channels - set(message["channels"])):
                     if channel in self.last_id:
-                        await ws.send(
-                            json.dumps(
-                                {"op": "resume", "channel": channel, "after": self.last_id[channel]}
-                            )
-                        )
+                        op = {"op": "resume", "channel": channel, "after": self.last_id[channel]}
+                    else:
+                        op = {"op": "subscribe", "channel": channel}
+                    await ws.send(json.dumps(op))
                 self.channels |= set(message["channels"])
                 self._welcomed.set()
             elif kind == "event":

@@ -429,8 +429,10 @@ class Hub:
 
     async def resume(self, conn: Connection, channel: str, after: str) -> int:
         """Send what the channel had after `after`, in order, then carry on live.
-        ResumeTooOld if events after `after` are gone (trimmed, expired) or too many."""
-        conn.replaying[channel] = []
+        ResumeTooOld if events after `after` are gone (trimmed, expired) or too many. Live
+        events arriving meanwhile (or since the caller began holding them) wait until the
+        missed ones are out."""
+        conn.replaying.setdefault(channel, [])
         try:
             if await self._trimmed_past(channel, after):
                 raise ResumeTooOld(channel)
@@ -438,7 +440,9 @@ class Hub:
             if len(missed) >= REPLAY_MAX:
                 raise ResumeTooOld(channel)
         except Exception:
-            conn.replaying.pop(channel, None)
+            # The live events held meanwhile still go (after the error, the client reloads).
+            for stream_id, text in conn.replaying.pop(channel, []):
+                conn.offer_event(channel, stream_id, text)
             raise
         # Live events may already have gone out on this channel (between the welcome and
         # this resume): those are skipped; older ones the client missed still go, after

@@ -149,9 +149,19 @@ async def serve(
         slots=request.ctx.socket_slots,
     )
     hub.register(conn)
+    # `?resume=<event id>`: the client was here before; what its home channel missed goes
+    # out before any live event (a resume op after the welcome could be overtaken).
+    after = request.args.get("resume")
+    if after is not None and not _is_stream_id(after):
+        after = None
+        conn.send_json_text(_error("invalid_after", "resume must be an event id", home))
     try:
+        if after is not None:
+            conn.replaying[home] = []
         await hub.join(conn, home)
         conn.send_json_text(_msg({"type": "welcome", "channels": [home]}))
+        if after is not None:
+            await _resume(conn, hub, home, after)
         # Read in this task itself (no reader task per socket): the server ends a socket by
         # closing it (Connection.close), which ends the pending recv().
         await _read_ops(conn, hub, ws, may_read)
@@ -218,20 +228,33 @@ async def _handle(
         hub.leave(conn, channel)
         conn.send_json_text(_error("forbidden_channel", "You may not read this channel", channel))
         return
+    after = message.get("after")
+    if op == "resume" and (not isinstance(after, str) or not _is_stream_id(after)):
+        conn.send_json_text(_error("invalid_after", "after must be an event id", channel))
+        return
     if channel not in conn.channels:
         if len(conn.channels) >= conn.max_subscriptions:
             conn.send_json_text(
                 _error("too_many_subscriptions", f"At most {conn.max_subscriptions}", channel)
             )
             return
-        await hub.join(conn, channel)
+        if op == "resume":
+            # Resuming a channel not yet joined: live events wait until what was missed
+            # is out, so the client gets them in order.
+            conn.replaying.setdefault(channel, [])
+        try:
+            await hub.join(conn, channel)
+        except BaseException:
+            conn.replaying.pop(channel, None)
+            raise
     if op == "subscribe":
         conn.send_json_text(_msg({"type": "subscribed", "channel": channel}))
         return
-    after = message.get("after")
-    if not _is_stream_id(after):
-        conn.send_json_text(_error("invalid_after", "after must be an event id", channel))
-        return
+    assert isinstance(after, str)
+    await _resume(conn, hub, channel, after)
+
+
+async def _resume(conn: Connection, hub: Hub, channel: str, after: str) -> None:
     try:
         count = await hub.resume(conn, channel, after)
     except ResumeTooOld:

@@ -325,3 +325,27 @@ async def test_a_socket_ends_when_its_token_expires(
                 await asyncio.wait_for(ws.recv(), 5)
         assert info.value.rcvd is not None and info.value.rcvd.code == 4401
         assert info.value.rcvd.reason == "token expired"
+
+
+async def test_a_client_resumes_its_home_channel_in_the_handshake(
+    client: httpx.AsyncClient, base_url, rt: Runtime
+) -> None:
+    user = await login(client, "handshake")
+    channel = f"user:{user['user']['id']}"
+    async with websockets.connect(ws_url(base_url, "/ws", user["access_token"])) as ws:
+        await recv_json(ws)
+        await emit(rt, channel, "order.created", {"n": 0})
+        seen = (await next_of_type(ws, "event"))["id"]
+    for n in (1, 2):
+        await emit(rt, channel, "order.paid", {"n": n})  # missed while away
+    url = ws_url(base_url, "/ws", user["access_token"]) + f"&resume={seen}"
+    async with websockets.connect(url) as ws:
+        assert (await recv_json(ws))["type"] == "welcome"
+        first, second = await next_of_type(ws, "event"), await next_of_type(ws, "event")
+        assert [first["data"]["n"], second["data"]["n"]] == [1, 2]
+        resumed = await next_of_type(ws, "resumed")
+        assert resumed == {"type": "resumed", "channel": channel, "replayed": 2}
+    bad = ws_url(base_url, "/ws", user["access_token"]) + "&resume=x"
+    async with websockets.connect(bad) as ws:
+        assert (await recv_json(ws))["code"] == "invalid_after"
+        assert (await recv_json(ws))["type"] == "welcome"

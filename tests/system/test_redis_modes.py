@@ -126,7 +126,7 @@ async def tour(
             # A client back after a drop resumes from the first event it had.
             first = user_socket.events[user_channel][0]
             late = LiveSocket([api_a], "/ws", alice.token)
-            late.last_id[user_channel] = first["id"]
+            late.home, late.last_id[user_channel] = user_channel, first["id"]
             await late.open()
             rest = [e["outbox_id"] for e in user_socket.events[user_channel][1:]]
             await late.wait_for_outbox_ids(user_channel, set(rest))
