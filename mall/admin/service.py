@@ -108,19 +108,6 @@ async def create_admin(
     return admin
 
 
-async def ensure_admin(*, username: str, password: str) -> Admin:
-    """Create the superuser or reset its password (the quick start's seeded admin)."""
-    admin = await Admin.get_or_none(username=username)
-    if admin is None:
-        return await create_admin(username=username, password=password, is_superuser=True)
-    if not await auth_service.verify_password(password, admin.password_hash):
-        admin.password_hash = await auth_service.hash_password(password)
-    admin.is_active = True
-    admin.is_superuser = True
-    await admin.save()
-    return admin
-
-
 async def ensure_default_roles() -> None:
     for name, (description, permissions) in DEFAULT_ROLES.items():
         await Role.get_or_create(
