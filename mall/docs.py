@@ -126,7 +126,13 @@ def _socket(audience: str) -> dict[str, dict[str, Any]]:
                 "101": {"description": "Switching Protocols: the websocket is open"},
                 "401": _error(401),
                 "403": _error(403),
+                "422": _error(422, "resume is not an event id (invalid_after)"),
                 "426": _error(426),
+                "429": _error(
+                    429,
+                    "Too many open websockets for this account or address "
+                    "(too_many_sockets); Retry-After says when to try again",
+                ),
                 "500": _error(500),
             },
         }

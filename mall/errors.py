@@ -64,6 +64,10 @@ class ValidationFailed(MallError):
     status, code, message = 422, "validation_error", "Request validation failed"
 
 
+class UpgradeRequired(MallError):
+    status, code, message = 426, "upgrade_required", "Open this route with a websocket client"
+
+
 class RateLimited(MallError):
     status, code, message = 429, "rate_limited", "Too many requests"
 

@@ -152,6 +152,10 @@ UNSTATED_RULES = {
     "same specs)",
     "too_many": "the same SKU on several lines adding up past the per-line cap",
     "too_long": "a password over 72 bytes of UTF-8",
+    "too_repetitive": "a password of too few different characters",
+    "common_password": "a password on the lists of passwords tried first",
+    "unknown_carrier": "a carrier code that is not on WeChat's carrier list (GET "
+    "/api/admin/carriers: it comes from WeChat, so no schema can list it)",
     "wechat_code": "a WeChat code WeChat refused (invalid, already used or expired)",
     "invalid_key": "a key of a free-form object (SKU specs) that breaks its rules: "
     "OpenAPI 3.0 cannot state rules for keys",

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from mall.admin.permissions import ALL_PERMISSIONS
+from mall.auth.passwords import MIN_LENGTH
 from mall.web import (
     LINE,
     NO_NUL,
@@ -29,18 +30,27 @@ from mall.web import (
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
 
 
-# The policy (mall/auth/passwords.py) answers 422 `weak_password` for a short or common
-# password, so the schema bounds only the size.
+# The schema states the length; the policy (mall/auth/passwords.py) also answers 422
+# `weak_password` for a common or repetitive password, rules no schema can state.
 PASSWORD_HELP = (
     "at least 12 characters, not a common password (422 weak_password); at most 72 bytes "
     "in UTF-8 (bcrypt's limit), so fewer characters outside ASCII"
 )
+# Documented as the schema's minLength; checked by the policy, so a short one is the same
+# 422 weak_password (type too_short) as any other weak password.
+POLICY_LENGTH: dict[str, Any] = {"minLength": MIN_LENGTH}
 ROLE_IDS_HELP = "ids of existing roles (422 unknown_id names any that is not)"
 
 
 class AdminCreate(Schema):
     username: str = Field(pattern=USERNAME_PATTERN)
-    password: str = Field(min_length=1, max_length=72, pattern=NO_NUL, description=PASSWORD_HELP)
+    password: str = Field(
+        min_length=1,
+        max_length=72,
+        pattern=NO_NUL,
+        description=PASSWORD_HELP,
+        json_schema_extra=POLICY_LENGTH,
+    )
     display_name: str = Field("", max_length=64, pattern=ONE_LINE)
     is_superuser: bool = False
     role_ids: list[Id] = Field(default_factory=list, max_length=50, description=ROLE_IDS_HELP)
@@ -53,7 +63,12 @@ class AdminUpdate(Schema):
 
     display_name: str | None = Field(None, max_length=64, pattern=ONE_LINE)
     password: str | None = Field(
-        None, min_length=1, max_length=72, pattern=NO_NUL, description=PASSWORD_HELP
+        None,
+        min_length=1,
+        max_length=72,
+        pattern=NO_NUL,
+        description=PASSWORD_HELP,
+        json_schema_extra=POLICY_LENGTH,
     )
     is_active: bool | None = None
     is_superuser: bool | None = None

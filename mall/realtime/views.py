@@ -23,7 +23,7 @@ from mall.auth.guards import (
     require_permission,
 )
 from mall.context import runtime_of
-from mall.errors import RateLimited, Unauthorized
+from mall.errors import RateLimited, Unauthorized, UpgradeRequired, ValidationFailed
 from mall.realtime import slots
 from mall.realtime.hub import Connection, Hub, ResumeTooOld
 
@@ -60,6 +60,17 @@ def _token(request: Request) -> str:
 async def authenticate_handshake(request: Request) -> None:
     """Refuse the handshake (401/403/429 JSON) before any event could be sent."""
     route = request.route.path if request.route else ""
+    # Blank counts as given (Sanic's args drop blank values): `?resume=` is refused too.
+    after = request.get_args(keep_blank_values=True).get("resume")
+    if after is not None and not _is_stream_id(after):
+        raise ValidationFailed(
+            "resume must be an event id",
+            code="invalid_after",
+            details=[{"field": "resume", "message": "an event id", "type": "invalid_after"}],
+        )
+    if not _is_upgrade(request):
+        # Before the slots: a plain GET must not hold a socket slot it never uses.
+        raise UpgradeRequired()
     token = _token(request)
     if route == "ws/admin":
         claims, admin, granted = await authenticate_admin(request, token)
@@ -72,6 +83,13 @@ async def authenticate_handshake(request: Request) -> None:
         account = slots.account_key("user", request.ctx.user.id)
     request.ctx.socket_slots = await _take_slots(request, account)
     request.app.ctx.hub.hold(request.ctx.socket_slots)
+
+
+def _is_upgrade(request: Request) -> bool:
+    """The request asks for the websocket upgrade (RFC 6455 4.1: both headers)."""
+    upgrade = request.headers.get("upgrade", "").lower()
+    connection = request.headers.get("connection", "").lower()
+    return "websocket" in upgrade and "upgrade" in (t.strip() for t in connection.split(","))
 
 
 async def _take_slots(request: Request, account: str) -> list[slots.Slot]:
@@ -151,10 +169,8 @@ async def serve(
     hub.register(conn)
     # `?resume=<event id>`: the client was here before; what its home channel missed goes
     # out before any live event (a resume op after the welcome could be overtaken).
+    # Checked in the handshake: a bad one was refused there (422 invalid_after).
     after = request.args.get("resume")
-    if after is not None and not _is_stream_id(after):
-        after = None
-        conn.send_json_text(_error("invalid_after", "resume must be an event id", home))
     try:
         if after is not None:
             conn.replaying[home] = []

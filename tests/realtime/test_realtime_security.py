@@ -189,6 +189,20 @@ async def test_sockets_per_account_are_capped_with_429(
             await ws.close()
 
 
+async def test_plain_gets_of_a_socket_route_are_426_and_take_no_slot(
+    client: httpx.AsyncClient, base_url: str, settings: Any
+) -> None:
+    user = await login(client, "curious")
+    for path in ("/ws", "/ws/admin"):
+        for _ in range(settings.ws_max_per_user + 2):
+            response = await client.get(path, params={"token": user["access_token"]})
+            assert response.status_code == 426, response.text
+            assert response.json()["error"]["code"] == "upgrade_required"
+    # Every slot is still free: a real socket opens at once.
+    async with websockets.connect(ws_url(base_url, "/ws", user["access_token"])) as ws:
+        assert (await recv_json(ws))["type"] == "welcome"
+
+
 async def test_sockets_cut_off_without_a_close_give_their_slots_back(
     client: httpx.AsyncClient, base_url: str, app_server: Any
 ) -> None:
