@@ -6,7 +6,7 @@ import ipaddress
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # PostgreSQL as production runs it (README "PostgreSQL in production"). asyncpg's
+    # prepared statements cached per connection: 0 behind PgBouncer in transaction mode
+    # (before 1.21, or without max_prepared_statements), where a statement prepared on one
+    # server connection is run on another.
+    db_statement_cache_size: int = Field(default=100, ge=0)
+    # PostgreSQL's client_connection_check_interval (ms), sent when each connection opens;
+    # 0: not sent (PgBouncer refuses it as a startup parameter: set it per role instead,
+    # `ALTER ROLE mall SET client_connection_check_interval = '1s'`).
+    db_connection_check_interval: int = Field(default=1000, ge=0)
+    # A direct connection (not through a transaction pooler) for `mall migrate`, whose
+    # session-level advisory lock must stay on one server connection; empty: database_url.
+    migrate_database_url: str = ""
     redis_pool_max: int = 64
     # Redis as production runs it: Sentinel ("host:port,host:port" of the sentinels and
     # the master's name) or Cluster (MALL_REDIS_URL names any node); standalone otherwise.
@@ -172,6 +184,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def migration_url(self) -> str:
+        """Where `mall migrate` connects: MALL_MIGRATE_DATABASE_URL, else MALL_DATABASE_URL."""
+        return self.migrate_database_url or self.database_url
+
+    @property
     def redis_mode(self) -> Literal["standalone", "sentinel", "cluster"]:
         if self.redis_cluster:
             return "cluster"
@@ -235,39 +252,87 @@ async def keep_session_state(connection: Any) -> None:
     """
 
 
-def db_connection(url: str, *, pool_min: int = 1, pool_max: int = 10) -> dict[str, Any]:
-    """Tortoise connection dict for a postgres URL, including unix-socket URLs (?host=/dir)."""
+# asyncpg connection options a URL may carry as query parameters (they are not libpq's,
+# so asyncpg would otherwise send them to the server as settings).
+ASYNCPG_URL_OPTIONS: dict[str, type] = {
+    "statement_cache_size": int,
+    "max_cached_statement_lifetime": int,
+    "max_cacheable_statement_size": int,
+    "command_timeout": float,
+}
+
+
+def connect_options(url: str, *, statement_cache_size: int = 100) -> dict[str, Any]:
+    """asyncpg.connect keyword arguments for a postgres URL: host, port, user, password and
+    database, the URL itself as `dsn` (so sslmode, sslrootcert, target_session_attrs and
+    any server setting such as ?application_name=mall reach asyncpg), and the asyncpg
+    options of ASYNCPG_URL_OPTIONS given as query parameters (they win over the arguments).
+    Unix sockets: ?host=/dir."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"MALL_DATABASE_URL must be a postgres:// URL, got {parts.scheme!r}")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    host = query.get("host") or parts.hostname or "127.0.0.1"
+    options: dict[str, Any] = {"statement_cache_size": statement_cache_size}
+    for name, kind in ASYNCPG_URL_OPTIONS.items():
+        if name in query:
+            try:
+                options[name] = kind(query.pop(name))
+            except ValueError:
+                raise ValueError(f"the URL parameter {name} must be a number") from None
+    rest = urlencode(query)
     return {
-        "engine": "tortoise.backends.asyncpg",
+        "host": query.get("host") or parts.hostname or "127.0.0.1",
+        "port": parts.port or int(query.get("port", 5432)),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or "") or None,
+        "database": unquote(parts.path.lstrip("/")) or "postgres",
+        "dsn": urlunsplit(parts._replace(query=rest)),
+        **options,
+    }
+
+
+def db_connection(
+    url: str,
+    *,
+    pool_min: int = 1,
+    pool_max: int = 10,
+    statement_cache_size: int = 100,
+    connection_check_interval: int = 1000,
+) -> dict[str, Any]:
+    """Tortoise connection dict (engine mall.pg) for a postgres URL; the URL's own
+    asyncpg options (?statement_cache_size=0) win over the arguments."""
+    options = connect_options(url, statement_cache_size=statement_cache_size)
+    server_settings = {}
+    if connection_check_interval:
+        # Orders are placed and cancelled in single statements that commit on their
+        # own: if the process that sent one dies while it waits (on a hot row's lock),
+        # PostgreSQL cancels it within a second instead of committing work nobody will
+        # announce or answer for (its events would wait for the outbox sweeper).
+        server_settings["client_connection_check_interval"] = str(connection_check_interval)
+    return {
+        "engine": "mall.pg",
         "credentials": {
-            "host": host,
-            "port": parts.port or int(query.get("port", 5432)),
-            "user": unquote(parts.username or "postgres"),
-            "password": unquote(parts.password or ""),
-            "database": parts.path.lstrip("/") or "postgres",
+            **options,
+            "password": options["password"] or "",
             "minsize": pool_min,
             "maxsize": pool_max,
             "reset": keep_session_state,
-            # Orders are placed and cancelled in single statements that commit on their
-            # own: if the process that sent one dies while it waits (on a hot row's lock),
-            # PostgreSQL cancels it within a second instead of committing work nobody will
-            # announce or answer for (its events would wait for the outbox sweeper).
-            "server_settings": {"client_connection_check_interval": "1000"},
+            "server_settings": server_settings,
         },
     }
 
 
-def tortoise_config(settings: Settings) -> dict[str, Any]:
-    """The one Tortoise/aerich config, used by the app, the workers and migrations."""
+def tortoise_config(settings: Settings, *, url: str | None = None) -> dict[str, Any]:
+    """The one Tortoise/aerich config, used by the app, the workers and (with the
+    migration URL) migrations."""
     return {
         "connections": {
             "default": db_connection(
-                settings.database_url, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max
+                url or settings.database_url,
+                pool_min=settings.db_pool_min,
+                pool_max=settings.db_pool_max,
+                statement_cache_size=settings.db_statement_cache_size,
+                connection_check_interval=settings.db_connection_check_interval,
             )
         },
         "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},

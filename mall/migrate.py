@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from mall.config import MIGRATIONS_DIR, Settings, db_connection, tortoise_config
+from mall.config import MIGRATIONS_DIR, Settings, connect_options, tortoise_config
 from mall.orders.sql import functions_sql
 
 log = logging.getLogger("mall.migrate")
@@ -24,14 +24,8 @@ os.environ.setdefault("AERICH_NO_TORTOISE_V1_WARNING", "1")
 
 
 def _connect_kwargs(database_url: str) -> dict[str, Any]:
-    credentials = db_connection(database_url)["credentials"]
-    return {
-        "host": credentials["host"],
-        "port": credentials["port"],
-        "user": credentials["user"],
-        "password": credentials["password"] or None,
-        "database": credentials["database"],
-    }
+    # A few statements each: no prepared-statement cache, so a pooled URL works too.
+    return connect_options(database_url, statement_cache_size=0)
 
 
 def _quote_identifier(name: str) -> str:
@@ -76,12 +70,15 @@ async def upgrade(settings: Settings) -> list[str]:
     from aerich import Command
     from tortoise import Tortoise
 
-    await ensure_database(settings.database_url)
-    lock_conn = await asyncpg.connect(**_connect_kwargs(settings.database_url))
+    # The session advisory lock needs one server connection for the whole run: through a
+    # transaction pooler it would stay on whichever backend took it (MALL_MIGRATE_DATABASE_URL).
+    url = settings.migration_url
+    await ensure_database(url)
+    lock_conn = await asyncpg.connect(**_connect_kwargs(url))
     try:
         await lock_conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
         command = Command(
-            tortoise_config=tortoise_config(settings),
+            tortoise_config=tortoise_config(settings, url=url),
             app=MIGRATIONS_APP,
             location=str(MIGRATIONS_DIR),
         )

@@ -19,7 +19,7 @@ import asyncpg
 from redis import exceptions as redis_errors
 
 from mall import resources
-from mall.config import Settings, db_connection
+from mall.config import Settings, connect_options
 
 CONNECT_TIMEOUT = 5.0
 DEV_FIX = "run `mall dev`, or set {variable}"
@@ -106,20 +106,13 @@ async def check_postgres(settings: Settings, *, migrated: bool = True, fix: str 
     also unless its database exists and has been migrated (`mall migrate` creates both)."""
     url = settings.database_url
     try:
-        credentials = db_connection(url)["credentials"]
+        options = connect_options(url, statement_cache_size=settings.db_statement_cache_size)
     except ValueError as exc:
         raise PreflightError(
             f"MALL_DATABASE_URL is not a PostgreSQL URL ({hide_password(url)}): {exc}; "
             "use postgres://user:password@host:5432/mall"
         ) from None
-    connect = {
-        "host": credentials["host"],
-        "port": credentials["port"],
-        "user": credentials["user"],
-        "password": credentials["password"] or None,
-        "database": credentials["database"],
-        "timeout": CONNECT_TIMEOUT,
-    }
+    connect = {**options, "timeout": CONNECT_TIMEOUT}
     try:
         conn = await asyncio.wait_for(asyncpg.connect(**connect), CONNECT_TIMEOUT + 1)
     except asyncpg.InvalidCatalogNameError:
@@ -128,14 +121,14 @@ async def check_postgres(settings: Settings, *, migrated: bool = True, fix: str 
             return await _check_postgres_server(url, connect, fix)
         raise PreflightError(
             f"PostgreSQL at {hide_password(url)} has no database "
-            f"{credentials['database']!r}; run `mall migrate`"
+            f"{options['database']!r}; run `mall migrate`"
         ) from None
     except Exception as exc:
         raise PreflightError(postgres_problem(url, exc, fix)) from None
     try:
         if migrated and not await conn.fetchval("SELECT to_regclass('public.aerich') IS NOT NULL"):
             raise PreflightError(
-                f"PostgreSQL database {credentials['database']!r} at {hide_password(url)} "
+                f"PostgreSQL database {options['database']!r} at {hide_password(url)} "
                 "has no tables yet; run `mall migrate`"
             )
     finally:

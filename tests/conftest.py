@@ -113,16 +113,9 @@ Sanic.test_mode = True
 
 
 async def _recreate_database(url: str) -> None:
-    from mall.config import db_connection
+    from mall.config import connect_options
 
-    creds = db_connection(url)["credentials"]
-    conn = await asyncpg.connect(
-        host=creds["host"],
-        port=creds["port"],
-        user=creds["user"],
-        password=creds["password"] or None,
-        database="postgres",
-    )
+    conn = await asyncpg.connect(**{**connect_options(url), "database": "postgres"})
     try:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
