@@ -48,6 +48,8 @@ from mall.web import MAX_ID
 log = logging.getLogger("mall")
 
 APP_NAME = "mall"
+# Seconds each readiness check may take (run together: the probe answers within 2 s).
+READY_CHECK_LIMIT = 1.8
 PATH_ID_PATTERN = re.compile(r"[1-9][0-9]{0,18}")
 
 
@@ -170,10 +172,12 @@ def _add_health_routes(app: Sanic) -> None:
             # not ready yet, which is not an error of the server's.
             message = "Not ready: starting (PostgreSQL and Redis connections not open yet)"
             return _not_ready(message, {"runtime": "not open yet"})
-        problems = {
-            "postgres": await resources.check_database(),
-            "redis": await resources.check_redis(rt.redis),
-        }
+        # Both at once, each bounded: the probe answers within its 2 s whatever is down.
+        postgres, redis = await asyncio.gather(
+            resources.check_database(READY_CHECK_LIMIT),
+            resources.check_redis(rt.redis, READY_CHECK_LIMIT),
+        )
+        problems = {"postgres": postgres, "redis": redis}
         down = {name: why for name, why in problems.items() if why}
         if down:
             return _not_ready("Not ready: " + ", ".join(sorted(down)) + " down", down)

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # 0: not sent (PgBouncer refuses it as a startup parameter: set it per role instead,
     # `ALTER ROLE mall SET client_connection_check_interval = '1s'`).
     db_connection_check_interval: int = Field(default=1000, ge=0)
+    # Seconds a statement may run (asyncpg's command_timeout, measured here, so a paused or
+    # unreachable server counts too), and to get a pooled connection (waiting for a free
+    # one or opening a new one). Past either a request answers 503 naming PostgreSQL.
+    db_statement_timeout: float = Field(default=15.0, gt=0)
+    db_acquire_timeout: float = Field(default=5.0, gt=0)
     # A direct connection (not through a transaction pooler) for `mall migrate`, whose
     # session-level advisory lock must stay on one server connection; empty: database_url.
     migrate_database_url: str = ""
@@ -298,6 +303,8 @@ def db_connection(
     pool_max: int = 10,
     statement_cache_size: int = 100,
     connection_check_interval: int = 1000,
+    statement_timeout: float | None = None,
+    acquire_timeout: float | None = None,
 ) -> dict[str, Any]:
     """Tortoise connection dict (engine mall.pg) for a postgres URL; the URL's own
     asyncpg options (?statement_cache_size=0) win over the arguments."""
@@ -309,9 +316,16 @@ def db_connection(
         # PostgreSQL cancels it within a second instead of committing work nobody will
         # announce or answer for (its events would wait for the outbox sweeper).
         server_settings["client_connection_check_interval"] = str(connection_check_interval)
+    timeouts: dict[str, Any] = {}
+    if statement_timeout is not None:
+        timeouts["command_timeout"] = statement_timeout
+    if acquire_timeout is not None:
+        timeouts["acquire_timeout"] = acquire_timeout
+        timeouts["timeout"] = acquire_timeout  # asyncpg's connect timeout
     return {
         "engine": "mall.pg",
         "credentials": {
+            **timeouts,
             **options,
             "password": options["password"] or "",
             "minsize": pool_min,
@@ -322,9 +336,11 @@ def db_connection(
     }
 
 
-def tortoise_config(settings: Settings, *, url: str | None = None) -> dict[str, Any]:
+def tortoise_config(
+    settings: Settings, *, url: str | None = None, timeouts: bool = True
+) -> dict[str, Any]:
     """The one Tortoise/aerich config, used by the app, the workers and (with the
-    migration URL) migrations."""
+    migration URL, and no statement timeout: an index may take long) migrations."""
     return {
         "connections": {
             "default": db_connection(
@@ -333,6 +349,8 @@ def tortoise_config(settings: Settings, *, url: str | None = None) -> dict[str, 
                 pool_max=settings.db_pool_max,
                 statement_cache_size=settings.db_statement_cache_size,
                 connection_check_interval=settings.db_connection_check_interval,
+                statement_timeout=settings.db_statement_timeout if timeouts else None,
+                acquire_timeout=settings.db_acquire_timeout if timeouts else None,
             )
         },
         "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},

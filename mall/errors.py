@@ -10,6 +10,8 @@ from sanic import Request, Sanic
 from sanic.exceptions import RequestCancelled, SanicException
 from sanic.response import HTTPResponse, json
 
+from mall import pg
+
 log = logging.getLogger("mall.errors")
 
 
@@ -108,7 +110,10 @@ _SANIC_CODES = {
 
 
 def unavailable_server(exc: BaseException) -> str | None:
-    """The dependency an exception says is down ("Redis"), or None for any other error."""
+    """The dependency an exception says is down ("Redis", "PostgreSQL"), or None for any
+    other error."""
+    if pg.is_unavailable(exc):
+        return "PostgreSQL"
     if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
         return "Redis"
     if isinstance(exc, redis.exceptions.ClusterDownError | redis.exceptions.ReadOnlyError):

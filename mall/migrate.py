@@ -78,7 +78,7 @@ async def upgrade(settings: Settings) -> list[str]:
     try:
         await lock_conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
         command = Command(
-            tortoise_config=tortoise_config(settings, url=url),
+            tortoise_config=tortoise_config(settings, url=url, timeouts=False),
             app=MIGRATIONS_APP,
             location=str(MIGRATIONS_DIR),
         )

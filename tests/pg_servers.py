@@ -203,16 +203,34 @@ class PostgresCluster:
         await standby.start()
         return standby
 
+    def server_processes(self) -> list[int]:
+        """The postmaster and its children (each backend leads a session of its own, so
+        the group signal of mall.supervise reaches only the postmaster)."""
+        postmaster = self.child.pid
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(entry.name))
+        return [postmaster, *children]
+
     def pause(self) -> None:
-        """SIGSTOP the postmaster and every backend (they share its process group)."""
-        self.child.signal(signal.SIGSTOP)
+        """SIGSTOP the postmaster (first: it forks nothing new) and every backend."""
+        for pid in self.server_processes():
+            os.kill(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        self.child.signal(signal.SIGCONT)
+        for pid in reversed(self.server_processes()):
+            os.kill(pid, signal.SIGCONT)
 
     async def stop(self) -> None:
-        self.resume()
         if self.child.running:
+            self.resume()
             self.child.signal(signal.SIGINT)  # fast shutdown: connected clients are cut off
         await asyncio.to_thread(self.child.stop, 10)
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -3,10 +3,12 @@ server settings on every pooled connection, and the connection settings apply.""
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from mall.config import Settings, connect_options, tortoise_config
-from mall.pg import MallPostgresClient
+from mall.errors import unavailable_server
+from mall.pg import DatabaseTimeout, DatabaseUnreachable, MallPostgresClient
 
 
 def test_asyncpg_options_in_the_url_win_and_the_rest_stays_in_the_dsn() -> None:
@@ -46,3 +48,33 @@ async def test_url_parameters_and_settings_reach_every_connection(migrated_db: s
             assert raw._stmt_cache.get_max_size() == 0
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        asyncpg.TooManyConnectionsError("sorry, too many clients already"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        asyncpg.QueryCanceledError("canceling statement due to statement timeout"),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.ReadOnlySQLTransactionError("cannot execute INSERT in a read-only transaction"),
+        DatabaseTimeout("no PostgreSQL connection within 5 s"),
+        DatabaseUnreachable("cannot connect to PostgreSQL: [Errno 111] Connection refused"),
+    ],
+)
+def test_a_postgresql_that_cannot_serve_is_named_as_unavailable(exc: Exception) -> None:
+    assert unavailable_server(exc) == "PostgreSQL"
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        asyncpg.UniqueViolationError("duplicate key"),
+        asyncpg.UndefinedColumnError("column does not exist"),
+        TimeoutError("some other wait"),
+        ConnectionRefusedError("some other server"),
+    ],
+)
+def test_other_errors_are_not_blamed_on_postgresql(exc: Exception) -> None:
+    assert unavailable_server(exc) is None
