@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # one or opening a new one). Past either a request answers 503 naming PostgreSQL.
     db_statement_timeout: float = Field(default=15.0, gt=0)
     db_acquire_timeout: float = Field(default=5.0, gt=0)
+    # Streaming replicas ("url,url"): catalog, search and statistics reads go to them in
+    # turn (the primary when one fails); everything else reads the primary. A catalog cache
+    # entry invalidated by a change is rebuilt from the primary for database_replica_lag
+    # seconds after it (a replica may not have the change yet).
+    database_replica_urls: str = ""
+    database_replica_lag: float = Field(default=5.0, ge=0)
     # A direct connection (not through a transaction pooler) for `mall migrate`, whose
     # session-level advisory lock must stay on one server connection; empty: database_url.
     migrate_database_url: str = ""
@@ -187,6 +193,10 @@ class Settings(BaseSettings):
         if not self.wechat_push_url:
             self.wechat_push_url = f"{base}/api/v1/wechat/push"
         return self
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return [url.strip() for url in self.database_replica_urls.split(",") if url.strip()]
 
     @property
     def migration_url(self) -> str:
@@ -336,23 +346,31 @@ def db_connection(
     }
 
 
+def pooled_connection(settings: Settings, url: str, *, timeouts: bool = True) -> dict[str, Any]:
+    """The connection dict of one PostgreSQL server (the primary or a replica) with the
+    pool, statement cache and timeout settings."""
+    return db_connection(
+        url,
+        pool_min=settings.db_pool_min,
+        pool_max=settings.db_pool_max,
+        statement_cache_size=settings.db_statement_cache_size,
+        connection_check_interval=settings.db_connection_check_interval,
+        statement_timeout=settings.db_statement_timeout if timeouts else None,
+        acquire_timeout=settings.db_acquire_timeout if timeouts else None,
+    )
+
+
 def tortoise_config(
     settings: Settings, *, url: str | None = None, timeouts: bool = True
 ) -> dict[str, Any]:
-    """The one Tortoise/aerich config, used by the app, the workers and (with the
-    migration URL, and no statement timeout: an index may take long) migrations."""
+    """The one Tortoise/aerich config, used by the app and the workers and, with the
+    migration URL and no statement timeout (an index may take long), by migrations.
+    Replicas are not Tortoise connections of their own: mall/replicas.py opens them."""
+    connections = {
+        "default": pooled_connection(settings, url or settings.database_url, timeouts=timeouts)
+    }
     return {
-        "connections": {
-            "default": db_connection(
-                url or settings.database_url,
-                pool_min=settings.db_pool_min,
-                pool_max=settings.db_pool_max,
-                statement_cache_size=settings.db_statement_cache_size,
-                connection_check_interval=settings.db_connection_check_interval,
-                statement_timeout=settings.db_statement_timeout if timeouts else None,
-                acquire_timeout=settings.db_acquire_timeout if timeouts else None,
-            )
-        },
+        "connections": connections,
         "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",

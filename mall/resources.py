@@ -23,6 +23,7 @@ from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
 from tortoise import Tortoise, connections
 
+from mall import replicas
 from mall.config import Settings, tortoise_config
 
 # Errors worth a retry: the connection broke or went to a master that is a replica now
@@ -116,9 +117,11 @@ async def flush(client: Any) -> None:
 
 async def init_db(settings: Settings) -> None:
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    replicas.open_replicas(settings)
 
 
 async def close_db() -> None:
+    await replicas.close_replicas()
     await Tortoise.close_connections()
 
 

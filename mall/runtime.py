@@ -116,7 +116,10 @@ async def open_runtime(
         pay=_pay_gateway(settings),
         images=storage.from_settings(settings),
         catalog_cache=CatalogCache(
-            redis, ttl=settings.catalog_cache_ttl, list_ttl=settings.catalog_list_ttl
+            redis,
+            ttl=settings.catalog_cache_ttl,
+            list_ttl=settings.catalog_list_ttl,
+            fresh_for=settings.database_replica_lag,
         ),
         shop=ShopSettingsStore(),
         sku_turns=SkuTurns(per_sku=settings.order_statements_per_sku),

@@ -8,6 +8,9 @@ Entries hold the JSON a handler sends, so a hit is one GET and no serialisation.
   cannot put the old row back after the change invalidated it.
 - List pages and banners sit under a namespace version that is part of the key: bumping
   it orphans every page at once (they expire on their own shortly after).
+- With read replicas (mall/replicas.py) a rebuild reads a replica, except within
+  `fresh_for` seconds of an invalidation of its entry: a replica may not have replayed the
+  change yet, and what a rebuild stores stays for the entry's TTL.
 - A miss is rebuilt once: one coroutine per process (single flight) and one process per
   key (a short Redis lock); the others poll the key until the rebuild lands.
 """
@@ -26,6 +29,7 @@ from typing import Any
 
 import redis.exceptions
 
+from mall import replicas
 from mall.observability import CACHE_LOOKUPS, CACHE_REBUILDS
 from mall.resources import mget
 
@@ -37,6 +41,9 @@ PREFIX = "mall:catalog:"
 TREE = PREFIX + "{tree}"
 GENERATION = PREFIX + "gen:"
 VERSION = PREFIX + "ver:"
+# Set for `fresh_for` seconds when an entry (or a namespace) is invalidated: its rebuilds
+# read the primary meanwhile.
+FRESH = PREFIX + "fresh:"
 LOCK = PREFIX + "lock:"
 LISTS = "lists"
 BANNERS = "banners"
@@ -127,10 +134,13 @@ class _GetBatcher:
 class CatalogCache:
     """One per process (on its runtime); cheap to build wherever invalidation runs."""
 
-    def __init__(self, redis: Any, *, ttl: int = 600, list_ttl: int = 30) -> None:
+    def __init__(
+        self, redis: Any, *, ttl: int = 600, list_ttl: int = 30, fresh_for: float = 5.0
+    ) -> None:
         self.redis = redis
         self.ttl = ttl
         self.list_ttl = list_ttl
+        self.fresh_ms = int(fresh_for * 1000)
         self._gets = _GetBatcher(redis)
         self._flights: dict[str, asyncio.Future[str]] = {}
         self._set_if_generation = redis.register_script(_SET_IF_GENERATION)
@@ -155,10 +165,19 @@ class CatalogCache:
             log.warning("cache unavailable; building %s from the database", namespace)
             return await build()
         key = f"{PREFIX}{namespace}:{version}:{part}"
-        return await self._fetch(key, build, kind=namespace, ttl=ttl, generation=None)
+        return await self._fetch(
+            key, build, kind=namespace, ttl=ttl, generation=None, fresh=FRESH + namespace
+        )
 
     async def _fetch(
-        self, key: str, build: Build, *, kind: str, ttl: int, generation: str | None
+        self,
+        key: str,
+        build: Build,
+        *,
+        kind: str,
+        ttl: int,
+        generation: str | None,
+        fresh: str | None = None,
     ) -> str:
         try:
             cached = await self._gets.get(key)
@@ -173,7 +192,14 @@ class CatalogCache:
         if flight is None:
             # A task of its own: a waiter that gives up (client gone) cancels only itself.
             flight = asyncio.ensure_future(
-                self._rebuild(key, build, kind=kind, ttl=ttl, generation=generation)
+                self._rebuild(
+                    key,
+                    build,
+                    kind=kind,
+                    ttl=ttl,
+                    generation=generation,
+                    fresh=fresh or FRESH + key,
+                )
             )
             self._flights[key] = flight
             flight.add_done_callback(lambda done: self._land(key, done))
@@ -185,7 +211,7 @@ class CatalogCache:
             flight.exception()  # retrieved: every waiter got it; nobody may be left to ask
 
     async def _rebuild(
-        self, key: str, build: Build, *, kind: str, ttl: int, generation: str | None
+        self, key: str, build: Build, *, kind: str, ttl: int, generation: str | None, fresh: str
     ) -> str:
         lock, token = LOCK + key, secrets.token_hex(8)
         deadline = time.monotonic() + LOCK_TTL_MS / 1000
@@ -199,7 +225,13 @@ class CatalogCache:
                         if cached is not None:
                             return cached
                         return await self._build_and_store(
-                            key, build, kind=kind, ttl=ttl, generation=generation, seen=seen
+                            key,
+                            build,
+                            kind=kind,
+                            ttl=ttl,
+                            generation=generation,
+                            seen=seen,
+                            fresh=fresh,
                         )
                     finally:
                         await self._release(keys=[lock], args=[token])
@@ -217,9 +249,20 @@ class CatalogCache:
             return await build()
 
     async def _build_and_store(
-        self, key: str, build: Build, *, kind: str, ttl: int, generation: str | None, seen: Any
+        self,
+        key: str,
+        build: Build,
+        *,
+        kind: str,
+        ttl: int,
+        generation: str | None,
+        seen: Any,
+        fresh: str,
     ) -> str:
-        value = await build()
+        if replicas.configured() and not await self.redis.exists(fresh):
+            value = await replicas.on_replica(build)
+        else:
+            value = await replicas.on_primary(build)
         CACHE_REBUILDS.labels(kind).inc()
         # Jitter keeps entries filled at the same moment from expiring together.
         expiry = ABSENT_TTL if value == ABSENT else int(ttl * random.uniform(0.9, 1.0)) or 1
@@ -264,7 +307,12 @@ class CatalogCache:
     def queue_drop_product_details(self, pipe: Any, product_ids: Iterable[int]) -> None:
         """`invalidate_product_details` through the caller's pipeline (one round trip with
         other work after the same commit)."""
-        _queue_drop(pipe, [product_key(product_id) for product_id in sorted(set(product_ids))])
+        keys = [product_key(product_id) for product_id in sorted(set(product_ids))]
+        _queue_drop(pipe, keys, fresh_ms=self._fresh_ms())
+
+    def _fresh_ms(self) -> int:
+        """How long an invalidated entry is rebuilt from the primary (0: no replicas)."""
+        return self.fresh_ms if replicas.configured() else 0
 
     async def _drop(self, keys: list[str]) -> None:
         if not keys:
@@ -273,21 +321,25 @@ class CatalogCache:
             # Not a transaction (a cluster spreads keys over nodes): each key's generation
             # is bumped before its entry is dropped, and both sit in one slot.
             async with self.redis.pipeline(transaction=False) as pipe:
-                _queue_drop(pipe, keys)
+                _queue_drop(pipe, keys, fresh_ms=self._fresh_ms())
                 await pipe.execute()
         except redis.exceptions.RedisError:
             log.warning("could not invalidate %s; they expire on their own", keys, exc_info=True)
 
     async def _bump(self, namespace: str) -> None:
         try:
+            if fresh_ms := self._fresh_ms():
+                await self.redis.set(FRESH + namespace, 1, px=fresh_ms)
             await self.redis.incr(VERSION + namespace)
         except redis.exceptions.RedisError:
             log.warning("could not invalidate %s; they expire on their own", namespace)
 
 
-def _queue_drop(pipe: Any, keys: list[str]) -> None:
+def _queue_drop(pipe: Any, keys: list[str], *, fresh_ms: int = 0) -> None:
     # A new generation first: a rebuild that read the old row cannot store it back.
     for key in keys:
+        if fresh_ms:
+            pipe.set(FRESH + key, 1, px=fresh_ms)
         pipe.incr(GENERATION + key)
         pipe.expire(GENERATION + key, GENERATION_TTL)
         pipe.delete(key)

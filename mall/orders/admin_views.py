@@ -6,6 +6,7 @@ from pydantic import Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
+from mall import replicas
 from mall.admin.permissions import Permission
 from mall.auth.guards import admin_required
 from mall.context import runtime_of
@@ -149,7 +150,11 @@ async def reject_refund(request: Request, order_id: int) -> HTTPResponse:
 @admin_required(Permission.STATS_READ)
 async def overview(request: Request) -> HTTPResponse:
     shop = await runtime_of(request).shop.get()
-    return json(await stats.overview(low_stock_threshold=shop.low_stock_threshold))
+    return json(
+        await replicas.on_replica(
+            lambda: stats.overview(low_stock_threshold=shop.low_stock_threshold)
+        )
+    )
 
 
 @bp.get("/stats/sales")
@@ -168,7 +173,7 @@ async def sales(request: Request) -> HTTPResponse:
         {
             "days": query.days,
             "timezone": stats.SHOP_TZ_NAME,
-            "items": await stats.sales(days=query.days),
+            "items": await replicas.on_replica(lambda: stats.sales(days=query.days)),
         }
     )
 
@@ -186,5 +191,10 @@ async def sales(request: Request) -> HTTPResponse:
 async def top(request: Request) -> HTTPResponse:
     query = parse_query(request, TopQuery)
     return json(
-        {"days": query.days, "items": await stats.top_products(days=query.days, limit=query.limit)}
+        {
+            "days": query.days,
+            "items": await replicas.on_replica(
+                lambda: stats.top_products(days=query.days, limit=query.limit)
+            ),
+        }
     )
