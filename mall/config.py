@@ -161,6 +161,11 @@ class Settings(BaseSettings):
     catalog_list_ttl: int = 30
     log_level: str = "INFO"
 
+    # Published outbox rows older than this many days are deleted (hourly, in batches of
+    # outbox_purge_batch rows). Resuming a socket needs the Redis streams, not these rows.
+    outbox_retention_days: float = Field(default=7.0, gt=0)
+    outbox_purge_batch: int = Field(default=5000, ge=1)
+
     # A task a worker took but never acknowledged (the worker died) is redelivered after this.
     task_redelivery_ms: int = 60_000
 

@@ -460,6 +460,28 @@ async def replay(
     return result
 
 
+async def purge_published(*, older_than: timedelta, batch: int = 5000) -> int:
+    """Delete published outbox rows created more than `older_than` ago, `batch` rows per
+    statement (each commits on its own: no long lock, no huge transaction); returns how
+    many went. Unpublished rows stay whatever their age, and so do rows a reader of the
+    outbox (outbox_readers) has not passed yet."""
+    conn = connections.get("default")
+    cutoff = datetime.now(UTC) - older_than
+    deleted = 0
+    while True:
+        count, _ = await conn.execute_query(
+            "DELETE FROM outbox_events WHERE id IN ("
+            " SELECT id FROM outbox_events"
+            " WHERE created_at < $1 AND published_at IS NOT NULL"
+            " AND id <= COALESCE((SELECT min(last_id) FROM outbox_readers), id)"
+            " ORDER BY created_at LIMIT $2)",
+            [cutoff, batch],
+        )
+        deleted += count
+        if count < batch:
+            return deleted
+
+
 async def earlier_unpublished(*, order_id: int, before: int) -> list[OutboxEvent]:
     """Events of an order written before outbox id `before` and not yet published (their
     publisher died or is retrying): a transition sends them ahead of its own."""

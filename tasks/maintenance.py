@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from mall import events
 from mall.auth import maintenance
 from mall.jobs import TaskName
-from tasks.spec import Task
+from mall.runtime import Runtime
+from tasks.spec import Task, WorkerRuntime
 
 
 async def purge_expired_refresh_tokens() -> int:
     """Hourly: drop refresh-token rows past expiry (safe to run twice)."""
     return await maintenance.purge_expired_refresh_tokens()
+
+
+async def purge_published_outbox(rt: Runtime = WorkerRuntime) -> int:
+    """Hourly: delete published outbox rows past MALL_OUTBOX_RETENTION_DAYS, in batches."""
+    settings = rt.settings
+    return await events.purge_published(
+        older_than=timedelta(days=settings.outbox_retention_days),
+        batch=settings.outbox_purge_batch,
+    )
 
 
 TASKS = (
@@ -18,4 +31,5 @@ TASKS = (
         purge_expired_refresh_tokens,
         schedule=({"cron": "17 * * * *"},),
     ),
+    Task(TaskName.PURGE_OUTBOX, purge_published_outbox, schedule=({"cron": "47 * * * *"},)),
 )

@@ -28,6 +28,7 @@ class TaskName(StrEnum):
     PROCESS_REFUND = "mall.process_refund"
     SWEEP_ORDERS = "mall.sweep_orders"
     PURGE_REFRESH_TOKENS = "mall.purge_expired_refresh_tokens"
+    PURGE_OUTBOX = "mall.purge_published_outbox"
     SYNC_SHIPPING = "mall.sync_shipping"
     REMIND_CONFIRM_RECEIPT = "mall.remind_confirm_receipt"
     CHECK_REVIEW_MEDIA = "mall.check_review_media"
