@@ -127,3 +127,18 @@ def test_secrets_and_env_stay_out_of_git_and_the_image() -> None:
         lines = (ROOT / ignore).read_text().splitlines()
         assert ".env" in lines, ignore
         assert any(line.rstrip("/") == "secrets" for line in lines), ignore
+
+
+def test_the_scale_profile_adds_pgbouncer_and_a_replica_and_migrations_stay_direct() -> None:
+    assert SERVICES["pgbouncer"]["profiles"] == ["scale"]
+    assert SERVICES["postgres-replica"]["profiles"] == ["scale"]
+    ini = (ROOT / "deploy" / "pgbouncer" / "pgbouncer.ini").read_text()
+    assert re.search(r"^pool_mode = transaction$", ini, flags=re.MULTILINE)
+    assert "host=postgres port=5432" in ini
+    replica = " ".join(SERVICES["postgres-replica"]["command"])
+    assert "pg_basebackup -h postgres" in replica and " -R " in replica
+    # Every mall process gets the direct URL for `mall migrate`, whatever MALL_DATABASE_URL is.
+    migrate_url = _interpolate(MALL_SERVICES["migrate"]["environment"]["MALL_MIGRATE_DATABASE_URL"])
+    assert migrate_url == "postgres://mall:mall@postgres:5432/mall"
+    mounts = SERVICES["postgres"]["volumes"]
+    assert any("docker-entrypoint-initdb.d" in m for m in mounts if isinstance(m, str))
