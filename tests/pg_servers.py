@@ -113,6 +113,12 @@ class PgBouncer:
 
         await wait_for(answers, timeout=15, what=f"pgbouncer on {self.port}")
 
+    async def restart(self) -> None:
+        """Stop and start again on the same port: every server connection is closed (and
+        with it whatever session state a client left on one)."""
+        await asyncio.to_thread(self.child.stop, 5)
+        await self.start()
+
     async def stop(self) -> None:
         await asyncio.to_thread(self.child.stop, 5)
         shutil.rmtree(self.dir, ignore_errors=True)

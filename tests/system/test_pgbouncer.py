@@ -127,10 +127,45 @@ async def test_logins_orders_payments_and_catalog_concurrently_through_pgbouncer
     assert stack.apis[0].running, stack.apis[0].log_tail()
 
 
-async def test_migrate_takes_the_direct_connection(bouncer: PgBouncer, settings: Settings) -> None:
-    """`mall migrate` with the pooled URL and MALL_MIGRATE_DATABASE_URL finishes, holding its
-    advisory lock on the direct server (a second run waits for it, then finds nothing)."""
+async def advisory_locks(settings: Settings) -> int:
+    conn = await asyncpg.connect(
+        **{**connect_options(settings.database_url), "database": "postgres"}
+    )
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"))
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct", "through-the-pooler"])
+async def test_migrate_takes_the_direct_connection(
+    bouncer: PgBouncer, settings: Settings, direct: bool
+) -> None:
+    """`mall migrate` beside a pooled MALL_DATABASE_URL takes its advisory lock on
+    MALL_MIGRATE_DATABASE_URL's direct connection and gives it back (two runs at once: the
+    second waits, then finds nothing to do). Through the pooler the lock would outlive the
+    run on a pooled server connection, and the next migration would wait for it forever."""
+    assert await advisory_locks(settings) == 0
     env = {**os.environ, **pooled_env(bouncer, settings), "PYTHONPATH": str(ROOT)}
+    if not direct:
+        env["MALL_MIGRATE_DATABASE_URL"] = env["MALL_DATABASE_URL"]
+        run = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "mall.cli",
+            "migrate",
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(run.communicate(), 120)
+        assert run.returncode == 0, out.decode()[-3000:]
+        left = await advisory_locks(settings)
+        # What MALL_MIGRATE_DATABASE_URL is for: the lock stayed behind the pooler.
+        await bouncer.restart()
+        assert left == 1
+        return
     runs = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -146,3 +181,4 @@ async def test_migrate_takes_the_direct_connection(bouncer: PgBouncer, settings:
     ]
     outputs = [await asyncio.wait_for(run.communicate(), 120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
+    assert await advisory_locks(settings) == 0
