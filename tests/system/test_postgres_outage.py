@@ -22,7 +22,7 @@ from tests.processes import ROOT, MallProcess, wait_http_ready, wait_until
 from tests.redis_servers import RedisServer, free_port
 
 TIMEOUT = 2.0  # MALL_DB_STATEMENT_TIMEOUT and MALL_DB_ACQUIRE_TIMEOUT of the API
-SLACK = 1.5  # a busy 2-core machine
+SLACK = 3.0  # a busy 2-core machine
 
 
 async def migrate(env: dict[str, str]) -> None:
@@ -123,7 +123,7 @@ async def test_a_paused_postgresql_is_a_503_within_the_timeout_then_recovers(
         assert max(took for _, took in answers) > TIMEOUT * 0.9  # it did wait for the server
         assert ready.status_code == 503, ready.text
         assert "postgres" in ready.json()["error"]["details"]
-        assert ready_took < 2.0 + 0.5, f"/health/ready took {ready_took:.1f} s"
+        assert ready_took < 2.0 + 1.0, f"/health/ready took {ready_took:.1f} s"
 
         async def recovered() -> bool:
             resp = await http.get("/api/v1/orders", headers=me)
