@@ -202,8 +202,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from mall.migrate import has_migrations, upgrade
 
     settings = Settings()
-    # The database itself may be missing: migrate creates it.
-    _preflight("migrate", settings, redis=False, migrated=False)
+    # The database itself may be missing: migrate creates it. The server checked is the
+    # one migrations use (MALL_MIGRATE_DATABASE_URL when set: not the pooler).
+    direct = settings.model_copy(update={"database_url": settings.migration_url})
+    _preflight("migrate", direct, redis=False, migrated=False)
     if not has_migrations():
         print("mall migrate: no migration files in migrations/models", file=sys.stderr)
     applied = asyncio.run(upgrade(settings))
