@@ -56,7 +56,9 @@ class MallStack:
         tasks = [self.worker] if self.worker is not None else []
         return [*self.apis, *tasks, *self.schedulers]
 
-    async def start(self, *, apis: int = 1, schedulers: int = 1) -> None:
+    async def start(
+        self, *, apis: int = 1, schedulers: int = 1, timeout: float = START_TIMEOUT
+    ) -> None:
         for index in range(apis):
             port = free_port()
             self.ports.append(port)
@@ -83,7 +85,7 @@ class MallStack:
         for proc in self.everything:
             proc.start()
         for url in self.base_urls:
-            await wait_http_ready(url, timeout=START_TIMEOUT, watch=self.everything)
+            await wait_http_ready(url, timeout=timeout, watch=self.everything)
 
     async def stop(self) -> None:
         await asyncio.gather(*(proc.stop() for proc in self.everything))

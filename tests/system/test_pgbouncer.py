@@ -52,7 +52,7 @@ async def stack(
     logs = tmp_path_factory.mktemp("pgbouncer-logs")
     stack = MallStack(logs, pooled_env(bouncer, settings))
     try:
-        await stack.start(apis=1, schedulers=1)
+        await stack.start(apis=1, schedulers=1, timeout=60)
         yield stack
     finally:
         await stack.stop()

@@ -78,7 +78,7 @@ async def outage(
             log_dir=Path(base),
         )
         api.start()
-        await wait_http_ready(f"http://127.0.0.1:{port}", timeout=30, watch=[api])
+        await wait_http_ready(f"http://127.0.0.1:{port}", timeout=60, watch=[api])
         yield Outage(cluster, api, f"http://127.0.0.1:{port}")
     finally:
         if api is not None:
