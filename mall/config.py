@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # seconds after it (a replica may not have the change yet).
     database_replica_urls: str = ""
     database_replica_lag: float = Field(default=5.0, ge=0)
+    # Seconds a replica gets per statement and to hand out a connection before the read
+    # goes to the primary instead (a sick replica costs this much, not a whole timeout).
+    database_replica_timeout: float = Field(default=5.0, gt=0)
     # A direct connection (not through a transaction pooler) for `mall migrate`, whose
     # session-level advisory lock must stay on one server connection; empty: database_url.
     migrate_database_url: str = ""
@@ -351,17 +354,24 @@ def db_connection(
     }
 
 
-def pooled_connection(settings: Settings, url: str, *, timeouts: bool = True) -> dict[str, Any]:
-    """The connection dict of one PostgreSQL server (the primary or a replica) with the
-    pool, statement cache and timeout settings."""
+def pooled_connection(
+    settings: Settings, url: str, *, timeouts: bool = True, replica: bool = False
+) -> dict[str, Any]:
+    """The connection dict of one PostgreSQL server (the primary or, with `replica`, a
+    replica with its shorter timeouts) with the pool, statement cache and timeouts."""
+    statement_timeout = settings.db_statement_timeout
+    acquire_timeout = settings.db_acquire_timeout
+    if replica:
+        statement_timeout = min(statement_timeout, settings.database_replica_timeout)
+        acquire_timeout = min(acquire_timeout, settings.database_replica_timeout)
     return db_connection(
         url,
         pool_min=settings.db_pool_min,
         pool_max=settings.db_pool_max,
         statement_cache_size=settings.db_statement_cache_size,
         connection_check_interval=settings.db_connection_check_interval,
-        statement_timeout=settings.db_statement_timeout if timeouts else None,
-        acquire_timeout=settings.db_acquire_timeout if timeouts else None,
+        statement_timeout=statement_timeout if timeouts else None,
+        acquire_timeout=acquire_timeout if timeouts else None,
     )
 
 

@@ -38,10 +38,12 @@ _primary: ContextVar[Any] = ContextVar("mall_replica_primary", default=None)
 
 def open_replicas(settings: Settings) -> None:
     """A client per MALL_DATABASE_REPLICA_URLS entry (each with its own pool, the primary's
-    pool and timeout settings); replaces the clients of an earlier call."""
+    pool settings and MALL_DATABASE_REPLICA_TIMEOUT); replaces the clients of an earlier
+    call."""
     _clients[:] = [
         pg.MallPostgresClient(
-            connection_name=PRIMARY, **pooled_connection(settings, url)["credentials"]
+            connection_name=PRIMARY,
+            **pooled_connection(settings, url, replica=True)["credentials"],
         )
         for url in settings.replica_urls
     ]

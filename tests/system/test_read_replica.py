@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ from tests.mall_stack import new_customer, open_shop, pay, place
 from tests.pg_servers import PostgresCluster
 from tests.processes import ROOT, MallProcess, wait_http_ready
 from tests.redis_servers import RedisServer, free_port, wait_for
+
+LAG = 5.0  # MALL_DATABASE_REPLICA_LAG
+REPLICA_TIMEOUT = 1.0  # MALL_DATABASE_REPLICA_TIMEOUT
 
 
 @dataclass
@@ -77,7 +81,8 @@ async def replicated(
         await migrate(env)
         replica = await primary.replica()
         env["MALL_DATABASE_REPLICA_URLS"] = replica.url("mall")
-        env["MALL_DATABASE_REPLICA_LAG"] = "60"
+        env["MALL_DATABASE_REPLICA_LAG"] = str(LAG)
+        env["MALL_DATABASE_REPLICA_TIMEOUT"] = str(REPLICA_TIMEOUT)
         api = MallProcess(
             "api-replica",
             ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
@@ -192,9 +197,23 @@ async def test_catalog_and_statistics_read_the_replica_and_the_rest_the_primary(
         stats = await http.get("/api/admin/stats/overview", headers=shop.admin)
         assert stats.json()["orders_today"] == 1
 
-        # The replica gone: catalog reads fall back to the primary.
+        # A replica that stops answering: past MALL_DATABASE_REPLICA_TIMEOUT the read goes
+        # to the primary (the off-sale change's window over, list pages read the replica).
+        await asyncio.sleep(LAG)
+        replica.pause()
+        try:
+            started = time.monotonic()
+            search = await http.get("/api/v1/products", params={"q": "主库"})
+            took = time.monotonic() - started
+        finally:
+            replica.resume()
+        assert search.status_code == 200, search.text
+        assert [p["id"] for p in search.json()["items"]] == [newer.id]
+        assert REPLICA_TIMEOUT * 0.9 < took < REPLICA_TIMEOUT + 3, f"{took:.1f} s"
+
+        # The replica gone: catalog reads fall back to the primary at once.
         await replica.stop()
-        search = await http.get("/api/v1/products", params={"q": "主库"})
+        search = await http.get("/api/v1/products", params={"q": "新品", "page_size": 10})
         assert search.status_code == 200, search.text
         assert [p["id"] for p in search.json()["items"]] == [newer.id]
         again = await new_customer(http, "replica-gone")
