@@ -11,7 +11,8 @@ import logging
 from typing import Any
 
 import asyncpg
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
 from tortoise.exceptions import DBConnectionError
 
 log = logging.getLogger("mall.pg")
@@ -107,10 +108,26 @@ class BoundedPool(asyncpg.Pool):
             log.warning("PostgreSQL connection dropped on release: %r", exc)
 
 
+class _Transaction(TransactionContextPooled):
+    """in_transaction(): a transaction whose statement timed out has lost its connection
+    (TimedConnection closes it; PostgreSQL rolls the transaction back); the rollback that
+    then fails must not hide the timeout from the error handler."""
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        try:
+            await super().__aexit__(exc_type, exc_val, exc_tb)
+        except asyncpg.InterfaceError:
+            if not isinstance(exc_val, DatabaseTimeout):
+                raise
+
+
 class MallPostgresClient(AsyncpgDBClient):
     """Tortoise's asyncpg client, given `dsn` and `acquire_timeout` in its credentials."""
 
     connection_class = TimedConnection
+
+    def _in_transaction(self) -> TransactionContext:
+        return _Transaction(TransactionWrapper(self), self._pool_init_lock)
 
     async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
         dsn = kwargs.pop("dsn", None)

@@ -78,3 +78,26 @@ def test_a_postgresql_that_cannot_serve_is_named_as_unavailable(exc: Exception) 
 )
 def test_other_errors_are_not_blamed_on_postgresql(exc: Exception) -> None:
     assert unavailable_server(exc) is None
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["alone", "in-a-transaction"])
+async def test_a_statement_past_the_timeout_is_a_database_timeout(
+    migrated_db: str, in_transaction: bool
+) -> None:
+    """Also inside a transaction, whose rollback then finds its connection closed: what
+    reaches the error handler is still the timeout (a 503 naming PostgreSQL)."""
+    settings = Settings(database_url=migrated_db, db_statement_timeout=0.3)
+    config = tortoise_config(settings)["connections"]["default"]
+    conn = MallPostgresClient(connection_name="timeout-test", **config["credentials"])
+    await conn.create_connection(with_db=True)
+    try:
+        with pytest.raises(DatabaseTimeout):
+            if in_transaction:
+                async with conn._in_transaction() as tx:
+                    await tx.execute_query("SELECT pg_sleep(3)")
+            else:
+                await conn.execute_query("SELECT pg_sleep(3)")
+        # The pool lost that connection and opens another.
+        assert await conn.execute_query_dict("SELECT 1 AS one") == [{"one": 1}]
+    finally:
+        await conn.close()
