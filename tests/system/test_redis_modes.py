@@ -167,10 +167,37 @@ async def test_the_whole_shop_on_a_redis_cluster(
     try:
         await stack.start(apis=2)
         await tour(stack, sim, redis, prefix="mall:live:", sharded=True)
+        await a_burst_waits_for_free_connections(cluster.url)
     finally:
         await redis.aclose()
         await stack.stop()
         await cluster.stop()
+
+
+async def a_burst_waits_for_free_connections(url: str) -> None:
+    """Far more concurrent commands and pipelines than the pool holds all succeed: callers
+    wait for a free connection (a burst of sockets joining one channel failed with
+    MaxConnectionsError once)."""
+    from mall.config import Settings
+    from mall.resources import redis_client
+
+    settings = Settings(redis_url=url, redis_cluster=True, redis_pool_max=2)
+    client = redis_client(settings)
+    try:
+        await client.set("{burst}:key", "1")
+
+        async def one(n: int) -> Any:
+            if n % 5 == 0:
+                async with client.pipeline(transaction=False) as pipe:
+                    pipe.get("{burst}:key")
+                    pipe.xrevrange(f"{{burst}}:stream:{n}", count=1)
+                    return (await pipe.execute())[0]
+            return await client.get("{burst}:key")
+
+        answers = await asyncio.gather(*(one(n) for n in range(200)))
+        assert answers == ["1"] * 200
+    finally:
+        await client.aclose()
 
 
 async def test_the_whole_shop_behind_redis_sentinel(
