@@ -19,7 +19,7 @@ import redis.exceptions
 from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialBackoff
 from tortoise import Tortoise, connections
 
@@ -67,6 +67,11 @@ class BoundedRedisCluster(RedisCluster):
         if shard_hint:
             return super().pipeline(transaction, shard_hint)  # refused as redis-py does
         return _BoundedPipeline(self, transaction)  # type: ignore[abstract]
+
+
+class BlockingSentinelPool(SentinelConnectionPool, aioredis.BlockingConnectionPool):
+    """The current master's connections, where callers wait (up to `timeout`) for a free
+    one as on standalone Redis; redis-py's sentinel pool raises at once when it is busy."""
 
 
 class _BoundedPipeline(ClusterPipeline):
@@ -131,12 +136,14 @@ def redis_client(
         )
         return sentinel.master_for(
             settings.redis_sentinel_master,
+            connection_pool_class=BlockingSentinelPool,
             db=redis_database(settings),
             max_connections=size,
+            timeout=POOL_WAIT,
             **common,
         )
     pool = aioredis.BlockingConnectionPool.from_url(
-        settings.redis_url, max_connections=size, timeout=10, **common
+        settings.redis_url, max_connections=size, timeout=POOL_WAIT, **common
     )
     return aioredis.Redis(connection_pool=pool)
 
