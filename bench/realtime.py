@@ -80,6 +80,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--load-processes", type=int, default=4)
     parser.add_argument("--redis-db", type=int, default=10, help="flushed")
     parser.add_argument(
+        "--redis",
+        choices=("standalone", "cluster"),
+        default="standalone",
+        help="cluster: a 6-node Redis Cluster started on loopback for the run (sharded "
+        "pub/sub); its own section of RESULTS.md",
+    )
+    parser.add_argument(
         "--quiet-wait",
         type=float,
         default=60,
@@ -456,13 +463,16 @@ class Results:
     payments: Payments
 
 
-async def run(args: argparse.Namespace, target: services.Target, env: dict[str, str]) -> Results:
+async def run(
+    args: argparse.Namespace, target: services.Target, env: dict[str, str], redis_url: str
+) -> Results:
     from mall.config import Settings
     from mall.runtime import open_runtime
 
     settings = Settings()
     await services.recreate_database(target, env)
-    await services.flush_redis(target)
+    if args.redis == "standalone":
+        await services.flush_redis(target)  # a cluster is started empty for the run
     baseline_channel = f"mall-bench:fanout:{target.redis_db}"
     rt = await open_runtime(settings)
     redis = rt.redis
@@ -495,7 +505,7 @@ async def run(args: argparse.Namespace, target: services.Target, env: dict[str, 
                 "wsbaseline",
                 [
                     *(sys.executable, "-m", "bench.harness.wsbaseline"),
-                    *(str(bare_port), target.redis_url, baseline_channel),
+                    *(str(bare_port), redis_url, baseline_channel),
                 ],
                 env,
             )
@@ -679,17 +689,52 @@ def tables(args: argparse.Namespace, results: Results) -> tuple[str, dict[str, b
 async def main_async(args: argparse.Namespace, target: services.Target, env: dict[str, str]) -> int:
     machine = report.machine_rows(await services.server_versions(target))
     header = report.print_table("Machine", ["", ""], machine)
-    results = await run(args, target, env)
+    if args.redis == "cluster":
+        results = await run_on_cluster(args, target, env)
+    else:
+        results = await run(args, target, env, target.redis_url)
     text, checks = tables(args, results)
     if not args.no_write:
+        cluster = args.redis == "cluster"
         report.write_section(
-            "realtime",
-            "## Real time: payment to socket, fan-out, memory per socket\n\n"
-            f"`python bench/realtime.py` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n"
-            + "\n".join([header, text, NOTES]),
+            "realtime-cluster" if cluster else "realtime",
+            "## Real time: payment to socket, fan-out, memory per socket"
+            + (" (Redis Cluster)" if cluster else "")
+            + "\n\n"
+            + f"`python bench/realtime.py{' --redis cluster' if cluster else ''}` "
+            + f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n"
+            + "\n".join([header, text, CLUSTER_NOTES if cluster else "", NOTES]),
         )
         print(f"\nwrote {report.RESULTS_PATH}")
     return 0 if all(checks.values()) else 1
+
+
+CLUSTER_NOTES = (
+    "On a 6-node Redis Cluster (3 masters with a replica each) started on loopback for the "
+    "run: mall publishes with SPUBLISH to the channel's shard and the API process "
+    "SSUBSCRIBEs the channels its sockets are on; the baseline server SUBSCRIBEs on one "
+    "node and each PUBLISH crosses the cluster bus to it.\n"
+)
+
+
+async def run_on_cluster(
+    args: argparse.Namespace, target: services.Target, env: dict[str, str]
+) -> Results:
+    """The same run with every mall process (and this one) on a Redis Cluster of its own."""
+    import tempfile
+
+    from tests.redis_servers import ClusterSet
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = ClusterSet(Path(tmp))
+        await cluster.start()
+        try:
+            on_cluster = {"MALL_REDIS_URL": cluster.url, "MALL_REDIS_CLUSTER": "true"}
+            env = {**env, **on_cluster}
+            os.environ.update(on_cluster)  # this process's Settings, as main() did for the rest
+            return await run(args, target, env, cluster.url)
+        finally:
+            await cluster.stop()
 
 
 def main() -> int:

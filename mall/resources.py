@@ -16,10 +16,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import redis.exceptions
-from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialBackoff
 from tortoise import Tortoise, connections
 
@@ -32,6 +32,59 @@ from mall.config import Settings, tortoise_config
 # answers 503 rather than hang for several more timeouts.
 RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.ReadOnlyError]
 RETRIES = 4
+# How long a caller waits for a free pooled connection before the request is a 503.
+POOL_WAIT = 10.0
+
+
+class BoundedRedisCluster(RedisCluster):
+    """A cluster client whose callers wait for a free connection, as the standalone
+    client's BlockingConnectionPool makes them: redis-py's cluster client raises
+    MaxConnectionsError as soon as a node's pool is busy (a burst of sockets joining one
+    channel did), and retries it as if the node had failed. At most `max_connections`
+    commands (a pipeline counts as one: it takes at most one connection per node) are in
+    flight, so no node's pool of that size can run out."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # redis-py's default pool size per node when none is given.
+        self._in_flight = asyncio.Semaphore(int(kwargs.get("max_connections", 100)))
+
+    async def _take(self) -> None:
+        try:
+            await asyncio.wait_for(self._in_flight.acquire(), POOL_WAIT)
+        except TimeoutError:
+            raise redis.exceptions.ConnectionError(
+                f"no free Redis connection within {POOL_WAIT:g} s"
+            ) from None
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        await self._take()
+        try:
+            return await super().execute_command(*args, **kwargs)
+        finally:
+            self._in_flight.release()
+
+    def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> Any:
+        if shard_hint:
+            return super().pipeline(transaction, shard_hint)  # refused as redis-py does
+        return _BoundedPipeline(self, transaction)  # type: ignore[abstract]
+
+
+class BlockingSentinelPool(SentinelConnectionPool, aioredis.BlockingConnectionPool):
+    """The current master's connections, where callers wait (up to `timeout`) for a free
+    one as on standalone Redis; redis-py's sentinel pool raises at once when it is busy."""
+
+
+class _BoundedPipeline(ClusterPipeline):
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
+        owner = self.cluster_client
+        if not isinstance(owner, BoundedRedisCluster):
+            return await super().execute(raise_on_error, allow_redirections)
+        await owner._take()
+        try:
+            return await super().execute(raise_on_error, allow_redirections)
+        finally:
+            owner._in_flight.release()
 
 
 def _retry() -> Retry:
@@ -73,7 +126,7 @@ def redis_client(
     size = max_connections or settings.redis_pool_max
     mode = settings.redis_mode
     if mode == "cluster":
-        return RedisCluster.from_url(settings.redis_url, max_connections=size, **common)
+        return BoundedRedisCluster.from_url(settings.redis_url, max_connections=size, **common)
     if mode == "sentinel":
         sentinel = Sentinel(
             settings.sentinel_addresses(),
@@ -84,12 +137,14 @@ def redis_client(
         )
         return sentinel.master_for(
             settings.redis_sentinel_master,
+            connection_pool_class=BlockingSentinelPool,
             db=redis_database(settings),
             max_connections=size,
+            timeout=POOL_WAIT,
             **common,
         )
     pool = aioredis.BlockingConnectionPool.from_url(
-        settings.redis_url, max_connections=size, timeout=10, **common
+        settings.redis_url, max_connections=size, timeout=POOL_WAIT, **common
     )
     return aioredis.Redis(connection_pool=pool)
 

@@ -152,6 +152,7 @@ UNSTATED_RULES = {
     "same specs)",
     "too_many": "the same SKU on several lines adding up past the per-line cap",
     "too_long": "a password over 72 bytes of UTF-8",
+    "too_large": "an event id whose numbers do not fit in 64 bits",
     "too_repetitive": "a password of too few different characters",
     "common_password": "a password on the lists of passwords tried first",
     "unknown_carrier": "a carrier code that is not on WeChat's carrier list (GET "

@@ -11,6 +11,9 @@ class User(Timestamped, Model):
     openid = fields.CharField(max_length=64, unique=True)
     unionid = fields.CharField(max_length=64, null=True, db_index=True)
     nickname = fields.CharField(max_length=64, default="")
+    # A new nickname WeChat's content check wants a person to look at: shown to nobody but
+    # its owner until staff approve it (then it becomes `nickname`).
+    nickname_pending = fields.CharField(max_length=64, null=True)
     avatar_url = fields.CharField(max_length=512, default="")
     phone = fields.CharField(max_length=32, null=True, db_index=True)
     banned = fields.BooleanField(default=False)

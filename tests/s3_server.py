@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0  # a generous bound: a busy machine starts processes slowly
 REGION = "us-east-1"
 ALLOW_S3 = json.dumps(
     {

@@ -18,15 +18,21 @@ MAX_AVATAR_URL = 512
 async def update_profile(rt: Runtime, *, user: User, patch: MePatch) -> User:
     """Change nickname and/or avatar; fields left out stay as they are. A new nickname goes
     through WeChat's msgSecCheck (profile scene): risky is 422 content_rejected; one WeChat
-    wants a person to look at is taken and announced to staff (admin channel)."""
-    changes: dict[str, str] = {}
+    wants a person to look at is held as `nickname_pending` (the old one stays what others
+    see) and announced to staff (admin channel) until they decide. A nickname that passes
+    replaces any held one."""
+    changes: dict[str, str | None] = {}
     needs_look = False
-    if patch.nickname is not None and patch.nickname != user.nickname:
-        verdict = await moderation.check_nickname(
-            client=rt.wechat, user=user, nickname=patch.nickname
-        )
+    wanted = patch.nickname
+    if wanted is not None and wanted == user.nickname and user.nickname_pending is not None:
+        changes["nickname_pending"] = None  # back to the name it has: nothing to look at
+    elif wanted is not None and wanted != user.nickname and wanted != user.nickname_pending:
+        verdict = await moderation.check_nickname(client=rt.wechat, user=user, nickname=wanted)
         needs_look = verdict == "review"
-        changes["nickname"] = patch.nickname
+        if needs_look:
+            changes["nickname_pending"] = wanted
+        else:
+            changes["nickname"], changes["nickname_pending"] = wanted, None
     if patch.avatar_url is not None:
         url = str(patch.avatar_url)
         if len(url) > MAX_AVATAR_URL:
@@ -44,7 +50,7 @@ async def update_profile(rt: Runtime, *, user: User, patch: MePatch) -> User:
                     await events.record(
                         channel=events.ADMIN_CHANNEL,
                         name="user.nickname_review",
-                        data={"user_id": user.id, "nickname": changes["nickname"]},
+                        data={"user_id": user.id, "nickname": wanted},
                     )
                 ]
                 if needs_look

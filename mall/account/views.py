@@ -8,8 +8,8 @@ from sanic.response import HTTPResponse, empty
 from mall.account import service
 from mall.account.schemas import AddressIn, AddressList, AddressOut, MePatch
 from mall.auth.guards import user_required
-from mall.auth.presenters import user_out
-from mall.auth.schemas import UserOut
+from mall.auth.presenters import me_out
+from mall.auth.schemas import MeOut
 from mall.context import runtime_of
 from mall.web import doc, parse_body, render
 from models import Address
@@ -22,18 +22,21 @@ def address_out(address: Address) -> AddressOut:
 
 
 @bp.get("/me")
-@doc(summary="The logged-in customer", tag="account", response=UserOut, secured=True)
+@doc(summary="The logged-in customer", tag="account", response=MeOut, secured=True)
 @user_required
 async def me(request: Request) -> HTTPResponse:
-    return render(user_out(request.ctx.user))
+    return render(me_out(request.ctx.user))
 
 
 @bp.patch("/me")
 @doc(
-    summary="Change nickname or avatar (a new nickname is checked by WeChat: 422 content_rejected)",
+    summary="Change nickname or avatar",
+    description="A new nickname goes through WeChat's content check: a risky one is 422 "
+    "content_rejected; one WeChat wants a person to look at is kept as `nickname_pending` "
+    "(others keep seeing the old nickname) until staff approve it.",
     tag="account",
     body=MePatch,
-    response=UserOut,
+    response=MeOut,
     secured=True,
     errors=(502,),
 )
@@ -41,7 +44,7 @@ async def me(request: Request) -> HTTPResponse:
 async def patch_me(request: Request) -> HTTPResponse:
     patch = parse_body(request, MePatch)
     user = await service.update_profile(runtime_of(request), user=request.ctx.user, patch=patch)
-    return render(user_out(user))
+    return render(me_out(user))
 
 
 @bp.get("/addresses")

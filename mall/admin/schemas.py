@@ -117,18 +117,36 @@ class RoleList(Schema):
 class UserQuery(PageQuery):
     q: str | None = Field(None, max_length=64, description="nickname, phone or openid")
     banned: bool | None = None
+    nickname_pending: bool | None = Field(
+        None, description="true: only customers with a new nickname waiting for staff"
+    )
 
 
 class UserAdminOut(Schema):
     id: int
     openid: str
     nickname: str
+    nickname_pending: str | None = Field(
+        description="a new nickname WeChat's content check held for staff (approve or "
+        "reject it: POST /api/admin/users/<id>/nickname)"
+    )
     avatar_url: str
     phone: str | None
     banned: bool
     banned_reason: str
     created_at: datetime
     last_login_at: datetime | None
+
+
+class NicknameDecision(Schema):
+    approve: bool = Field(description="true: the held nickname becomes the customer's")
+    nickname: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=LINE,
+        description="the held nickname staff looked at: 409 nickname_changed when the "
+        "customer has held another one since",
+    )
 
 
 class BanIn(Schema):

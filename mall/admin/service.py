@@ -284,6 +284,8 @@ async def get_all_users(*, query: UserQuery) -> tuple[list[User], int]:
         )
     if query.banned is not None:
         users = users.filter(banned=query.banned)
+    if query.nickname_pending is not None:
+        users = users.filter(nickname_pending__isnull=not query.nickname_pending)
     total = await users.count()
     items = await users.order_by("-id").offset(query.offset).limit(query.page_size)
     return items, total
@@ -308,6 +310,38 @@ async def set_banned(
         )
     if banned:
         await auth_service.revoke_subject(settings, redis, subject=user.id, audience=Audience.USER)
+    return user
+
+
+async def decide_nickname(*, staff: Staff, user_id: int, approve: bool, nickname: str) -> User:
+    """Approve (it becomes the nickname) or reject (it goes away) a held nickname; the one
+    staff looked at must still be the one held (409 nickname_changed), and there must be
+    one (409 nothing_pending)."""
+    async with in_transaction():
+        user = await User.filter(id=user_id).select_for_update().first()
+        if user is None:
+            raise NotFound("User not found", code="user_not_found")
+        if user.nickname_pending is None:
+            raise Conflict("No nickname is waiting for staff", code="nothing_pending")
+        if user.nickname_pending != nickname:
+            raise Conflict(
+                "The customer has asked for another nickname since; look at it again",
+                code="nickname_changed",
+                details={"nickname_pending": user.nickname_pending},
+            )
+        if approve:
+            user.nickname = nickname
+        user.nickname_pending = None
+        await User.filter(id=user.id).update(
+            nickname=user.nickname, nickname_pending=user.nickname_pending
+        )
+        await audit.record(
+            staff,
+            "user.nickname_approve" if approve else "user.nickname_reject",
+            target_type="user",
+            target_id=user.id,
+            detail={"nickname": nickname},
+        )
     return user
 
 

@@ -15,6 +15,7 @@ from mall.admin.schemas import (
     BanIn,
     LogOut,
     LogQuery,
+    NicknameDecision,
     RoleIn,
     RoleList,
     RoleOut,
@@ -245,6 +246,28 @@ async def unban_user(request: Request, user_id: int) -> HTTPResponse:
     rt = runtime_of(request)
     user = await service.set_banned(
         rt.settings, rt.redis, staff=request.ctx.staff, user_id=user_id, banned=False
+    )
+    return render(UserAdminOut.model_validate(user, from_attributes=True))
+
+
+@bp.post("/users/<user_id:id>/nickname")
+@doc(
+    summary="Approve or reject a customer's held nickname",
+    description="A nickname WeChat's content check held for a person to look at "
+    "(nickname_pending): approved, it becomes the customer's nickname; rejected, it goes "
+    "away and the old one stays. 409 nothing_pending when none is held; 409 "
+    "nickname_changed when the customer has held another one since.",
+    tag="admin-users",
+    body=NicknameDecision,
+    response=UserAdminOut,
+    secured=True,
+    errors=(403, 404, 409),
+)
+@admin_required(P.REVIEWS_WRITE)
+async def decide_nickname(request: Request, user_id: int) -> HTTPResponse:
+    data = parse_body(request, NicknameDecision)
+    user = await service.decide_nickname(
+        staff=request.ctx.staff, user_id=user_id, approve=data.approve, nickname=data.nickname
     )
     return render(UserAdminOut.model_validate(user, from_attributes=True))
 

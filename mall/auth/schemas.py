@@ -35,6 +35,13 @@ class UserOut(Schema):
     phone: str | None
 
 
+class MeOut(UserOut):
+    nickname_pending: str | None = Field(
+        description="a new nickname waiting for staff (WeChat's content check asked for a "
+        "look); `nickname` is what others see until it is approved"
+    )
+
+
 class TokensOut(Schema):
     access_token: str
     refresh_token: str

@@ -63,14 +63,14 @@ async def authenticate_handshake(request: Request) -> None:
     # Blank counts as given (Sanic's args drop blank values): `?resume=` is refused too.
     after = request.get_args(keep_blank_values=True).get("resume")
     if after is not None and not _is_stream_id(after):
+        # The document's pattern states the shape; numbers past 64 bits are the rule it
+        # cannot state (UNSTATED_RULES: too_large).
+        kind = "too_large" if STREAM_ID_PATTERN.fullmatch(after) else "invalid_after"
         raise ValidationFailed(
             "resume must be an event id",
             code="invalid_after",
-            details=[{"field": "resume", "message": "an event id", "type": "invalid_after"}],
+            details=[{"field": "resume", "message": "an event id", "type": kind}],
         )
-    if not _is_upgrade(request):
-        # Before the slots: a plain GET must not hold a socket slot it never uses.
-        raise UpgradeRequired()
     token = _token(request)
     if route == "ws/admin":
         claims, admin, granted = await authenticate_admin(request, token)
@@ -81,6 +81,9 @@ async def authenticate_handshake(request: Request) -> None:
     else:
         request.ctx.claims, request.ctx.user = await authenticate_user(request, token)
         account = slots.account_key("user", request.ctx.user.id)
+    if not _is_upgrade(request):
+        # Before the slots: a plain GET must not hold a socket slot it never uses.
+        raise UpgradeRequired()
     request.ctx.socket_slots = await _take_slots(request, account)
     request.app.ctx.hub.hold(request.ctx.socket_slots)
 

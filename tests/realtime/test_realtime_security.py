@@ -193,9 +193,10 @@ async def test_plain_gets_of_a_socket_route_are_426_and_take_no_slot(
     client: httpx.AsyncClient, base_url: str, settings: Any
 ) -> None:
     user = await login(client, "curious")
-    for path in ("/ws", "/ws/admin"):
+    staff = await staff_token(client, "curious-staff", ["orders.read"])
+    for path, token in (("/ws", user["access_token"]), ("/ws/admin", staff)):
         for _ in range(settings.ws_max_per_user + 2):
-            response = await client.get(path, params={"token": user["access_token"]})
+            response = await client.get(path, params={"token": token})
             assert response.status_code == 426, response.text
             assert response.json()["error"]["code"] == "upgrade_required"
     # Every slot is still free: a real socket opens at once.

@@ -733,3 +733,48 @@ async def test_coupons_settings_catalog_and_staff_are_run_from_the_console_and_s
     finally:
         for ctx in (first_ctx, second_ctx, keeper_ctx):
             await ctx.close()
+
+
+async def test_a_held_nickname_is_approved_in_one_console_and_another_follows(
+    browser: Any, base_url: str, client: httpx.AsyncClient
+) -> None:
+    # Given two operators on the customers screen, and a customer WeChat's check holds
+    await make_admin("root")
+    await make_admin("ops")
+    customer = await login(client, "renamer")
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        page, errors = await open_console(first_ctx, "root", "/admin/#/customers")
+        other, other_errors = await open_console(second_ctx, "ops", "/admin/#/customers")
+        row_of = f'#customer-list tr[data-user-id="{customer["user"]["id"]}"]'
+        await expect(page.locator(row_of)).to_have_count(1)
+
+        # When the customer asks for a nickname WeChat wants a person to look at
+        held = await client.patch(
+            "/api/v1/me",
+            json={"nickname": "待审的新名字"},
+            headers=bearer(customer["access_token"]),
+        )
+        assert held.json()["nickname_pending"] == "待审的新名字"
+        # Then both consoles show it held, without a reload
+        for console in (page, other):
+            await expect(console.locator(f"{row_of} [data-nickname-pending]")).to_contain_text(
+                "待审的新名字"
+            )
+        # And the first operator's filter lists only customers waiting for a look
+        await page.select_option('select[name="nickname_pending"]', "true")
+        await page.click('form.filters button[type="submit"]')
+        await expect(page.locator("#customer-list tr")).to_have_count(1)
+
+        # When the first approves it, the second console shows the new nickname
+        await page.click(f'{row_of} [data-action="approve-nickname"]')
+        await expect(other.locator(f"{row_of} [data-nickname-pending]")).to_have_count(0)
+        await expect(other.locator(row_of)).to_contain_text("待审的新名字")
+        await expect(page.locator("#customer-list tr")).to_have_count(0)
+        me = await client.get("/api/v1/me", headers=bearer(customer["access_token"]))
+        assert (me.json()["nickname"], me.json()["nickname_pending"]) == ("待审的新名字", None)
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+    finally:
+        for ctx in (first_ctx, second_ctx):
+            await ctx.close()

@@ -17,7 +17,7 @@ import pytest
 
 from tests.processes import ROOT, MallProcess, wait_http_ready, wait_until
 
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0  # a generous bound: a busy machine starts processes slowly
 MAX_REQUESTS = 2000
 LIVE_ROUTE = 'mall_http_requests_total{method="GET",route="health/live",status="200"}'
 

@@ -39,7 +39,7 @@ from tests.processes import (
     wait_worker_ready,
 )
 
-START_TIMEOUT = 20.0
+START_TIMEOUT = 60.0  # a generous bound: a busy machine starts processes slowly
 # Due time + the scheduler's one-second tick + the worker's turn, with room for a busy CI box.
 CANCEL_WITHIN = 6.0
 PRICE = 6000

@@ -33,7 +33,7 @@ from tests.mall_stack import (
     open_shop,
     set_order_timeout,
 )
-from tests.processes import wait_http_ready
+from tests.processes import wait_http_ready, wait_until
 from tests.redis_servers import SENTINEL_MASTER, RedisServer, SentinelSet
 
 # The sweeper's claim lease plus its interval, with room for a busy machine.
@@ -208,11 +208,17 @@ async def assert_every_socket_exactly_once(world: World) -> None:
 
 async def test_an_api_process_killed_mid_burst_loses_and_repeats_no_event(world: World) -> None:
     traffic = Traffic(world.stack, world.shop, world.customers, world.sim)
+
+    async def made(count: int) -> bool:
+        return len(traffic.orders) >= count
+
+    # Counted, not timed: a busy machine makes fewer orders a second, never a thinner burst.
     async with traffic.running():
-        await asyncio.sleep(2)
+        await wait_until(lambda: made(10), timeout=60, what="a burst under way")
         killed_at = time.monotonic()
         world.stack.apis[0].kill(signal.SIGKILL)
-        await asyncio.sleep(3)
+        before = len(traffic.orders)
+        await wait_until(lambda: made(before + 12), timeout=60, what="orders after the kill")
     assert len(traffic.orders) > 20
     # Its sockets reconnected to the other API and resumed; what it committed and never
     # published went out through the other processes' sweepers.

@@ -167,10 +167,42 @@ async def test_the_whole_shop_on_a_redis_cluster(
     try:
         await stack.start(apis=2)
         await tour(stack, sim, redis, prefix="mall:live:", sharded=True)
+        await a_burst_waits_for_free_connections(
+            MALL_REDIS_URL=cluster.url, MALL_REDIS_CLUSTER="true"
+        )
     finally:
         await redis.aclose()
         await stack.stop()
         await cluster.stop()
+
+
+async def a_burst_waits_for_free_connections(**environment: str) -> None:
+    """Far more concurrent commands and pipelines than the pool holds all succeed: callers
+    wait for a free connection (a burst of sockets joining one channel failed with
+    MaxConnectionsError once)."""
+    from mall.config import Settings
+    from mall.resources import redis_client
+
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {**environment, "MALL_REDIS_POOL_MAX": "2"}.items():
+            env.setenv(name, value)
+        settings = Settings()
+    client = redis_client(settings)
+    try:
+        await client.set("{burst}:key", "1")
+
+        async def one(n: int) -> Any:
+            if n % 5 == 0:
+                async with client.pipeline(transaction=False) as pipe:
+                    pipe.get("{burst}:key")
+                    pipe.xrevrange(f"{{burst}}:stream:{n}", count=1)
+                    return (await pipe.execute())[0]
+            return await client.get("{burst}:key")
+
+        answers = await asyncio.gather(*(one(n) for n in range(200)))
+        assert answers == ["1"] * 200
+    finally:
+        await client.aclose()
 
 
 async def test_the_whole_shop_behind_redis_sentinel(
@@ -193,6 +225,11 @@ async def test_the_whole_shop_behind_redis_sentinel(
     try:
         await stack.start(apis=2)
         await tour(stack, sim, redis, prefix="mall:live:0:", sharded=False)
+        await a_burst_waits_for_free_connections(
+            MALL_REDIS_SENTINELS=sentinels.addresses,
+            MALL_REDIS_SENTINEL_MASTER=SENTINEL_MASTER,
+            MALL_REDIS_URL="redis://ignored/0",
+        )
     finally:
         await redis.aclose()
         await stack.stop()

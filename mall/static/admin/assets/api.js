@@ -291,6 +291,7 @@ export function makeApi(session) {
       list: (params) => get("/users", params),
       ban: (id, reason) => post(`/users/${id}/ban`, { reason }),
       unban: (id) => post(`/users/${id}/unban`),
+      decideNickname: (id, approve, nickname) => post(`/users/${id}/nickname`, { approve, nickname }),
     },
     logs: {
       list: (params) => get("/logs", params),

@@ -59,6 +59,8 @@ export const ACTIONS = {
   "role.delete": ["删除角色", "deleted a role"],
   "user.ban": ["封禁顾客", "banned a customer"],
   "user.unban": ["解封顾客", "unbanned a customer"],
+  "user.nickname_approve": ["通过顾客昵称", "approved a customer's nickname"],
+  "user.nickname_reject": ["驳回顾客昵称", "rejected a customer's nickname"],
 };
 
 export function actionLabel(action) {

@@ -1,5 +1,6 @@
 // Customers: search by nickname, phone or openid; ban (their tokens stop at once) or
-// unban; each one's orders a click away.
+// unban; approve or reject a nickname WeChat's content check held for staff; each one's
+// orders a click away.
 
 import { bi, dialog, errorLine, field, h, pager, screenHead, select, showError, toast } from "../dom.js";
 import { fullTime } from "../format.js";
@@ -17,6 +18,7 @@ export function mount(el, ctx) {
     { class: "filters", role: "search" },
     h("label", { class: "field field--search" }, h("span", {}, ...bi("搜索", "Search")), h("input", { name: "q", type: "search", maxlength: 64, placeholder: "昵称 / 手机号 / openid" })),
     field(["状态", "State"], select("banned", [["", "全部 All"], ["false", "正常 Active"], ["true", "已封禁 Banned"]], "")),
+    field(["昵称审核", "Nickname"], select("nickname_pending", [["", "全部 All"], ["true", "待审核 Waiting"]], "")),
     h("div", { class: "filter-buttons" }, h("button", { type: "submit", class: "button button--primary" }, ...bi("筛选", "Filter"))),
   );
   el.append(
@@ -33,7 +35,7 @@ export function mount(el, ctx) {
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    state.filter = { q: form.elements.q.value.trim(), banned: form.elements.banned.value };
+    state.filter = { q: form.elements.q.value.trim(), banned: form.elements.banned.value, nickname_pending: form.elements.nickname_pending.value };
     state.page = 1;
     load();
   });
@@ -60,11 +62,33 @@ export function mount(el, ctx) {
     }
   }
 
+  async function decide(user, approve) {
+    try {
+      await api.users.decideNickname(user.id, approve, user.nickname_pending);
+      toast("info", approve ? "昵称已通过 · Nickname approved" : "昵称已驳回 · Nickname rejected", user.nickname_pending);
+      load();
+    } catch (err) {
+      showError(err, error);
+      load();
+    }
+  }
+
+  function pendingNickname(user) {
+    if (!user.nickname_pending) return null;
+    return h(
+      "div",
+      { class: "sub", dataset: { nicknamePending: user.nickname_pending } },
+      h("span", { class: "tag tag--warn" }, "昵称待审 Held: ", user.nickname_pending),
+      can("reviews.write") ? h("button", { type: "button", class: "button button--small", dataset: { action: "approve-nickname" }, onclick: () => decide(user, true) }, ...bi("通过", "Approve")) : null,
+      can("reviews.write") ? h("button", { type: "button", class: "button button--small button--ghost", dataset: { action: "reject-nickname" }, onclick: () => decide(user, false) }, ...bi("驳回", "Reject")) : null,
+    );
+  }
+
   function row(user) {
     return h(
       "tr",
       { dataset: { userId: user.id, banned: String(user.banned) } },
-      h("td", {}, user.nickname || "—", h("span", { class: "sub muted" }, ` #${user.id}`)),
+      h("td", {}, user.nickname || "—", h("span", { class: "sub muted" }, ` #${user.id}`), pendingNickname(user)),
       h("td", { "data-label": "手机号" }, user.phone || "—"),
       h("td", { "data-label": "注册" }, fullTime(user.created_at)),
       h("td", {}, h("span", { class: `tag ${user.banned ? "tag--warn" : "tag--on"}`, title: user.banned_reason || "" }, user.banned ? "已封禁 Banned" : "正常 Active")),
@@ -89,11 +113,13 @@ export function mount(el, ctx) {
   }
 
   const off = store.on("admin.action", (e) => !e.replayed && e.data && e.data.target_type === "user" && load());
+  const offHeld = store.on("user.nickname_review", (e) => !e.replayed && load());
   load();
   return {
     unmount() {
       state.alive = false;
       off();
+      offHeld();
     },
   };
 }
