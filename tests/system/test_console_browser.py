@@ -445,6 +445,7 @@ async def shop_with_a_bit_of_everything(
         headers=root,
     )
     assert resp.status_code == 201, resp.text
+    await held_review(client, settings, nickname="小红", content="待审：颜色很正")
     return {"order": order, "mug": mug}
 
 
@@ -457,6 +458,7 @@ SCREENS = {
     "banners": "#/banners",
     "coupons": "#/coupons",
     "customers": "#/customers",
+    "reviews": "#/reviews",
     "settings": "#/settings",
     "staff": "#/staff",
     "logs": "#/logs",
@@ -471,6 +473,7 @@ LOADED = {
     "banners": "#banner-list tr",
     "coupons": "#coupon-list tr",
     "customers": "#customer-list tr",
+    "reviews": "#review-list tr",
     "settings": '#settings-form [name="low_stock_threshold"]',
     "staff": "#role-list tr",
     "logs": "#log-list tr",
@@ -774,6 +777,103 @@ async def test_a_held_nickname_is_approved_in_one_console_and_another_follows(
         await expect(page.locator("#customer-list tr")).to_have_count(0)
         me = await client.get("/api/v1/me", headers=bearer(customer["access_token"]))
         assert (me.json()["nickname"], me.json()["nickname_pending"]) == ("待审的新名字", None)
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+    finally:
+        for ctx in (first_ctx, second_ctx):
+            await ctx.close()
+
+
+async def held_review(
+    client: httpx.AsyncClient, settings: Any, *, nickname: str, content: str
+) -> dict[str, Any]:
+    """A customer's review WeChat's content check holds for staff (text with 待审), written
+    through the mini-program API on an order completed (for this test) in the database."""
+    from models import Order, Review, User
+
+    product, (sku,) = await make_product(title="纯棉T恤", skus=[({"颜色": "白"}, 4900, 50)])
+    [(buyer, headers)] = await make_buyers(settings, 1, prefix=f"reviewer-{nickname}")
+    await User.filter(id=buyer.id).update(nickname=nickname)
+    order = await place_order(client, headers, await make_address(buyer.id), sku.id)
+    await Order.filter(id=order["id"]).update(status="completed")
+    resp = await client.post(
+        f"/api/v1/orders/{order['id']}/reviews",
+        json={"order_item_id": order["items"][0]["id"], "rating": 4, "content": content},
+        headers=headers,
+    )
+    assert resp.status_code == 201, resp.text
+    review: dict[str, Any] = resp.json()
+    assert review["state"] == "held"
+    # A picture, as an approved upload would be (pictures elsewhere are fulfilled locally).
+    await Review.filter(id=review["id"]).update(images=["https://img.example.com/review-1.png"])
+    return {**review, "product_id": product.id}
+
+
+async def test_a_held_review_is_published_and_answered_in_one_console_and_another_follows(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    # Given a review WeChat's content check holds for staff, a moderator, and a colleague
+    # who may only read reviews
+    await make_admin("root")
+    await make_admin("reader", superuser=False, permissions=["orders.read", "reviews.read"])
+    text = "待审：颜色很正，很舒服"
+    review = await held_review(client, settings, nickname="小红", content=text)
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        page, errors = await open_console(first_ctx, "root", "/admin/#/reviews?state=held")
+        other, other_errors = await open_console(second_ctx, "reader", "/admin/#/reviews")
+        row_of = f'#review-list tr[data-review-id="{review["id"]}"]'
+        row, other_row = page.locator(row_of), other.locator(row_of)
+        # Then both list it held, with product, rating, text, picture and customer
+        for shown in (row, other_row):
+            await expect(shown).to_have_attribute("data-state", "held")
+            await expect(shown.locator('[data-role="product"]')).to_have_text("纯棉T恤")
+            await expect(shown.locator("[data-rating]")).to_have_attribute("data-rating", "4")
+            await expect(shown.locator('[data-role="content"]')).to_have_text(text)
+            await expect(shown.locator('[data-role="author"]')).to_have_text("小红")
+            await expect(shown.locator('[data-role="images"] img')).to_have_count(1)
+        assert await row.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+        # ... the reader's console offers no moderation, its nav the screen
+        await expect(other_row.locator("[data-action]")).to_have_count(0)
+        assert await other.locator('.nav-link[data-screen="reviews"]').count() == 1
+        await other.evaluate("window.sameDocument = true")
+        shots = shots_dir(tmp_path)
+        await page.screenshot(path=str(shots / "console-reviews.png"), full_page=True)
+
+        # When the moderator publishes it
+        await row.locator('[data-action="show-review"]').click()
+        # Then it leaves the held queue, and the other console shows it published
+        await expect(row).to_have_count(0)
+        await expect(other_row).to_have_attribute("data-state", "published")
+
+        # When the moderator lists every review and replies under this one
+        await page.select_option('form.filters select[name="state"]', "")
+        await page.click('form.filters button[type="submit"]')
+        await row.locator('[data-action="reply-review"]').click()
+        reply = page.locator('dialog[data-dialog="reply-review"]')
+        await reply.locator('[name="content"]').fill("谢谢支持，欢迎再来")
+        await reply.locator('[data-role="submit"]').click()
+        # Then the reply shows under it in both consoles, the other without a reload
+        await expect(row.locator('[data-role="reply"]')).to_contain_text("谢谢支持，欢迎再来")
+        await expect(other_row.locator('[data-role="reply"]')).to_contain_text("谢谢支持，欢迎再来")
+        assert await other.evaluate("window.sameDocument") is True
+        # ... and under the review in the product's public reviews
+        public = (await client.get(f"/api/v1/products/{review['product_id']}/reviews")).json()
+        assert [(r["id"], r["reply"]) for r in public["items"]] == [
+            (review["id"], "谢谢支持，欢迎再来")
+        ]
+        assert public["items"][0]["author"]["nickname"] == "小红"
+
+        # When the moderator hides it, it leaves the storefront and the other console follows
+        await row.locator('[data-action="hide-review"]').click()
+        await expect(other_row).to_have_attribute("data-state", "hidden")
+        public = (await client.get(f"/api/v1/products/{review['product_id']}/reviews")).json()
+        assert public["total"] == 0
         assert errors.unexpected() == [] and other_errors.unexpected() == []
     finally:
         for ctx in (first_ctx, second_ctx):

@@ -296,5 +296,11 @@ export function makeApi(session) {
     logs: {
       list: (params) => get("/logs", params),
     },
+    reviews: {
+      list: (params) => get("/reviews", params),
+      show: (id) => post(`/reviews/${id}/show`),
+      hide: (id) => post(`/reviews/${id}/hide`),
+      reply: (id, content) => post(`/reviews/${id}/reply`, { content }),
+    },
   };
 }
