@@ -878,3 +878,89 @@ async def test_a_held_review_is_published_and_answered_in_one_console_and_anothe
     finally:
         for ctx in (first_ctx, second_ctx):
             await ctx.close()
+
+
+async def save_settings(page: Any) -> int:
+    """Click save on the settings screen: the status the server answered the PUT with."""
+    async with page.expect_response(
+        lambda r: r.url.endswith("/api/admin/settings") and r.request.method == "PUT"
+    ) as answer:
+        await page.click('[data-action="save-settings"]')
+    return int((await answer.value).status)
+
+
+async def test_subscription_templates_are_set_in_the_settings_and_bad_ones_refused(
+    context: Any, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    # Given an operator on the settings screen of a shop that sends no subscription messages
+    await make_admin("root")
+    page, errors = await open_console(context, "root", "/admin/#/settings")
+    form = page.locator("#settings-form")
+    paid = form.locator('[data-template="order_paid"]')
+    await expect(paid.locator('[name="order_paid.template_id"]')).to_have_value("")
+
+    # When it maps the order-paid template's fields and saves
+    await paid.locator('[name="order_paid.template_id"]').fill("tmpl_paid-01")
+    await paid.locator('[name="order_paid.fields"]').fill(
+        "character_string1: order_no\namount2: order_amount\nthing3: =感谢惠顾"
+    )
+    assert await save_settings(page) == 200
+    # Then the shop sends that template, fields mapped as typed, and no other
+    root = await root_headers(client)
+
+    async def templates() -> dict[str, Any]:
+        doc = (await client.get("/api/admin/settings", headers=root)).json()
+        return dict(doc["subscribe_templates"])
+
+    expected = {
+        "template_id": "tmpl_paid-01",
+        "fields": {
+            "character_string1": "order_no",
+            "amount2": "order_amount",
+            "thing3": "=感谢惠顾",
+        },
+    }
+    assert await templates() == {
+        "order_paid": expected,
+        "order_shipped": None,
+        "refund_result": None,
+        "order_expiring": None,
+    }
+
+    # When it maps the shipped template to something the order-shipped event has not got
+    shipped = form.locator('[data-template="order_shipped"]')
+    await shipped.locator('[name="order_shipped.template_id"]').fill("tmpl_ship")
+    await shipped.locator('[name="order_shipped.fields"]').fill("thing1: refund_amount")
+    assert await save_settings(page) == 422
+    # Then the server's 422 is shown, naming the field, and nothing changed
+    refused = form.locator("[data-error]")
+    await expect(refused).to_have_attribute("data-status", "422")
+    await expect(refused).to_contain_text("order_shipped")
+    # ... and a key WeChat templates do not have is refused the same way
+    await shipped.locator('[name="order_shipped.fields"]').fill("tracking1: tracking_no")
+    assert await save_settings(page) == 422
+    await expect(refused).to_have_attribute("data-code", "validation_error")
+    await expect(refused).to_contain_text("tracking1")
+    assert (await templates())["order_shipped"] is None
+    await page.screenshot(path=str(shots_dir(tmp_path) / "console-settings.png"), full_page=True)
+
+    # When it fixes the mapping, the template is saved; a reload shows both as saved
+    await shipped.locator('[name="order_shipped.fields"]').fill(
+        "character_string1: tracking_no\nthing2: carrier"
+    )
+    assert await save_settings(page) == 200
+    await expect(refused).to_be_hidden()
+    assert (await templates())["order_shipped"] == {
+        "template_id": "tmpl_ship",
+        "fields": {"character_string1": "tracking_no", "thing2": "carrier"},
+    }
+    await page.reload()
+    await expect(form.locator('[name="order_shipped.fields"]')).to_have_value(
+        "character_string1: tracking_no\nthing2: carrier"
+    )
+    # ... and emptying one stops that message
+    await form.locator('[name="order_paid.template_id"]').fill("")
+    await form.locator('[name="order_paid.fields"]').fill("")
+    assert await save_settings(page) == 200
+    assert (await templates())["order_paid"] is None
+    assert errors.unexpected("422 (Unprocessable") == []
