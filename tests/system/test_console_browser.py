@@ -964,3 +964,78 @@ async def test_subscription_templates_are_set_in_the_settings_and_bad_ones_refus
     assert await save_settings(page) == 200
     assert (await templates())["order_paid"] is None
     assert errors.unexpected("422 (Unprocessable") == []
+
+
+async def test_a_failed_shipping_sync_is_retried_from_the_drawer_and_every_console_follows(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+    redis: Any,
+    rt: Any,
+    tmp_path: Path,
+) -> None:
+    # Given a real worker uploading shipping to WeChat (the simulator), whose automatic
+    # retries are pushed far out, and a paid order open in two consoles: an operator who
+    # may fulfil orders and a clerk who may only read them
+    from tests.processes import MallProcess, wait_worker_ready
+
+    env = {**os.environ, "MALL_TASK_REDELIVERY_MS": "1000", "MALL_WECHAT_RETRY_SCALE": "1000"}
+    worker = MallProcess("worker", ["worker", "--workers", "1"], env=env, log_dir=tmp_path)
+    assert (await sim.post("/sim/wxa-reset")).status_code == 200
+    await make_admin("root")
+    await make_admin("clerk", superuser=False, permissions=["orders.read"])
+    order, _, _ = await paid_order(client, sim, settings)
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        worker.start()
+        await wait_worker_ready(redis, rt.jobs, timeout=20.0, watch=[worker])
+        path = f"/admin/#/orders/{order['id']}"
+        page, errors = await open_console(first_ctx, "root", path)
+        other, other_errors = await open_console(second_ctx, "clerk", path)
+        sync, other_sync = (
+            console.locator('#drawer [data-section="shipment"] [data-role="shipping-sync"]')
+            for console in (page, other)
+        )
+        await expect(page.locator("#drawer")).to_have_attribute("data-status", "paid")
+        await other.evaluate("window.sameDocument = true")
+
+        # When WeChat refuses the upload once and the order ships
+        armed = await sim.post(
+            "/sim/fault", json={"api": "upload_shipping_info", "errcode": -1, "times": 1}
+        )
+        assert armed.status_code == 200, armed.text
+        shipped = await client.post(
+            f"/api/admin/orders/{order['id']}/ship",
+            json={"carrier_code": "SF", "tracking_no": "SF1234567890"},
+            headers=await root_headers(client),
+        )
+        assert shipped.status_code == 200, shipped.text
+
+        # Then both drawers show the failed sync with WeChat's error, without a reload
+        for shown in (sync, other_sync):
+            await expect(shown).to_have_attribute("data-sync-state", "failed")
+            await expect(shown.locator('[data-role="sync-error"]')).to_contain_text("-1")
+        # ... a retry for the operator, none for the clerk
+        await expect(sync.locator('[data-action="retry-sync"]')).to_be_visible()
+        await expect(other_sync.locator('[data-action="retry-sync"]')).to_have_count(0)
+        await page.screenshot(path=str(shots_dir(tmp_path) / "console-order-sync-failed.png"))
+
+        # When the operator retries it
+        await sync.locator('[data-action="retry-sync"]').click()
+        # Then the worker uploads it and both drawers show it synced, with no retry left
+        for shown in (sync, other_sync):
+            await expect(shown).to_have_attribute("data-sync-state", "synced")
+        await expect(page.locator('[data-action="retry-sync"]')).to_have_count(0)
+        assert await other.evaluate("window.sameDocument") is True
+        detail = await client.get(
+            f"/api/admin/orders/{order['id']}", headers=await root_headers(client)
+        )
+        assert detail.json()["shipping_sync"]["state"] == "synced"
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+    finally:
+        await worker.stop()
+        for ctx in (first_ctx, second_ctx):
+            await ctx.close()

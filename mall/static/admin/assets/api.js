@@ -228,6 +228,7 @@ export function makeApi(session) {
       ship: (id, body) => post(`/orders/${id}/ship`, body),
       carriers: () => get("/carriers"),
       cancel: (id) => post(`/orders/${id}/cancel`),
+      retrySync: (id) => post(`/orders/${id}/shipping-sync`),
       approveRefund: (id) => post(`/orders/${id}/refund/approve`),
       rejectRefund: (id, reason) => post(`/orders/${id}/refund/reject`, { reason }),
     },
