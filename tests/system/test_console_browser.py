@@ -1034,6 +1034,12 @@ async def test_a_failed_shipping_sync_is_retried_from_the_drawer_and_every_conso
             f"/api/admin/orders/{order['id']}", headers=await root_headers(client)
         )
         assert detail.json()["shipping_sync"]["state"] == "synced"
+        # ... and the failure stays in the recent activity, a click away from the order
+        await other.click("#drawer .drawer-close")
+        await other.click('.nav-link[data-screen="overview"]')
+        failure = other.locator('#activity li[data-event="shipping_sync.failed"]')
+        await expect(failure).to_contain_text(order["order_no"])
+        await expect(failure.locator("a.what")).to_have_attribute("href", f"#/orders/{order['id']}")
         assert errors.unexpected() == [] and other_errors.unexpected() == []
     finally:
         await worker.stop()

@@ -23,6 +23,7 @@ export const EVENTS = {
   "order.refund_requested": ["申请退款", "Refund requested"],
   "order.refunded": ["已退款", "Refunded"],
   "stock.low": ["库存不足", "Low stock"],
+  "shipping_sync.failed": ["微信发货同步失败", "WeChat shipping sync failed"],
   "admin.action": ["后台操作", "Staff action"],
 };
 
