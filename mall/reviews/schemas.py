@@ -47,7 +47,9 @@ class AdminReviewOut(Schema):
     order_id: int
     order_item_id: int
     product_id: int
+    product_title: str = Field(description="the product's title as it is now")
     user_id: int
+    author: AuthorOut = Field(description="the customer as they appear now (nickname, avatar)")
     rating: int
     content: str
     images: list[str]

@@ -22,10 +22,17 @@ from mall.reviews.schemas import (
     ReviewPageOut,
 )
 from mall.web import PageQuery, doc, parse_body, parse_query, render, render_page
-from models import Review, ReviewMediaCheck, User
+from models import Product, Review, ReviewMediaCheck, User
 
 bp = Blueprint("reviews")
 admin_bp = Blueprint("admin_reviews")
+
+
+def _author(user: User | None) -> AuthorOut:
+    return AuthorOut(
+        nickname=(user.nickname if user else "") or "微信用户",
+        avatar_url=user.avatar_url if user else "",
+    )
 
 
 def _public(review: Review, user: User | None) -> PublicReviewOut:
@@ -34,10 +41,7 @@ def _public(review: Review, user: User | None) -> PublicReviewOut:
         rating=review.rating,
         content=review.content,
         images=review.images,
-        author=AuthorOut(
-            nickname=(user.nickname if user else "") or "微信用户",
-            avatar_url=user.avatar_url if user else "",
-        ),
+        author=_author(user),
         reply=review.reply,
         replied_at=review.replied_at,
         created_at=review.created_at,
@@ -76,13 +80,22 @@ async def _admin_out(reviews: list[Review]) -> list[AdminReviewOut]:
         checks[check.review_id].append(  # type: ignore[attr-defined]
             MediaCheckOut(media_url=check.media_url, verdict=check.verdict)  # type: ignore[arg-type]
         )
+    titles: dict[int, str] = {
+        row["id"]: row["title"]
+        for row in await Product.filter(id__in=[r.product_id for r in reviews]).values(
+            "id", "title"
+        )
+    }
+    users = {u.id: u for u in await User.filter(id__in=[r.user_id for r in reviews])}
     return [
         AdminReviewOut(
             id=r.id,
             order_id=r.order_id,
             order_item_id=r.order_item_id,
             product_id=r.product_id,
+            product_title=titles.get(r.product_id, ""),
             user_id=r.user_id,
+            author=_author(users.get(r.user_id)),
             rating=r.rating,
             content=r.content,
             images=r.images,

@@ -13,7 +13,7 @@ from mall.catalog.demo import gradient_png
 from mall.catalog.storage import LocalStorage
 from mall.config import Settings
 from mall.runtime import Runtime
-from models import Review
+from models import Product, Review, User
 from tests.catalog_support import admin_headers as staff_headers
 from tests.factories import assert_error, make_product
 from tests.orders.test_admin_orders import paid_order
@@ -77,3 +77,26 @@ async def test_review_images_must_be_uploads_of_this_shop(
     assert made.json()["images"] == [stored["url"], stored["url"]]
     review = await Review.get(id=made.json()["id"])
     assert review.images == [stored["url"], stored["url"]]
+
+
+async def test_staff_see_each_review_with_its_product_title_and_customer(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    admin = await staff_headers(settings)
+    order_id, item_id, headers = await completed_order(client, settings, admin)
+    made = await client.post(
+        f"/api/v1/orders/{order_id}/reviews",
+        json={"order_item_id": item_id, "rating": 5, "content": "很好"},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    review = await Review.get(id=made.json()["id"])
+    await Product.filter(id=review.product_id).update(title="改名后的商品")
+    await User.filter(id=review.user_id).update(nickname="小红", avatar_url="https://a.example/1")
+
+    listed = await client.get("/api/admin/reviews", headers=admin)
+    one = await client.get(f"/api/admin/reviews/{review.id}", headers=admin)
+    for shown in (listed.json()["items"][0], one.json()):
+        assert shown["id"] == review.id
+        assert shown["product_title"] == "改名后的商品"
+        assert shown["author"] == {"nickname": "小红", "avatar_url": "https://a.example/1"}

@@ -445,6 +445,7 @@ async def shop_with_a_bit_of_everything(
         headers=root,
     )
     assert resp.status_code == 201, resp.text
+    await held_review(client, settings, nickname="小红", content="待审：颜色很正")
     return {"order": order, "mug": mug}
 
 
@@ -457,6 +458,7 @@ SCREENS = {
     "banners": "#/banners",
     "coupons": "#/coupons",
     "customers": "#/customers",
+    "reviews": "#/reviews",
     "settings": "#/settings",
     "staff": "#/staff",
     "logs": "#/logs",
@@ -471,6 +473,7 @@ LOADED = {
     "banners": "#banner-list tr",
     "coupons": "#coupon-list tr",
     "customers": "#customer-list tr",
+    "reviews": "#review-list tr",
     "settings": '#settings-form [name="low_stock_threshold"]',
     "staff": "#role-list tr",
     "logs": "#log-list tr",
@@ -776,5 +779,269 @@ async def test_a_held_nickname_is_approved_in_one_console_and_another_follows(
         assert (me.json()["nickname"], me.json()["nickname_pending"]) == ("待审的新名字", None)
         assert errors.unexpected() == [] and other_errors.unexpected() == []
     finally:
+        for ctx in (first_ctx, second_ctx):
+            await ctx.close()
+
+
+async def held_review(
+    client: httpx.AsyncClient, settings: Any, *, nickname: str, content: str
+) -> dict[str, Any]:
+    """A customer's review WeChat's content check holds for staff (text with 待审), written
+    through the mini-program API on an order completed (for this test) in the database."""
+    from models import Order, Review, User
+
+    product, (sku,) = await make_product(title="纯棉T恤", skus=[({"颜色": "白"}, 4900, 50)])
+    [(buyer, headers)] = await make_buyers(settings, 1, prefix=f"reviewer-{nickname}")
+    await User.filter(id=buyer.id).update(nickname=nickname)
+    order = await place_order(client, headers, await make_address(buyer.id), sku.id)
+    await Order.filter(id=order["id"]).update(status="completed")
+    resp = await client.post(
+        f"/api/v1/orders/{order['id']}/reviews",
+        json={"order_item_id": order["items"][0]["id"], "rating": 4, "content": content},
+        headers=headers,
+    )
+    assert resp.status_code == 201, resp.text
+    review: dict[str, Any] = resp.json()
+    assert review["state"] == "held"
+    # A picture, as an approved upload would be (pictures elsewhere are fulfilled locally).
+    await Review.filter(id=review["id"]).update(images=["https://img.example.com/review-1.png"])
+    return {**review, "product_id": product.id}
+
+
+async def test_a_held_review_is_published_and_answered_in_one_console_and_another_follows(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    # Given a review WeChat's content check holds for staff, a moderator, and a colleague
+    # who may only read reviews
+    await make_admin("root")
+    await make_admin("reader", superuser=False, permissions=["orders.read", "reviews.read"])
+    text = "待审：颜色很正，很舒服"
+    review = await held_review(client, settings, nickname="小红", content=text)
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        page, errors = await open_console(first_ctx, "root", "/admin/#/reviews?state=held")
+        other, other_errors = await open_console(second_ctx, "reader", "/admin/#/reviews")
+        row_of = f'#review-list tr[data-review-id="{review["id"]}"]'
+        row, other_row = page.locator(row_of), other.locator(row_of)
+        # Then both list it held, with product, rating, text, picture and customer
+        for shown in (row, other_row):
+            await expect(shown).to_have_attribute("data-state", "held")
+            await expect(shown.locator('[data-role="product"]')).to_have_text("纯棉T恤")
+            await expect(shown.locator("[data-rating]")).to_have_attribute("data-rating", "4")
+            await expect(shown.locator('[data-role="content"]')).to_have_text(text)
+            await expect(shown.locator('[data-role="author"]')).to_have_text("小红")
+            await expect(shown.locator('[data-role="images"] img')).to_have_count(1)
+        assert await row.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+        # ... the reader's console offers no moderation, its nav the screen
+        await expect(other_row.locator("[data-action]")).to_have_count(0)
+        assert await other.locator('.nav-link[data-screen="reviews"]').count() == 1
+        await other.evaluate("window.sameDocument = true")
+        shots = shots_dir(tmp_path)
+        await page.screenshot(path=str(shots / "console-reviews.png"), full_page=True)
+
+        # When the moderator publishes it
+        await row.locator('[data-action="show-review"]').click()
+        # Then it leaves the held queue, and the other console shows it published
+        await expect(row).to_have_count(0)
+        await expect(other_row).to_have_attribute("data-state", "published")
+
+        # When the moderator lists every review and replies under this one
+        await page.select_option('form.filters select[name="state"]', "")
+        await page.click('form.filters button[type="submit"]')
+        await row.locator('[data-action="reply-review"]').click()
+        reply = page.locator('dialog[data-dialog="reply-review"]')
+        await reply.locator('[name="content"]').fill("谢谢支持，欢迎再来")
+        await reply.locator('[data-role="submit"]').click()
+        # Then the reply shows under it in both consoles, the other without a reload
+        await expect(row.locator('[data-role="reply"]')).to_contain_text("谢谢支持，欢迎再来")
+        await expect(other_row.locator('[data-role="reply"]')).to_contain_text("谢谢支持，欢迎再来")
+        assert await other.evaluate("window.sameDocument") is True
+        # ... and under the review in the product's public reviews
+        public = (await client.get(f"/api/v1/products/{review['product_id']}/reviews")).json()
+        assert [(r["id"], r["reply"]) for r in public["items"]] == [
+            (review["id"], "谢谢支持，欢迎再来")
+        ]
+        assert public["items"][0]["author"]["nickname"] == "小红"
+
+        # When the moderator hides it, it leaves the storefront and the other console follows
+        await row.locator('[data-action="hide-review"]').click()
+        await expect(other_row).to_have_attribute("data-state", "hidden")
+        public = (await client.get(f"/api/v1/products/{review['product_id']}/reviews")).json()
+        assert public["total"] == 0
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+    finally:
+        for ctx in (first_ctx, second_ctx):
+            await ctx.close()
+
+
+async def save_settings(page: Any) -> int:
+    """Click save on the settings screen: the status the server answered the PUT with."""
+    async with page.expect_response(
+        lambda r: r.url.endswith("/api/admin/settings") and r.request.method == "PUT"
+    ) as answer:
+        await page.click('[data-action="save-settings"]')
+    return int((await answer.value).status)
+
+
+async def test_subscription_templates_are_set_in_the_settings_and_bad_ones_refused(
+    context: Any, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    # Given an operator on the settings screen of a shop that sends no subscription messages
+    await make_admin("root")
+    page, errors = await open_console(context, "root", "/admin/#/settings")
+    form = page.locator("#settings-form")
+    paid = form.locator('[data-template="order_paid"]')
+    await expect(paid.locator('[name="order_paid.template_id"]')).to_have_value("")
+
+    # When it maps the order-paid template's fields and saves
+    await paid.locator('[name="order_paid.template_id"]').fill("tmpl_paid-01")
+    await paid.locator('[name="order_paid.fields"]').fill(
+        "character_string1: order_no\namount2: order_amount\nthing3: =感谢惠顾"
+    )
+    assert await save_settings(page) == 200
+    # Then the shop sends that template, fields mapped as typed, and no other
+    root = await root_headers(client)
+
+    async def templates() -> dict[str, Any]:
+        doc = (await client.get("/api/admin/settings", headers=root)).json()
+        return dict(doc["subscribe_templates"])
+
+    expected = {
+        "template_id": "tmpl_paid-01",
+        "fields": {
+            "character_string1": "order_no",
+            "amount2": "order_amount",
+            "thing3": "=感谢惠顾",
+        },
+    }
+    assert await templates() == {
+        "order_paid": expected,
+        "order_shipped": None,
+        "refund_result": None,
+        "order_expiring": None,
+    }
+
+    # When it maps the shipped template to something the order-shipped event has not got
+    shipped = form.locator('[data-template="order_shipped"]')
+    await shipped.locator('[name="order_shipped.template_id"]').fill("tmpl_ship")
+    await shipped.locator('[name="order_shipped.fields"]').fill("thing1: refund_amount")
+    assert await save_settings(page) == 422
+    # Then the server's 422 is shown, naming the field, and nothing changed
+    refused = form.locator("[data-error]")
+    await expect(refused).to_have_attribute("data-status", "422")
+    await expect(refused).to_contain_text("order_shipped")
+    # ... and a key WeChat templates do not have is refused the same way
+    await shipped.locator('[name="order_shipped.fields"]').fill("tracking1: tracking_no")
+    assert await save_settings(page) == 422
+    await expect(refused).to_have_attribute("data-code", "validation_error")
+    await expect(refused).to_contain_text("tracking1")
+    assert (await templates())["order_shipped"] is None
+    await page.screenshot(path=str(shots_dir(tmp_path) / "console-settings.png"), full_page=True)
+
+    # When it fixes the mapping, the template is saved; a reload shows both as saved
+    await shipped.locator('[name="order_shipped.fields"]').fill(
+        "character_string1: tracking_no\nthing2: carrier"
+    )
+    assert await save_settings(page) == 200
+    await expect(refused).to_be_hidden()
+    assert (await templates())["order_shipped"] == {
+        "template_id": "tmpl_ship",
+        "fields": {"character_string1": "tracking_no", "thing2": "carrier"},
+    }
+    await page.reload()
+    await expect(form.locator('[name="order_shipped.fields"]')).to_have_value(
+        "character_string1: tracking_no\nthing2: carrier"
+    )
+    # ... and emptying one stops that message
+    await form.locator('[name="order_paid.template_id"]').fill("")
+    await form.locator('[name="order_paid.fields"]').fill("")
+    assert await save_settings(page) == 200
+    assert (await templates())["order_paid"] is None
+    assert errors.unexpected("422 (Unprocessable") == []
+
+
+async def test_a_failed_shipping_sync_is_retried_from_the_drawer_and_every_console_follows(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+    redis: Any,
+    rt: Any,
+    tmp_path: Path,
+) -> None:
+    # Given a real worker uploading shipping to WeChat (the simulator), whose automatic
+    # retries are pushed far out, and a paid order open in two consoles: an operator who
+    # may fulfil orders and a clerk who may only read them
+    from tests.processes import MallProcess, wait_worker_ready
+
+    env = {**os.environ, "MALL_TASK_REDELIVERY_MS": "1000", "MALL_WECHAT_RETRY_SCALE": "1000"}
+    worker = MallProcess("worker", ["worker", "--workers", "1"], env=env, log_dir=tmp_path)
+    assert (await sim.post("/sim/wxa-reset")).status_code == 200
+    await make_admin("root")
+    await make_admin("clerk", superuser=False, permissions=["orders.read"])
+    order, _, _ = await paid_order(client, sim, settings)
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        worker.start()
+        await wait_worker_ready(redis, rt.jobs, timeout=20.0, watch=[worker])
+        path = f"/admin/#/orders/{order['id']}"
+        page, errors = await open_console(first_ctx, "root", path)
+        other, other_errors = await open_console(second_ctx, "clerk", path)
+        sync, other_sync = (
+            console.locator('#drawer [data-section="shipment"] [data-role="shipping-sync"]')
+            for console in (page, other)
+        )
+        await expect(page.locator("#drawer")).to_have_attribute("data-status", "paid")
+        await other.evaluate("window.sameDocument = true")
+
+        # When WeChat refuses the upload once and the order ships
+        armed = await sim.post(
+            "/sim/fault", json={"api": "upload_shipping_info", "errcode": -1, "times": 1}
+        )
+        assert armed.status_code == 200, armed.text
+        shipped = await client.post(
+            f"/api/admin/orders/{order['id']}/ship",
+            json={"carrier_code": "SF", "tracking_no": "SF1234567890"},
+            headers=await root_headers(client),
+        )
+        assert shipped.status_code == 200, shipped.text
+
+        # Then both drawers show the failed sync with WeChat's error, without a reload
+        for shown in (sync, other_sync):
+            await expect(shown).to_have_attribute("data-sync-state", "failed")
+            await expect(shown.locator('[data-role="sync-error"]')).to_contain_text("-1")
+        # ... a retry for the operator, none for the clerk
+        await expect(sync.locator('[data-action="retry-sync"]')).to_be_visible()
+        await expect(other_sync.locator('[data-action="retry-sync"]')).to_have_count(0)
+        await page.screenshot(path=str(shots_dir(tmp_path) / "console-order-sync-failed.png"))
+
+        # When the operator retries it
+        await sync.locator('[data-action="retry-sync"]').click()
+        # Then the worker uploads it and both drawers show it synced, with no retry left
+        for shown in (sync, other_sync):
+            await expect(shown).to_have_attribute("data-sync-state", "synced")
+        await expect(page.locator('[data-action="retry-sync"]')).to_have_count(0)
+        assert await other.evaluate("window.sameDocument") is True
+        detail = await client.get(
+            f"/api/admin/orders/{order['id']}", headers=await root_headers(client)
+        )
+        assert detail.json()["shipping_sync"]["state"] == "synced"
+        # ... and the failure stays in the recent activity, a click away from the order
+        await other.click("#drawer .drawer-close")
+        await other.click('.nav-link[data-screen="overview"]')
+        failure = other.locator('#activity li[data-event="shipping_sync.failed"]')
+        await expect(failure).to_contain_text(order["order_no"])
+        await expect(failure.locator("a.what")).to_have_attribute("href", f"#/orders/{order['id']}")
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+    finally:
+        await worker.stop()
         for ctx in (first_ctx, second_ctx):
             await ctx.close()

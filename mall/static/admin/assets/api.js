@@ -228,6 +228,7 @@ export function makeApi(session) {
       ship: (id, body) => post(`/orders/${id}/ship`, body),
       carriers: () => get("/carriers"),
       cancel: (id) => post(`/orders/${id}/cancel`),
+      retrySync: (id) => post(`/orders/${id}/shipping-sync`),
       approveRefund: (id) => post(`/orders/${id}/refund/approve`),
       rejectRefund: (id, reason) => post(`/orders/${id}/refund/reject`, { reason }),
     },
@@ -295,6 +296,12 @@ export function makeApi(session) {
     },
     logs: {
       list: (params) => get("/logs", params),
+    },
+    reviews: {
+      list: (params) => get("/reviews", params),
+      show: (id) => post(`/reviews/${id}/show`),
+      hide: (id) => post(`/reviews/${id}/hide`),
+      reply: (id, content) => post(`/reviews/${id}/reply`, { content }),
     },
   };
 }

@@ -23,6 +23,7 @@ export const EVENTS = {
   "order.refund_requested": ["申请退款", "Refund requested"],
   "order.refunded": ["已退款", "Refunded"],
   "stock.low": ["库存不足", "Low stock"],
+  "shipping_sync.failed": ["微信发货同步失败", "WeChat shipping sync failed"],
   "admin.action": ["后台操作", "Staff action"],
 };
 
@@ -61,6 +62,10 @@ export const ACTIONS = {
   "user.unban": ["解封顾客", "unbanned a customer"],
   "user.nickname_approve": ["通过顾客昵称", "approved a customer's nickname"],
   "user.nickname_reject": ["驳回顾客昵称", "rejected a customer's nickname"],
+  "review.show": ["发布评价", "published a review"],
+  "review.hide": ["隐藏评价", "hid a review"],
+  "review.reply": ["回复评价", "replied to a review"],
+  "order.shipping_sync.retry": ["重试发货同步", "retried the shipping sync"],
 };
 
 export function actionLabel(action) {
@@ -88,6 +93,8 @@ export const PERMISSIONS = {
   "settings.read": ["查看设置", "View settings"],
   "settings.write": ["修改设置", "Change settings"],
   "stats.read": ["查看数据", "View figures"],
+  "reviews.read": ["查看评价", "View reviews"],
+  "reviews.write": ["审核评价", "Moderate reviews"],
 };
 
 export const REFUND_STATUSES = {

@@ -19,6 +19,7 @@ export const FEED_EVENTS = new Set([
   "order.refund_requested",
   "order.refunded",
   "stock.low",
+  "shipping_sync.failed",
   "admin.action",
 ]);
 

@@ -71,6 +71,14 @@ export const SCREENS = [
     load: () => import("./customers.js"),
   },
   {
+    id: "reviews",
+    nav: ["评价", "Reviews"],
+    icon: "★",
+    permission: "reviews.read",
+    routes: ["/reviews"],
+    load: () => import("./reviews.js"),
+  },
+  {
     id: "settings",
     nav: ["设置", "Settings"],
     icon: "⚙",

@@ -2,7 +2,7 @@
 // history, and the actions this admin may take; it follows the order live.
 
 import { statusBadge, thumb } from "../components/order-row.js";
-import { bi, errorLine, h, openDrawer, showError, toast } from "../dom.js";
+import { bi, busy, errorLine, h, openDrawer, showError, toast } from "../dom.js";
 import { REFUND_STATUSES, fullTime, specsText, statusLabel, yuan } from "../format.js";
 import { actionsFor } from "./order-actions.js";
 
@@ -89,7 +89,33 @@ function paymentSection(order) {
   );
 }
 
-function shipmentSection(order) {
+/** WeChat's copy of the shipping (发货信息管理): its state, and a retry when it failed. */
+const SYNC_STATES = {
+  pending: ["同步中", "Uploading"],
+  synced: ["已同步", "Synced"],
+  failed: ["同步失败", "Failed"],
+};
+
+function syncLine(order, retry) {
+  const sync = order.shipping_sync;
+  if (!sync) return null;
+  const [zh, en] = SYNC_STATES[sync.state] || [sync.state, ""];
+  const tag = { synced: "tag--on", failed: "tag--warn" }[sync.state] || "tag--off";
+  return h(
+    "div",
+    { class: "sync", dataset: { role: "shipping-sync", syncState: sync.state } },
+    kv([
+      [["微信发货同步", "WeChat sync"], h("span", { class: `tag ${tag}` }, `${zh} ${en}`)],
+      [["错误", "Error"], sync.error ? h("span", { class: "mono", dataset: { role: "sync-error" } }, sync.error) : ""],
+      [["尝试次数", "Attempts"], sync.attempts ? String(sync.attempts) : ""],
+      [["下次重试", "Next retry"], sync.state === "failed" ? fullTime(sync.next_attempt_at) : ""],
+      [["同步时间", "Synced"], fullTime(sync.synced_at)],
+    ]),
+    retry,
+  );
+}
+
+function shipmentSection(order, retry) {
   const s = order.shipment;
   if (!s) return null;
   return section(
@@ -100,8 +126,7 @@ function shipmentSection(order) {
       [["运单号", "Tracking"], h("span", { class: "mono" }, s.tracking_no)],
       [["发货时间", "Shipped"], fullTime(s.created_at)],
     ]),
-    // Shipping sync with WeChat (order detail's shipping_sync) shows here once the API has it.
-    order.shipping_sync ? kv([[["微信发货同步", "WeChat sync"], `${order.shipping_sync.state}${order.shipping_sync.error ? ` · ${order.shipping_sync.error}` : ""}`]]) : null,
+    syncLine(order, retry),
   );
 }
 
@@ -171,6 +196,36 @@ export function openOrderDrawer(ctx, id, { onClose } = {}) {
     }
   }
 
+  /** "Retry sync" for a failed upload, for staff who may (the API wants orders.write). */
+  function retryControl(order) {
+    if (!order.shipping_sync || order.shipping_sync.state !== "failed" || !can("orders.write")) return null;
+    const error = errorLine();
+    const retry = h(
+      "button",
+      {
+        type: "button",
+        class: "button button--small",
+        dataset: { action: "retry-sync" },
+        onclick: () =>
+          busy(retry, async () => {
+            error.hidden = true;
+            try {
+              const result = await api.orders.retrySync(order.id);
+              if (!state.alive) return;
+              state.order = result;
+              render(result);
+              toast("info", "已重新提交 · Retrying", `${order.order_no} · 微信发货同步 WeChat sync`);
+            } catch (err) {
+              showError(err, error);
+              load();
+            }
+          }),
+      },
+      ...bi("重试同步", "Retry sync"),
+    );
+    return h("div", { class: "sync-retry" }, retry, error);
+  }
+
   function render(order) {
     drawer.panel.dataset.status = order.status;
     const error = errorLine();
@@ -220,7 +275,7 @@ export function openOrderDrawer(ctx, id, { onClose } = {}) {
       itemsSection(order),
       addressSection(order),
       paymentSection(order),
-      shipmentSection(order),
+      shipmentSection(order, retryControl(order)),
       refundSection(order),
       historySection(order),
       ].filter(Boolean),
@@ -229,6 +284,9 @@ export function openOrderDrawer(ctx, id, { onClose } = {}) {
 
   const offs = [
     store.on("order.*", (e) => {
+      if (e.data && e.data.order_id === id && !e.replayed) load();
+    }),
+    store.on("shipping_sync.*", (e) => {
       if (e.data && e.data.order_id === id && !e.replayed) load();
     }),
     store.on("admin.action", (e) => {

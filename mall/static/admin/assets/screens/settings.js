@@ -1,5 +1,6 @@
 // Shop settings (GET/PUT /api/admin/settings): order timeout, auto-confirm, low-stock
-// threshold, freight. Fields this console does not know yet are sent back unchanged; a
+// threshold, freight, and the subscription message templates (per event: the template id
+// of the mini-program admin and what fills each of its fields). Fields this console does not know yet are sent back unchanged; a
 // change another admin makes shows up at once (or is offered, if this form has edits).
 
 import { bi, busy, errorLine, fenOf, field, h, screenHead, showError, toast, yuanInput } from "../dom.js";
@@ -12,6 +13,62 @@ const FIELDS = [
   ["freight_flat", ["运费 (元)", "Freight ¥"], "fen"],
   ["free_shipping_threshold", ["包邮门槛 (元)", "Free shipping from ¥"], "fen", "0 = 总是收运费 · 0 = always charge freight"],
 ];
+
+/** Subscription messages (SubscribeTemplates of mall/shop/schemas.py), bilingual. */
+const TEMPLATES = [
+  ["order_paid", ["付款成功", "Order paid"]],
+  ["order_shipped", ["订单发货", "Order shipped"]],
+  ["refund_result", ["退款结果", "Refund result"]],
+  ["order_expiring", ["订单即将超时", "Order about to expire"]],
+];
+// What a template field can show, per event (SOURCES of mall/notify/fields.py); the server
+// refuses anything else with a 422 this screen shows.
+const COMMON_SOURCES = ["order_no", "order_amount", "goods", "order_status", "order_time", "remark"];
+const SOURCES = {
+  order_paid: [...COMMON_SOURCES, "paid_at"],
+  order_shipped: [...COMMON_SOURCES, "paid_at", "shipped_at", "carrier", "tracking_no"],
+  refund_result: [...COMMON_SOURCES, "refund_amount", "refund_result", "refunded_at"],
+  order_expiring: [...COMMON_SOURCES, "expires_at"],
+};
+
+const fieldNo = (key) => Number((/[0-9]+$/.exec(key) || ["0"])[0]);
+
+/** {thing1: "goods", ...} as the lines staff edit ("thing1: goods"), in the template's
+ * order (its fields are numbered; the stored mapping keeps no order). */
+function mappingText(fields) {
+  return Object.entries(fields || {})
+    .sort(([a], [b]) => fieldNo(a) - fieldNo(b) || a.localeCompare(b))
+    .map(([key, source]) => `${key}: ${source}`)
+    .join("\n");
+}
+
+/** The lines back as {key: source}; a line without "key: source" is refused here. */
+function mappingOf(text, [zh, en]) {
+  const fields = {};
+  text.split("\n").forEach((line, index) => {
+    if (!line.trim()) return;
+    const colon = line.indexOf(":");
+    if (colon < 0) throw new Error(`${zh} ${en}: 第 ${index + 1} 行应为 line ${index + 1} should be "thing1: goods"`);
+    fields[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  });
+  return fields;
+}
+
+function templateFieldset([kind, label], config) {
+  return h(
+    "fieldset",
+    { class: "template field--wide", dataset: { template: kind } },
+    h("legend", {}, ...bi(...label), h("span", { class: "muted" }, ` · ${kind}`)),
+    h(
+      "div",
+      { class: "form-grid" },
+      field(["模板 ID", "Template id"], h("input", { name: `${kind}.template_id`, maxlength: 128, value: config ? config.template_id : "", placeholder: "留空 = 不发送 · empty = not sent" })),
+      field(["字段映射", "Field mapping"], h("textarea", { name: `${kind}.fields`, rows: 3, value: mappingText(config && config.fields), placeholder: "thing1: goods\namount2: order_amount" }), {
+        hint: `每行 key: 来源 · one per line, key: source (=文字 for fixed text). 来源 Sources: ${SOURCES[kind].join(", ")}`,
+      }),
+    ),
+  );
+}
 
 export function mount(el, ctx) {
   const { api, store, can, session } = ctx;
@@ -36,9 +93,11 @@ export function mount(el, ctx) {
     notice.hidden = true;
     form.replaceChildren(
       ...FIELDS.map((f) => field(f[1], control(f, doc[f[0]]), { hint: f[3] })),
+      h("h3", { class: "sub-title field--wide" }, ...bi("订阅消息模板", "Subscription message templates")),
+      ...TEMPLATES.map((t) => templateFieldset(t, (doc.subscribe_templates || {})[t[0]])),
       h("div", { class: "field--wide" }, error, writable ? h("div", { class: "form-actions" }, save) : h("p", { class: "muted" }, "只读 · Read only (settings.write)")),
     );
-    if (!writable) for (const input of form.querySelectorAll("input")) input.disabled = true;
+    if (!writable) for (const input of form.querySelectorAll("input, textarea")) input.disabled = true;
   }
 
   function body() {
@@ -52,6 +111,14 @@ export function mount(el, ctx) {
       if (!Number.isFinite(value) || !Number.isInteger(value)) throw new Error(`${zh}: 无效 · not valid`);
       doc[name] = value;
     }
+    const templates = {};
+    for (const [kind, label] of TEMPLATES) {
+      const id = form.elements[`${kind}.template_id`].value.trim();
+      const fields = mappingOf(form.elements[`${kind}.fields`].value, label);
+      // Both left empty: no message for this event. Anything else goes to the server to judge.
+      templates[kind] = id || Object.keys(fields).length ? { template_id: id, fields } : null;
+    }
+    doc.subscribe_templates = templates;
     return doc;
   }
 
@@ -64,6 +131,7 @@ export function mount(el, ctx) {
       doc = body();
     } catch (err) {
       error.textContent = err.message;
+      error.dataset.status = "";
       error.hidden = false;
       return;
     }
