@@ -94,7 +94,16 @@ class OrderItem(Model):
     cover_url = fields.CharField(max_length=512, default="")
     price = fields.BigIntField()
     quantity = fields.IntField()
+    # This item's part of the order's freight and discount (largest remainder, summing
+    # exactly to the order's amounts): what it paid is price x quantity + freight_share -
+    # discount_share, and a refund of it never gives back more (mall/orders/allocation.py).
+    freight_share = fields.BigIntField(default=0)
+    discount_share = fields.BigIntField(default=0)
     reviewed = fields.BooleanField(default=False)
+
+    @property
+    def paid_amount(self) -> int:
+        return self.price * self.quantity + self.freight_share - self.discount_share
 
     class Meta:
         table = "order_items"

@@ -154,6 +154,12 @@ class OrderItemOut(Schema):
     cover_url: str
     price: int
     quantity: int
+    freight_share: int = Field(description="this item's part of the order's freight (fen)")
+    discount_share: int = Field(description="this item's part of the order's discount (fen)")
+    paid_amount: int = Field(
+        description="price x quantity + freight_share - discount_share: what a refund of the "
+        "whole item gives back; the items' paid amounts sum to the order's pay_amount"
+    )
     reviewed: bool
 
 
