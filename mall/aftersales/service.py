@@ -191,6 +191,7 @@ async def request(
     images: list[str],
     actor: Actor,
     approve: bool = False,
+    only_if: OrderStatus | None = None,
 ) -> Outcome:
     """Ask for units of an order's items back (None: every unit not yet asked for). The
     refund is computed here; 409 when the order's state, the window or the units left do
@@ -199,7 +200,7 @@ async def request(
     label = actor_label(actor)
     async with in_transaction():
         current, items = await lock_order(order.id)
-        if current.status not in ALLOWED[kind]:
+        if current.status not in ALLOWED[kind] or only_if not in (None, current.status):
             raise state_conflict(current.status, f"ask for a {kind.value} of")
         if not approve:
             _check_window(current, shop.after_sale_days)
@@ -293,6 +294,28 @@ async def request(
         )
     await after_commit(rt, what=f"after-sale {after_sale.id}", recorded=recorded)
     return Outcome(after_sale, refund_id)
+
+
+async def cancel_paid(rt: Runtime, *, order: Order, actor: Actor) -> Outcome:
+    """Staff cancel a paid order before shipping: every unit refunded (stock back), unless a
+    customer's after-sale of it is still open (decide that first)."""
+    if await open_after_sales(order.id):
+        raise Conflict(
+            "An after-sale of this order is still open: decide it first",
+            code=AfterSaleError.IN_PROGRESS,
+            details={"status": order.status},
+        )
+    return await request(
+        rt,
+        order=order,
+        kind=AfterSaleType.REFUND,
+        lines=None,
+        reason="cancelled by staff before shipping",
+        images=[],
+        actor=actor,
+        approve=True,
+        only_if=OrderStatus.PAID,
+    )
 
 
 async def _start_refund(

@@ -421,3 +421,100 @@ async def test_the_whole_order_refund_asks_for_what_after_sales_left(
         await eventually(refunded)
     # the unit the after-sale refunded went back with it (unshipped); the rest now
     assert [(await Sku.get(id=s.id)).stock for s in skus] == [10, 10]
+
+
+async def test_staff_refund_some_units_then_the_rest_and_no_client_sets_an_amount(
+    client: httpx.AsyncClient, settings, wechat_sim: str
+) -> None:
+    admin = await staff(client)
+    async with httpx.AsyncClient(base_url=wechat_sim) as sim:
+        order, headers, _ = await discounted_order(client, sim, settings, quantities=(3, 2))
+        await ship(client, admin, order["id"])
+        items = await OrderItem.filter(order_id=order["id"]).order_by("id")
+        path = f"/api/admin/orders/{order['id']}/refund"
+        line = {"order_item_id": items[1].id, "quantity": 1}
+        assert_error(
+            await client.post(
+                path, json={"items": [line], "reason": "破损", "amount": 1}, headers=admin
+            ),
+            422,
+        )
+        assert_error(
+            await ask_with(client, headers, order["id"], {"refund_amount": 1}),
+            422,
+        )
+        partial = await client.post(path, json={"items": [line], "reason": "破损"}, headers=admin)
+        assert partial.status_code == 201, partial.text
+        first = partial.json()
+        assert first["state"] == "refunding" and first["requested_by"] == "admin:root"
+        assert first["refund_amount"] == items[1].paid_amount // 2
+        await settle(sim, first["refund"]["out_refund_no"], first["id"])
+        assert (await Order.get(id=order["id"])).status == "shipped"
+
+        whole = await client.post(path, json={"reason": "补偿"}, headers=admin)
+        assert whole.status_code == 201, whole.text
+        rest = whole.json()
+        assert {(i["order_item_id"], i["quantity"]) for i in rest["items"]} == {
+            (items[0].id, 3),
+            (items[1].id, 1),
+        }
+        assert first["refund_amount"] + rest["refund_amount"] == order["pay_amount"]
+        await settle(sim, rest["refund"]["out_refund_no"], rest["id"])
+    assert (await Order.get(id=order["id"])).status == "refunded"
+    assert_error(await client.post(path, json={"reason": "再退"}, headers=admin), 409)
+
+
+async def test_staff_cancel_a_paid_unshipped_order_with_a_full_refund(
+    client: httpx.AsyncClient, settings, wechat_sim: str
+) -> None:
+    admin = await staff(client)
+    async with httpx.AsyncClient(base_url=wechat_sim) as sim:
+        order, _, skus = await discounted_order(client, sim, settings, quantities=(2, 1))
+        cancelled = await client.post(f"/api/admin/orders/{order['id']}/cancel", headers=admin)
+        assert cancelled.status_code == 200, cancelled.text
+        body = cancelled.json()
+        assert body["status"] == "paid" and body["refund"]["amount"] == order["pay_amount"]
+        # nothing ships while the refund is open
+        assert_error(
+            await client.post(
+                f"/api/admin/orders/{order['id']}/ship",
+                json={"carrier_code": "SF", "tracking_no": "SF1234567890"},
+                headers=admin,
+            ),
+            409,
+            "after_sale_in_progress",
+        )
+        (after_sale,) = await AfterSale.filter(order_id=order["id"])
+        await settle(sim, body["refund"]["out_refund_no"], after_sale.id)
+    assert (await Order.get(id=order["id"])).status == "refunded"
+    assert [(await Sku.get(id=s.id)).stock for s in skus] == [10, 10]
+    assert (
+        await UserCoupon.filter(
+            user_id=(await Order.get(id=order["id"])).user_id, state="claimed"
+        ).count()
+        == 1
+    )
+
+    # a shipped order is not cancelled (its goods are on the way: after-sales are for that)
+    async with httpx.AsyncClient(base_url=wechat_sim) as sim:
+        shipped, _, _ = await discounted_order(client, sim, settings, discount=0)
+    await ship(client, admin, shipped["id"])
+    assert_error(
+        await client.post(f"/api/admin/orders/{shipped['id']}/cancel", headers=admin),
+        409,
+        "invalid_order_state",
+    )
+
+
+async def ask_with(
+    client: httpx.AsyncClient, headers: dict[str, str], order_id: int, extra: dict[str, Any]
+) -> httpx.Response:
+    item = await OrderItem.filter(order_id=order_id).order_by("id").first()
+    assert item is not None
+    body = {
+        "type": "refund",
+        "items": [{"order_item_id": item.id, "quantity": 1}],
+        "reason": "不合适",
+        **extra,
+    }
+    return await client.post(f"/api/v1/orders/{order_id}/after-sales", json=body, headers=headers)
