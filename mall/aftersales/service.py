@@ -195,13 +195,20 @@ async def request(
 ) -> Outcome:
     """Ask for units of an order's items back (None: every unit not yet asked for). The
     refund is computed here; 409 when the order's state, the window or the units left do
-    not allow it. `approve` (staff refunding): approved at once, the refund to send."""
+    not allow it. `approve` (staff refunding): approved at once, the refund to send.
+    `only_if`: only in that order state, and only with no other after-sale open."""
     shop = await rt.shop.get()
     label = actor_label(actor)
     async with in_transaction():
         current, items = await lock_order(order.id)
         if current.status not in ALLOWED[kind] or only_if not in (None, current.status):
             raise state_conflict(current.status, f"ask for a {kind.value} of")
+        if only_if is not None and await open_after_sales(current.id):
+            raise Conflict(
+                "An after-sale of this order is still open: decide it first",
+                code=AfterSaleError.IN_PROGRESS,
+                details={"status": current.status},
+            )
         if not approve:
             _check_window(current, shop.after_sale_days)
         by_id = {item.id: item for item in items}
@@ -299,12 +306,6 @@ async def request(
 async def cancel_paid(rt: Runtime, *, order: Order, actor: Actor) -> Outcome:
     """Staff cancel a paid order before shipping: every unit refunded (stock back), unless a
     customer's after-sale of it is still open (decide that first)."""
-    if await open_after_sales(order.id):
-        raise Conflict(
-            "An after-sale of this order is still open: decide it first",
-            code=AfterSaleError.IN_PROGRESS,
-            details={"status": order.status},
-        )
     return await request(
         rt,
         order=order,

@@ -469,7 +469,18 @@ async def test_staff_cancel_a_paid_unshipped_order_with_a_full_refund(
 ) -> None:
     admin = await staff(client)
     async with httpx.AsyncClient(base_url=wechat_sim) as sim:
-        order, _, skus = await discounted_order(client, sim, settings, quantities=(2, 1))
+        order, headers, skus = await discounted_order(client, sim, settings, quantities=(2, 1))
+        # a customer's open after-sale is decided first
+        item = await OrderItem.filter(order_id=order["id"]).order_by("id").first()
+        assert item is not None
+        theirs = (await ask(client, headers, order["id"], [(item.id, 1)])).json()
+        assert_error(
+            await client.post(f"/api/admin/orders/{order['id']}/cancel", headers=admin),
+            409,
+            "after_sale_in_progress",
+        )
+        withdrawn = await client.post(f"/api/v1/after-sales/{theirs['id']}/cancel", headers=headers)
+        assert withdrawn.status_code == 200, withdrawn.text
         cancelled = await client.post(f"/api/admin/orders/{order['id']}/cancel", headers=admin)
         assert cancelled.status_code == 200, cancelled.text
         body = cancelled.json()
@@ -484,7 +495,7 @@ async def test_staff_cancel_a_paid_unshipped_order_with_a_full_refund(
             409,
             "after_sale_in_progress",
         )
-        (after_sale,) = await AfterSale.filter(order_id=order["id"])
+        (after_sale,) = await AfterSale.filter(order_id=order["id"], requested_by="admin:root")
         await settle(sim, body["refund"]["out_refund_no"], after_sale.id)
     assert (await Order.get(id=order["id"])).status == "refunded"
     assert [(await Sku.get(id=s.id)).stock for s in skus] == [10, 10]
