@@ -160,6 +160,11 @@ class OrderItemOut(Schema):
         description="price x quantity + freight_share - discount_share: what a refund of the "
         "whole item gives back; the items' paid amounts sum to the order's pay_amount"
     )
+    after_sale_quantity: int = Field(
+        description="units under an open or refunded after-sale (quantity minus this is what "
+        "can still be asked for)"
+    )
+    refunded_quantity: int = Field(description="units whose refund WeChat Pay confirmed")
     reviewed: bool
 
 

@@ -210,6 +210,11 @@ async def test_return_flow_end_to_end_with_a_partial_wechat_refund(
         assert (await Sku.get(id=skus[0].id)).stock == stock_before + 2
         # the order keeps its state: not everything is refunded
         assert (await Order.get(id=order["id"])).status == "shipped"
+        shown = (await client.get(f"/api/v1/orders/{order['id']}", headers=headers)).json()
+        assert (
+            shown["items"][0]["after_sale_quantity"],
+            shown["items"][0]["refunded_quantity"],
+        ) == (2, 2)
         detail = (await client.get(path, headers=admin)).json()
         assert [h["to_state"] for h in detail["history"]] == [
             "pending",
