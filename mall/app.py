@@ -14,6 +14,8 @@ from sanic.response import HTTPResponse, json
 from mall import docs, errors, logs, observability, recovery, resources, security
 from mall.account.views import bp as account_bp
 from mall.admin.views import bp as admin_bp
+from mall.aftersales.views import admin_bp as admin_after_sales_bp
+from mall.aftersales.views import bp as after_sales_bp
 from mall.auth.views import admin_auth_bp
 from mall.auth.views import bp as auth_bp
 from mall.cart.views import bp as cart_bp
@@ -90,6 +92,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         catalog_bp,
         cart_bp,
         orders_bp,
+        after_sales_bp,
         payments_bp,
         coupons_bp,
         wechat_push_bp,
@@ -106,6 +109,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         admin_banners_bp,
         admin_uploads_bp,
         admin_orders_bp,
+        admin_after_sales_bp,
         admin_coupons_bp,
         shop_settings_bp,
         admin_reviews_bp,

@@ -96,6 +96,13 @@ class EventName(StrEnum):
     ORDER_REFUND_REQUESTED = "order.refund_requested"
     ORDER_REFUNDED = "order.refunded"
     PAYMENT_SUCCEEDED = "payment.succeeded"
+    AFTER_SALE_REQUESTED = "after_sale.requested"
+    AFTER_SALE_APPROVED = "after_sale.approved"
+    AFTER_SALE_REJECTED = "after_sale.rejected"
+    AFTER_SALE_CANCELLED = "after_sale.cancelled"
+    AFTER_SALE_RETURNED = "after_sale.returned"
+    AFTER_SALE_RECEIVED = "after_sale.received"
+    AFTER_SALE_REFUNDED = "after_sale.refunded"
     STOCK_CHANGED = "stock.changed"
     STOCK_LOW = "stock.low"
     # A staff change (product, coupon, settings, staff, ...) written to the audit log.

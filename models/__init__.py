@@ -1,6 +1,13 @@
 """Every Tortoise model, one module per domain, re-exported here."""
 
 from models.admin import Admin, AdminLog, Role
+from models.aftersales import (
+    AfterSale,
+    AfterSaleHistory,
+    AfterSaleItem,
+    AfterSaleState,
+    AfterSaleType,
+)
 from models.catalog import Banner, Category, Product, Sku
 from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
@@ -32,6 +39,11 @@ __all__ = [
     "Address",
     "Admin",
     "AdminLog",
+    "AfterSale",
+    "AfterSaleHistory",
+    "AfterSaleItem",
+    "AfterSaleState",
+    "AfterSaleType",
     "Banner",
     "CancelReason",
     "CartItem",

@@ -94,7 +94,21 @@ class OrderItem(Model):
     cover_url = fields.CharField(max_length=512, default="")
     price = fields.BigIntField()
     quantity = fields.IntField()
+    # This item's part of the order's freight and discount (largest remainder, summing
+    # exactly to the order's amounts): what it paid is price x quantity + freight_share -
+    # discount_share, and a refund of it never gives back more (mall/orders/allocation.py).
+    freight_share = fields.BigIntField(default=0)
+    discount_share = fields.BigIntField(default=0)
+    # Units (and their refund) under after-sales that are open or refunded; withdrawn or
+    # refused ones give theirs back. refunded_quantity: the units whose money is back.
+    after_sale_quantity = fields.IntField(default=0)
+    after_sale_amount = fields.BigIntField(default=0)
+    refunded_quantity = fields.IntField(default=0)
     reviewed = fields.BooleanField(default=False)
+
+    @property
+    def paid_amount(self) -> int:
+        return self.price * self.quantity + self.freight_share - self.discount_share
 
     class Meta:
         table = "order_items"
@@ -151,6 +165,8 @@ class RefundRequest(Timestamped, Model):
     # cancelled (its stock already went back) and only the money moves.
     automatic = fields.BooleanField(default=False)
     payment_id = fields.BigIntField(null=True)
+    # The after-sale this refund pays out (its amount is the after-sale's refund_amount).
+    after_sale_id = fields.BigIntField(null=True, db_index=True)
 
     class Meta:
         table = "refund_requests"

@@ -17,6 +17,10 @@ class ShopSettings(Model):
     subscribe_templates: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     # order_expiring goes out this long before an unpaid order expires.
     order_expiring_notice_seconds = fields.IntField(default=300)
+    # After-sales may be asked for until this many days after an order's completion.
+    after_sale_days = fields.IntField(default=7)
+    # Where customers send returned goods: {"name", "phone", "address"}; null: not set.
+    return_address: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

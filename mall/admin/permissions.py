@@ -20,6 +20,8 @@ class Permission(StrEnum):
     ORDERS_READ = "orders.read"
     ORDERS_WRITE = "orders.write"
     REFUNDS_WRITE = "refunds.write"
+    AFTER_SALES_READ = "after_sales.read"
+    AFTER_SALES_WRITE = "after_sales.write"
     COUPONS_READ = "coupons.read"
     COUPONS_WRITE = "coupons.write"
     SETTINGS_READ = "settings.read"
@@ -44,6 +46,8 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                 Permission.ORDERS_READ,
                 Permission.ORDERS_WRITE,
                 Permission.REFUNDS_WRITE,
+                Permission.AFTER_SALES_READ,
+                Permission.AFTER_SALES_WRITE,
                 Permission.COUPONS_READ,
                 Permission.COUPONS_WRITE,
                 Permission.USERS_READ,

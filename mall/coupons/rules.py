@@ -18,14 +18,19 @@ class Line:
     amount: int
 
 
-def eligible_amount(template: CouponTemplate, lines: Sequence[Line]) -> int:
-    """The part of the goods amount the coupon's scope covers."""
+def covers(template: CouponTemplate, line: Line) -> bool:
+    """Whether the coupon's scope takes in this line."""
     scope_ids = set(template.scope_ids or [])
     if template.scope == "products":
-        return sum(line.amount for line in lines if line.product_id in scope_ids)
+        return line.product_id in scope_ids
     if template.scope == "categories":
-        return sum(line.amount for line in lines if line.category_id in scope_ids)
-    return sum(line.amount for line in lines)
+        return line.category_id in scope_ids
+    return True
+
+
+def eligible_amount(template: CouponTemplate, lines: Sequence[Line]) -> int:
+    """The part of the goods amount the coupon's scope covers."""
+    return sum(line.amount for line in lines if covers(template, line))
 
 
 def discount(template: CouponTemplate, lines: Sequence[Line]) -> int:

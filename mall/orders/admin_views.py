@@ -8,6 +8,7 @@ from sanic.response import HTTPResponse, json
 
 from mall import replicas
 from mall.admin.permissions import Permission
+from mall.aftersales import service as after_sales
 from mall.auth.guards import admin_required
 from mall.context import runtime_of
 from mall.orders import lifecycle, presenters, queries, refunds, stats
@@ -15,7 +16,7 @@ from mall.orders.schemas import AdminOrderOut, AdminOrderQuery, OrderOut, Reject
 from mall.payments import service as payments
 from mall.shipping import carriers
 from mall.web import Schema, doc, parse_body, parse_query, render, render_page
-from models import CancelReason
+from models import CancelReason, OrderStatus
 
 bp = Blueprint("admin_orders")
 
@@ -86,19 +87,26 @@ async def ship(request: Request, order_id: int) -> HTTPResponse:
 
 @bp.post("/orders/<order_id:id>/cancel")
 @doc(
-    summary="Cancel an unpaid order",
+    summary="Cancel an unpaid order, or a paid unshipped one with a full refund",
+    description="A paid order that has not shipped is refunded in full (an after-sale of "
+    "every unit, approved at once; its stock goes back): it stays paid, with the refund "
+    "under `refund`, until WeChat Pay confirms, then is refunded. 409 for any other state, "
+    "or after_sale_in_progress while a customer's after-sale of it is open.",
     tag="admin-orders",
     response=AdminOrderOut,
     secured=True,
-    errors=(403, 404, 409, 502),
+    errors=(403, 404, 409, 502, 503),
 )
 @admin_required(Permission.ORDERS_WRITE)
 async def cancel(request: Request, order_id: int) -> HTTPResponse:
+    rt = runtime_of(request)
+    order = await queries.get_any(order_id=order_id)
+    if order.status == OrderStatus.PAID:
+        outcome = await after_sales.cancel_paid(rt, order=order, actor=request.ctx.staff)
+        await payments.send_after_sale_refund(rt, refund_id=outcome.refund_id)
+        return render(await presenters.admin_order_out(await queries.get_any(order_id=order_id)))
     order = await lifecycle.cancel(
-        runtime_of(request),
-        order=await queries.get_any(order_id=order_id),
-        reason=CancelReason.ADMIN,
-        actor=request.ctx.staff,
+        rt, order=order, reason=CancelReason.ADMIN, actor=request.ctx.staff
     )
     return render(await presenters.admin_order_out(order))
 

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from mall import events
 from mall.admin.audit import Actor, Staff, actor_label, record, record_if_staff
+from mall.aftersales import service as after_sales
 from mall.errors import Conflict, UpstreamError
 from mall.jobs import TaskName
 from mall.orders import cancelling
@@ -96,6 +97,15 @@ async def ship(rt: Runtime, *, order: Order, carrier: Carrier, data: ShipIn, act
     auto-confirm is scheduled."""
     shop = await rt.shop.get()
     async with in_transaction():
+        # A refund asked for before shipping is decided first (the after-sales lock the
+        # order's row too, so none can start in between).
+        await Order.filter(id=order.id).select_for_update().first()
+        if await after_sales.open_after_sales(order.id):
+            raise Conflict(
+                "An after-sale of this order is still open: decide it before shipping",
+                code=after_sales.AfterSaleError.IN_PROGRESS,
+                details={"status": order.status},
+            )
         won = await transition(
             order.id,
             OrderStatus.PAID,

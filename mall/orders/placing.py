@@ -41,6 +41,7 @@ from mall.errors import Conflict
 from mall.events import CLAIM_LEASE, Recorded, user_channel
 from mall.orders import sql
 from mall.orders.after_commit import after_commit
+from mall.orders.allocation import Share
 from mall.orders.checkout import checkout, order_of_key
 from mall.orders.errors import OrderError, insufficient_stock
 from mall.orders.pricing import PricedLine
@@ -88,6 +89,7 @@ class NewOrder:
     user_id: int
     order_no: str
     lines: list[PricedLine]
+    shares: list[Share]
     goods_amount: int
     freight_amount: int
     discount_amount: int
@@ -119,6 +121,8 @@ async def place(
         product_ids=[ln.product_id for ln in lines],
         cover_urls=[ln.cover_url for ln in lines],
         prices=[ln.price for ln in lines],
+        freight_shares=[share.freight for share in order.shares],
+        discount_shares=[share.discount for share in order.shares],
         coupon_id=order.coupon_id,
         user_id=order.user_id,
         idempotency_key=idempotency_key,
@@ -224,6 +228,7 @@ async def create(
         user_id=user_id,
         order_no="",
         lines=priced.lines,
+        shares=priced.shares(),
         goods_amount=priced.goods_amount,
         freight_amount=priced.freight_amount,
         discount_amount=priced.discount_amount,
@@ -314,8 +319,10 @@ def _placed_order(placed: Placed) -> tuple[Order, list[OrderItem]]:
             cover_url=ln.cover_url,
             price=ln.price,
             quantity=ln.quantity,
+            freight_share=share.freight,
+            discount_share=share.discount,
             reviewed=False,
         )
-        for ln in new.lines
+        for ln, share in zip(new.lines, new.shares, strict=True)
     ]
     return order, items

@@ -13,6 +13,7 @@ from mall.catalog import buyable
 from mall.catalog.storage import ImageStorage
 from mall.coupons import rules
 from mall.errors import Conflict, NotFound, ValidationFailed
+from mall.orders import allocation
 from mall.orders.schemas import MAX_LINE_QUANTITY
 from mall.shop.schemas import ShopSettingsDoc
 from models import User, UserCoupon
@@ -53,6 +54,19 @@ class Priced:
 
     def coupon_lines(self) -> list[rules.Line]:
         return [line.coupon_line() for line in self.lines]
+
+    def shares(self) -> list[allocation.Share]:
+        """Each line's share of the freight and of the coupon's discount (allocation.py)."""
+        template = self.coupon.template if self.coupon is not None else None
+        return allocation.shares(
+            amounts=[line.amount for line in self.lines],
+            covered=[
+                template is not None and rules.covers(template, line.coupon_line())
+                for line in self.lines
+            ],
+            freight=self.freight_amount,
+            discount=self.discount_amount,
+        )
 
 
 def merge_lines(lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -15,6 +15,8 @@ from tortoise.transactions import in_transaction
 
 from mall import events
 from mall.admin.audit import Actor, actor_label, record_if_staff
+from mall.aftersales import service as after_sales
+from mall.aftersales.service import AfterSaleError
 from mall.coupons import service as coupons
 from mall.errors import Conflict
 from mall.orders import stock
@@ -51,6 +53,12 @@ async def request_refund(
                 code=OrderError.REFUND_WINDOW_CLOSED,
                 details={"status": current.status},
             )
+        if await after_sales.open_after_sales(order.id):
+            raise Conflict(
+                "An after-sale of this order is still open",
+                code=AfterSaleError.IN_PROGRESS,
+                details={"status": current.status},
+            )
         frm = OrderStatus(current.status)
         won = await transition(
             order.id,
@@ -66,7 +74,8 @@ async def request_refund(
             order_id=order.id,
             out_refund_no=new_out_refund_no(current),
             reason=reason,
-            amount=current.pay_amount,
+            # Everything the after-sales have not already taken.
+            amount=current.pay_amount - await after_sales.refunded_amount(order.id),
             status=RefundStatus.REQUESTED.value,
             from_status=frm.value,
             automatic=automatic,
@@ -143,12 +152,17 @@ async def complete_refund(rt: Runtime, *, order_id: int, refund_id: int, actor: 
         if not won:
             return False
         await RefundRequest.filter(id=refund_id).update(status=RefundStatus.REFUNDED.value)
-        items = await OrderItem.filter(order_id=order_id)
+        # The units after-sales already refunded were settled (stock, sales) by them.
+        items = [
+            (i, i.quantity - i.after_sale_quantity)
+            for i in await OrderItem.filter(order_id=order_id)
+            if i.quantity > i.after_sale_quantity
+        ]
         changes = await stock.give(
-            conn, [stock.Line(i.sku_id, i.quantity, i.title, i.specs) for i in items]
+            conn, [stock.Line(i.sku_id, left, i.title, i.specs) for i, left in items]
         )
-        for item in items:
-            await Product.filter(id=item.product_id).update(sales=F("sales") - item.quantity)
+        for item, left in items:
+            await Product.filter(id=item.product_id).update(sales=F("sales") - left)
         await coupons.return_for_refund(order_id=order_id)
         order = await Order.get(id=order_id)
         recorded: list[events.Publishable] = []

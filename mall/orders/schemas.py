@@ -154,6 +154,17 @@ class OrderItemOut(Schema):
     cover_url: str
     price: int
     quantity: int
+    freight_share: int = Field(description="this item's part of the order's freight (fen)")
+    discount_share: int = Field(description="this item's part of the order's discount (fen)")
+    paid_amount: int = Field(
+        description="price x quantity + freight_share - discount_share: what a refund of the "
+        "whole item gives back; the items' paid amounts sum to the order's pay_amount"
+    )
+    after_sale_quantity: int = Field(
+        description="units under an open or refunded after-sale (quantity minus this is what "
+        "can still be asked for)"
+    )
+    refunded_quantity: int = Field(description="units whose refund WeChat Pay confirmed")
     reviewed: bool
 
 

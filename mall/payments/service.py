@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from mall import events
 from mall.admin.audit import Actor, actor_label, record_if_staff
+from mall.aftersales import service as after_sales
 from mall.errors import Conflict, MallError, NotFound, UpstreamError
 from mall.jobs import TaskName
 from mall.orders.after_commit import after_commit
@@ -298,9 +299,30 @@ async def process_refund(rt: Runtime, *, refund_id: int) -> RefundRequest:
     return await RefundRequest.get(id=refund.id)
 
 
+async def send_after_sale_refund(rt: Runtime, *, refund_id: int | None) -> None:
+    """Pay out an after-sale's refund: through WeChat Pay, or at once when it is 0 fen (units
+    whose discount took their whole price; WeChat refunds nothing below 1 fen)."""
+    if refund_id is None:
+        return
+    refund = await RefundRequest.get(id=refund_id)
+    if refund.amount == 0 and refund.after_sale_id is not None:
+        await after_sales.complete_refund(
+            rt,
+            after_sale_id=refund.after_sale_id,
+            refund_id=refund.id,
+            actor="system:nothing_to_pay",
+        )
+        return
+    await process_refund(rt, refund_id=refund_id)
+
+
 async def settle_refund(rt: Runtime, *, refund: RefundRequest, result: RefundResult) -> bool:
     """Apply what WeChat says about a refund; SUCCESS completes it exactly once."""
     if result.status == "SUCCESS":
+        if refund.after_sale_id is not None:
+            return await after_sales.complete_refund(
+                rt, after_sale_id=refund.after_sale_id, refund_id=refund.id, actor="wechat:refund"
+            )
         if refund.automatic:
             return bool(
                 await RefundRequest.filter(

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from mall.notify.fields import KEY_PATTERN, LITERAL, SOURCES
-from mall.web import Omittable, Schema, at_least_one_field, key_error
+from mall.web import LINE, Omittable, Schema, at_least_one_field, key_error
 
 OrderTimeout = Annotated[int, Field(ge=1, le=7 * 24 * 3600, description="seconds")]
 AutoConfirmDays = Annotated[int, Field(ge=1, le=60)]
@@ -25,6 +25,24 @@ ExpiringNotice = Annotated[
         description="order_expiring goes out this long before an unpaid order expires",
     ),
 ]
+
+
+AfterSaleDays = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=365,
+        description="after-sales may be asked for until this many days after completion",
+    ),
+]
+
+
+class ReturnAddress(Schema):
+    """Where customers send returned goods (shown to them once staff approve a return)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=LINE)
+    phone: str = Field(min_length=1, max_length=32, pattern=r"^[0-9+() -]+$")
+    address: str = Field(min_length=1, max_length=255, pattern=LINE)
 
 
 def _template_key(key: str) -> str:
@@ -99,6 +117,10 @@ class ShopSettingsDoc(Schema):
     free_shipping_threshold: FreeShippingThreshold = 9900
     subscribe_templates: SubscribeTemplates = Field(default_factory=SubscribeTemplates)
     order_expiring_notice_seconds: ExpiringNotice = 300
+    after_sale_days: AfterSaleDays = 7
+    return_address: ReturnAddress | None = Field(
+        None, description="null until set; return_refund requests cannot be approved without it"
+    )
 
 
 class ShopSettingsIn(Schema):
@@ -117,10 +139,14 @@ class ShopSettingsIn(Schema):
     order_expiring_notice_seconds: Omittable[ExpiringNotice] = Field(
         None, description="left out: unchanged"
     )
+    after_sale_days: Omittable[AfterSaleDays] = Field(None, description="left out: unchanged")
+    return_address: ReturnAddress | None = Field(
+        None, description="left out: unchanged; null: none"
+    )
 
 
 class ShopSettingsPatch(Schema):
-    """PATCH: only the fields sent change; at least one, none null."""
+    """PATCH: only the fields sent change; at least one, none null but return_address."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
@@ -131,5 +157,7 @@ class ShopSettingsPatch(Schema):
     free_shipping_threshold: Omittable[FreeShippingThreshold] = None
     subscribe_templates: Omittable[SubscribeTemplates] = None
     order_expiring_notice_seconds: Omittable[ExpiringNotice] = None
+    after_sale_days: Omittable[AfterSaleDays] = None
+    return_address: ReturnAddress | None = Field(None, description="null: none")
 
     _not_empty = model_validator(mode="before")(at_least_one_field)

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from mall.admin import audit
 from mall.admin.audit import Staff
-from mall.shop.schemas import ShopSettingsDoc, SubscribeTemplates
+from mall.shop.schemas import ReturnAddress, ShopSettingsDoc, SubscribeTemplates
 from models import ShopSettings
 
 SETTINGS_ID = 1
@@ -27,6 +27,10 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
         free_shipping_threshold=row.free_shipping_threshold,
         subscribe_templates=SubscribeTemplates.model_validate(row.subscribe_templates or {}),
         order_expiring_notice_seconds=row.order_expiring_notice_seconds,
+        after_sale_days=row.after_sale_days,
+        return_address=ReturnAddress.model_validate(row.return_address)
+        if row.return_address
+        else None,
     )
 
 

@@ -20,7 +20,7 @@ from sanic_routing.route import Route
 from mall.admin.permissions import ALL_PERMISSIONS
 from mall.auth.tokens import Audience
 from mall.config import Settings
-from models import Address, CartItem, Order, OrderStatus
+from models import Address, AfterSale, CartItem, Order, OrderStatus
 from tests.catalog_support import admin_headers
 from tests.factories import ADDRESS, make_address, make_buyers, make_product
 
@@ -34,7 +34,7 @@ ADMIN_PUBLIC_ROUTES = {"api/admin/auth/login", "api/admin/auth/refresh", "api/ad
 # be without a permission.
 ADMIN_SELF_ROUTES = {("GET", "api/admin/auth/me"), ("POST", "api/admin/auth/logout")}
 # Path ids of what a customer owns, and ids of shop-wide things every customer may use.
-OWNED_IDS = {"order_id", "address_id", "item_id"}
+OWNED_IDS = {"order_id", "address_id", "item_id", "after_sale_id"}
 SHARED_IDS = {"template_id"}  # a coupon template: claimable by any customer
 PARAM = re.compile(r"<([a-z_]+)(?::[a-z]+)?>")
 
@@ -152,7 +152,22 @@ async def test_every_customer_route_refuses_another_customers_ids(
     )
     assert placed.status_code == 201, placed.text
     order = placed.json()
-    alices = {"order_id": order["id"], "address_id": address_id, "item_id": item_id}
+    # An after-sale of Alice's (straight into the database: her order is not paid).
+    after_sale = await AfterSale.create(
+        order_id=order["id"],
+        user_id=alice.id,
+        type="refund",
+        state="pending",
+        reason="不想要了",
+        refund_amount=1,
+        requested_by=f"user:{alice.id}",
+    )
+    alices = {
+        "order_id": order["id"],
+        "address_id": address_id,
+        "item_id": item_id,
+        "after_sale_id": after_sale.id,
+    }
     # Bodies valid in every other way, so only ownership can refuse them.
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("PUT", "api/v1/addresses/<address_id:id>"): dict(ADDRESS),
@@ -161,6 +176,15 @@ async def test_every_customer_route_refuses_another_customers_ids(
         ("POST", "api/v1/orders/<order_id:id>/reviews"): {
             "order_item_id": order["items"][0]["id"],
             "rating": 5,
+        },
+        ("POST", "api/v1/orders/<order_id:id>/after-sales"): {
+            "type": "refund",
+            "items": [{"order_item_id": order["items"][0]["id"], "quantity": 1}],
+            "reason": "不想要了",
+        },
+        ("POST", "api/v1/after-sales/<after_sale_id:id>/return"): {
+            "carrier_code": "SF",
+            "tracking_no": "SF1234567890",
         },
     }
 
@@ -187,5 +211,7 @@ async def test_every_customer_route_refuses_another_customers_ids(
     assert (await Order.get(id=order["id"])).status == OrderStatus.PENDING_PAYMENT
     assert await Address.exists(id=address_id, user_id=alice.id)
     assert (await CartItem.get(id=item_id)).quantity == 1
+    assert (await AfterSale.get(id=after_sale.id)).state == "pending"
+    assert await AfterSale.filter(order_id=order["id"]).count() == 1
     mine = await client.get(f"/api/v1/orders/{order['id']}", headers=alice_h)
     assert mine.status_code == 200

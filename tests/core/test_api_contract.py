@@ -300,6 +300,8 @@ async def test_a_route_that_takes_a_body_needs_one(
         "freight_flat",
         "subscribe_templates",  # settings added for WeChat: unchanged when left out
         "order_expiring_notice_seconds",
+        "after_sale_days",  # added for after-sales: unchanged when left out
+        "return_address",
     }
     assert (await client.get(f"{ADMIN}/settings", headers=admin)).json() == before
 

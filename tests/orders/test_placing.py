@@ -9,6 +9,7 @@ import pytest
 from tortoise import connections
 
 from mall.orders import placing
+from mall.orders.allocation import Share
 from mall.orders.pricing import PricedLine
 from mall.orders.turns import SkuTurns
 from models import IdempotencyKey, Order, OrderItem, OutboxEvent, Sku
@@ -108,6 +109,7 @@ async def test_a_sku_archived_after_checkout_is_refused_by_the_statement(
         user_id=user.id,
         order_no="20261202120000000009",
         lines=[line],
+        shares=[Share(amount=1000, freight=0, discount=0)],
         goods_amount=1000,
         freight_amount=0,
         discount_amount=0,

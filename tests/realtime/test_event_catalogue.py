@@ -150,6 +150,54 @@ async def run_every_flow(client: httpx.AsyncClient, sim: httpx.AsyncClient, rt: 
     await ship(fourth)
     assert await sync.sync(rt, order_id=fourth["id"]) == "failed"
 
+    # after-sales of a shipped order: a return (approved, sent back, received, refunded by
+    # WeChat), a refund withdrawn, a refund refused
+    fifth = await place(3)
+    await pay(fifth)
+    await ship(fifth)
+    address_set = await client.patch(
+        "/api/admin/settings",
+        json={"return_address": {"name": "售后", "phone": "020-1234", "address": "广州仓"}},
+        headers=staff,
+    )
+    assert address_set.status_code == 200, address_set.text
+
+    async def after_sale(kind: str) -> dict[str, Any]:
+        asked = await client.post(
+            f"/api/v1/orders/{fifth['id']}/after-sales",
+            json={
+                "type": kind,
+                "items": [{"order_item_id": fifth["items"][0]["id"], "quantity": 1}],
+                "reason": "不合适",
+            },
+            headers=customer,
+        )
+        assert asked.status_code == 201, asked.text
+        body: dict[str, Any] = asked.json()
+        return body
+
+    returned = await after_sale("return_refund")
+    path = f"/api/admin/after-sales/{returned['id']}"
+    assert (await client.post(f"{path}/approve", headers=staff)).status_code == 200
+    sent = await client.post(
+        f"/api/v1/after-sales/{returned['id']}/return",
+        json={"carrier_code": "SF", "tracking_no": "SF1112223334"},
+        headers=customer,
+    )
+    assert sent.status_code == 200, sent.text
+    received = await client.post(f"{path}/receive", json={"resellable": True}, headers=staff)
+    assert received.status_code == 200, received.text
+    await sim.post(f"/sim/refund/{received.json()['refund']['out_refund_no']}")
+    await eventually(lambda: OutboxEvent.filter(name="after_sale.refunded").exists())
+    withdrawn = await after_sale("refund")
+    cancelled = await client.post(f"/api/v1/after-sales/{withdrawn['id']}/cancel", headers=customer)
+    assert cancelled.status_code == 200, cancelled.text
+    refused = await after_sale("refund")
+    rejected = await client.post(
+        f"/api/admin/after-sales/{refused['id']}/reject", json={"reason": "不支持"}, headers=staff
+    )
+    assert rejected.status_code == 200, rejected.text
+
     # a nickname WeChat's content check holds for staff
     held = await client.patch("/api/v1/me", json={"nickname": "待审的名字"}, headers=customer)
     assert held.status_code == 200, held.text

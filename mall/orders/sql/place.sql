@@ -33,14 +33,17 @@ placed AS (
 ),
 items AS (
     INSERT INTO order_items (
-        order_id, sku_id, product_id, title, specs, cover_url, price, quantity, reviewed
+        order_id, sku_id, product_id, title, specs, cover_url, price, quantity,
+        freight_share, discount_share, reviewed
     )
     SELECT p.id, i.sku_id, i.product_id, i.title, i.specs, i.cover_url, i.price, i.quantity,
-        false
+        i.freight_share, i.discount_share, false
     FROM placed p,
         unnest(:sku_ids::bigint[], :product_ids::bigint[], :titles::text[],
-               :specs::jsonb[], :cover_urls::text[], :prices::bigint[], :quantities::int[])
-            WITH ORDINALITY AS i(sku_id, product_id, title, specs, cover_url, price, quantity, n)
+               :specs::jsonb[], :cover_urls::text[], :prices::bigint[], :quantities::int[],
+               :freight_shares::bigint[], :discount_shares::bigint[])
+            WITH ORDINALITY AS i(sku_id, product_id, title, specs, cover_url, price, quantity,
+                                 freight_share, discount_share, n)
     ORDER BY i.n
     RETURNING id, sku_id
 ),

@@ -1,0 +1,1 @@
+"""After-sales: refunds and returns of some units of an order's items."""
