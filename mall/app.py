@@ -31,6 +31,7 @@ from mall.dashboard.views import bp as dashboard_bp
 from mall.home.views import bp as home_bp
 from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
+from mall.orders.staff_views import bp as admin_order_ops_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments.views import bp as payments_bp
 from mall.protocol import ConnectionGate
@@ -104,6 +105,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         admin_banners_bp,
         admin_uploads_bp,
         admin_orders_bp,
+        admin_order_ops_bp,
         admin_coupons_bp,
         shop_settings_bp,
         admin_reviews_bp,

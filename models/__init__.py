@@ -5,6 +5,7 @@ from models.catalog import Banner, Category, Product, Sku
 from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.identity import Address, RefreshToken, User
+from models.order_changes import OrderPriceAdjustment
 from models.orders import (
     CancelReason,
     CartItem,
@@ -42,6 +43,7 @@ __all__ = [
     "Order",
     "OrderHistory",
     "OrderItem",
+    "OrderPriceAdjustment",
     "OrderStatus",
     "OutboxEvent",
     "OutboxReader",
