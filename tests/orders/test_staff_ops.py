@@ -273,3 +273,99 @@ async def test_adjust_price_twice_and_its_refusals(
     refused = await client.post(url, json={"pay_amount": 100, "reason": "x"}, headers=clerk)
     assert_error(refused, 403)
     assert (await Order.get(id=order["id"])).pay_amount == 4500
+
+
+async def test_ship_batch_reports_bad_rows_and_ships_the_rest(
+    client: httpx.AsyncClient, settings
+) -> None:
+    admin = await staff(client)
+    _, (sku,) = await make_product(skus=[({"型": "B"}, 1000, 50)])
+    first, second, third = [
+        (await placed(client, settings, sku.id, f"batch{i}", paid=True))[0] for i in range(3)
+    ]
+    unpaid, _ = await placed(client, settings, sku.id, "batch-unpaid")
+    csv_text = "\r\n".join(
+        [
+            "order_no,carrier_code,tracking_no",
+            f"{first['order_no']},SF,SF100",
+            f"{second['order_no']},YTO,YT200",
+            "20990101000000000000,SF,SF1",
+            f"{third['order_no']},NOPE,123",
+            f"{unpaid['order_no']},SF,SF4",
+            f"{first['order_no']},SF,SF100",
+            f"{third['order_no']},SF",
+            "",
+            f"{third['order_no']},SF,bad tracking!",
+        ]
+    )
+    # Excel's "CSV UTF-8": a BOM first
+    resp = await client.post(
+        "/api/admin/orders/ship-batch",
+        files={"file": ("ship.csv", ("\ufeff" + csv_text).encode(), "text/csv")},
+        headers=admin,
+    )
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert (out["shipped"], out["failed"]) == (2, 6)
+    summary = [
+        (r["row"], r["result"], r["error"]["code"] if r["error"] else None) for r in out["rows"]
+    ]
+    assert summary == [
+        (2, "shipped", None),
+        (3, "shipped", None),
+        (4, "failed", "order_not_found"),
+        (5, "failed", "validation_error"),  # not one of WeChat's carriers
+        (6, "failed", "invalid_order_state"),
+        (7, "failed", "invalid_order_state"),  # shipped two rows up
+        (8, "failed", "validation_error"),
+        (10, "failed", "validation_error"),
+    ]
+    assert out["rows"][3]["error"]["details"][0]["type"] == "unknown_carrier"
+    assert out["rows"][4]["error"]["details"] == {"status": "pending_payment"}
+    statuses = {o["id"]: (await Order.get(id=o["id"])).status for o in (first, second, third)}
+    assert statuses == {first["id"]: "shipped", second["id"]: "shipped", third["id"]: "paid"}
+    detail = (await client.get(f"/api/admin/orders/{second['id']}", headers=admin)).json()
+    assert detail["shipment"]["tracking_no"] == "YT200"
+    assert detail["history"][-1]["actor"] == "admin:root"
+    assert await AdminLog.filter(action="order.ship").count() == 2
+    assert await AdminLog.filter(action="order.ship_batch").count() == 1
+    assert await OutboxEvent.filter(name="order.shipped", channel="admin").count() == 2
+
+    # a plain text/csv body, as Excel in China saves it (GB18030), no header row
+    gbk = f"{third['order_no']},EMS,E300\r\n不存在的订单,EMS,E1\r\n".encode("gb18030")
+    resp = await client.post(
+        "/api/admin/orders/ship-batch",
+        content=gbk,
+        headers={**admin, "Content-Type": "text/csv"},
+    )
+    assert resp.status_code == 200, resp.text
+    rows = resp.json()["rows"]
+    assert [(r["order_no"], r["result"]) for r in rows] == [
+        (third["order_no"], "shipped"),
+        ("不存在的订单", "failed"),
+    ]
+
+    empty = await client.post(
+        "/api/admin/orders/ship-batch",
+        content=b"order_no,carrier_code,tracking_no\r\n",
+        headers={**admin, "Content-Type": "text/csv"},
+    )
+    assert assert_error(empty, 422)["details"][0]["type"] == "csv"
+    nothing = await client.post(
+        "/api/admin/orders/ship-batch", content=b"", headers={**admin, "Content-Type": "text/csv"}
+    )
+    assert_error(nothing, 422)
+    binary = await client.post(
+        "/api/admin/orders/ship-batch",
+        content=b"\xff\xfe\x00\x00garbage",
+        headers={**admin, "Content-Type": "text/csv"},
+    )
+    assert_error(binary, 422)
+    await make_admin("viewer", superuser=False, permissions=["orders.read"])
+    viewer = bearer((await admin_login(client, "viewer"))["access_token"])
+    forbidden = await client.post(
+        "/api/admin/orders/ship-batch",
+        content=gbk,
+        headers={**viewer, "Content-Type": "text/csv"},
+    )
+    assert_error(forbidden, 403)
