@@ -4,6 +4,7 @@ from models.admin import Admin, AdminLog, Role
 from models.catalog import Banner, Category, Product, Sku
 from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
+from models.freight import FreightTemplate
 from models.identity import Address, RefreshToken, User
 from models.order_changes import OrderPriceAdjustment
 from models.orders import (
@@ -39,6 +40,7 @@ __all__ = [
     "Category",
     "CouponState",
     "CouponTemplate",
+    "FreightTemplate",
     "IdempotencyKey",
     "Order",
     "OrderHistory",

@@ -221,6 +221,9 @@ class SkuIn(Schema):
         None, description="new SKUs: default 0; existing SKUs: left out = unchanged"
     )
     code: SkuCode = ""
+    weight: Annotated[
+        int, Field(ge=0, le=1_000_000, description="grams, for freight by weight")
+    ] = 0
 
 
 class ProductIn(Schema):
@@ -231,6 +234,10 @@ class ProductIn(Schema):
     images: list[ImageRef] = Field(default_factory=list, max_length=MAX_IMAGES)
     cover: ImageRef | Literal[""] = Field("", description="defaults to the first image")
     on_sale: Flag = False
+    freight_template_id: Annotated[
+        Id | None,
+        Field(description="a freight template (else 422 unknown_id); null: the shop's default"),
+    ] = None
     skus: list[SkuIn] = Field(
         min_length=1,
         max_length=MAX_SKUS,
@@ -264,6 +271,7 @@ class AdminSkuOut(Schema):
     price: int
     stock: int
     code: str
+    weight: int
 
 
 class AdminProductOut(Schema):
@@ -276,6 +284,7 @@ class AdminProductOut(Schema):
     cover: str
     cover_url: str
     on_sale: bool
+    freight_template_id: int | None
     sales: int
     min_price: int
     max_price: int

@@ -34,7 +34,7 @@ from mall.errors import Conflict, Forbidden, NotFound
 from mall.orders import stock as moves
 from mall.orders.stock import StockChange
 from mall.runtime import Runtime
-from models import Category, Product, Sku
+from models import Category, FreightTemplate, Product, Sku
 
 DEFERRED_SKU_CONSTRAINTS = "skus_live_specs_unique, skus_live_code_unique"
 
@@ -80,9 +80,17 @@ async def _require_category(category_id: int) -> None:
         raise invalid("category_id", f"unknown category {category_id}", "unknown_id")
 
 
+async def _require_freight_template(template_id: int | None) -> None:
+    if template_id is not None and not await FreightTemplate.filter(id=template_id).exists():
+        raise invalid(
+            "freight_template_id", f"unknown freight template {template_id}", "unknown_id"
+        )
+
+
 async def create_product(rt: Runtime, *, data: ProductIn, staff: Staff | None) -> Product:
     """A product with its SKUs in one go; 422 for an unknown category."""
     await _require_category(data.category_id)
+    await _require_freight_template(data.freight_template_id)
     for index, sku in enumerate(data.skus):
         if sku.id is not None:
             raise invalid(f"skus.{index}.id", "a new product has no SKU ids yet", "unknown_id")
@@ -96,6 +104,7 @@ async def create_product(rt: Runtime, *, data: ProductIn, staff: Staff | None) -
                     price=sku.price,
                     stock=sku.stock or 0,
                     code=sku.code,
+                    weight=sku.weight,
                 )
                 for sku in data.skus
             ]
@@ -132,6 +141,7 @@ def _product_fields(storage: ImageStorage, data: ProductIn) -> dict[str, Any]:
         "spec_names": list(data.skus[0].specs),
         "cover": storage.ref_of(data.cover) if data.cover else "",
         "on_sale": data.on_sale,
+        "freight_template_id": data.freight_template_id,
     }
 
 
@@ -180,6 +190,7 @@ async def update_product(
     may_set_stock = staff.may(Permission.STOCK_WRITE)
     low_stock_threshold = (await rt.shop.get()).low_stock_threshold
     await _require_category(data.category_id)
+    await _require_freight_template(data.freight_template_id)
     try:
         async with in_transaction() as conn:
             product = await get_product(product_id=product_id, lock=True)
@@ -208,6 +219,7 @@ async def update_product(
                     "specs": incoming.specs,
                     "price": incoming.price,
                     "code": incoming.code,
+                    "weight": incoming.weight,
                     "updated_at": now,
                 }
                 if incoming.price != target.price:
@@ -292,12 +304,14 @@ async def _add_or_revive(
             price=incoming.price,
             stock=stock,
             code=incoming.code,
+            weight=incoming.weight,
         )
     await Sku.filter(id=target.id).update(
         specs=incoming.specs,
         price=incoming.price,
         stock=stock,
         code=incoming.code,
+        weight=incoming.weight,
         archived_at=None,
         updated_at=now,
     )

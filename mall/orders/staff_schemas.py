@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from mall.account.schemas import PHONE_PATTERN
+from mall.freight.regions import Province
 from mall.web import LINE, Omittable, Schema, at_least_one_field
 
 MAX_PAY_AMOUNT = 100_000_000_00  # fen: a million yuan
@@ -17,7 +18,7 @@ class OrderAddressIn(Schema):
 
     name: str = Field(min_length=1, max_length=64, pattern=LINE)
     phone: str = Field(pattern=PHONE_PATTERN, max_length=20)
-    province: str = Field(min_length=1, max_length=64, pattern=LINE)
+    province: Province
     city: str = Field(min_length=1, max_length=64, pattern=LINE)
     district: str = Field(min_length=1, max_length=64, pattern=LINE)
     detail: str = Field(min_length=1, max_length=255, pattern=LINE)
