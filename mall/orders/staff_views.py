@@ -88,14 +88,14 @@ async def ship_many(request: Request) -> HTTPResponse:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         upload = request.files.get("file") if request.files else None
-        raw = upload.body if upload is not None else b""
+        if upload is None:
+            raise ValidationFailed(
+                "A CSV file is required",
+                details=[{"field": "file", "message": "required", "type": "missing"}],
+            )
+        raw = upload.body
     else:
-        raw = request.body or b""
-    if not raw.strip():
-        raise ValidationFailed(
-            "A CSV file is required",
-            details=[{"field": "file", "message": "required", "type": "missing"}],
-        )
+        raw = request.body or b""  # empty: 422 type csv (no rows)
     if len(raw) > ship_batch.MAX_BYTES:
         raise PayloadTooLarge(f"The file is over {ship_batch.MAX_BYTES} bytes")
     result = await ship_batch.ship_rows(runtime_of(request), raw=raw, staff=request.ctx.staff)

@@ -369,3 +369,53 @@ async def test_ship_batch_reports_bad_rows_and_ships_the_rest(
         headers={**viewer, "Content-Type": "text/csv"},
     )
     assert_error(forbidden, 403)
+
+
+async def test_price_adjustment_racing_the_customer_never_leaves_the_old_amount_payable(
+    client: httpx.AsyncClient, settings, wechat_sim: str
+) -> None:
+    admin = await staff(client)
+    _, (sku,) = await make_product(skus=[({"色": "灰"}, 8000, 50)])
+    async with httpx.AsyncClient(base_url=wechat_sim) as sim:
+        for round_ in range(4):
+            order, customer = await placed(client, settings, sku.id, f"rush{round_}")
+            if round_ % 2:  # a prepay already open, or not yet
+                assert (
+                    await client.post(f"/api/v1/orders/{order['id']}/pay", headers=customer)
+                ).is_success
+            pay, adjust, again = await asyncio.gather(
+                client.post(f"/api/v1/orders/{order['id']}/pay", headers=customer),
+                client.post(
+                    f"/api/admin/orders/{order['id']}/adjust-price",
+                    json={"pay_amount": 5000, "reason": "议价"},
+                    headers=admin,
+                ),
+                client.post(
+                    f"/api/admin/orders/{order['id']}/adjust-price",
+                    json={"pay_amount": 6000, "reason": "议价"},
+                    headers=admin,
+                ),
+            )
+            assert pay.status_code in (200, 409, 502), pay.text
+            won = [r for r in (adjust, again) if r.status_code == 200]
+            for lost in (r for r in (adjust, again) if r.status_code != 200):
+                assert_error(lost, 409)
+            final = await Order.get(id=order["id"])
+            adjustments = (
+                await client.get(f"/api/admin/orders/{order['id']}", headers=admin)
+            ).json()["price_adjustments"]
+            # each adjustment that answered 200 is recorded, in the order they won
+            assert len(adjustments) == len(won)
+            if adjustments:
+                assert final.pay_amount == adjustments[-1]["new_pay_amount"]
+            # whatever the customer was handed, only the current amount can be paid:
+            # every earlier trade is closed (or never opened) at WeChat
+            for old in [a["old_out_trade_no"] for a in adjustments]:
+                view = await sim.get(f"/sim/pay/{old}")
+                if view.status_code == 200:
+                    assert view.json()["order"]["trade_state"] == "CLOSED", view.text
+            paid = await client.post(f"/api/v1/orders/{order['id']}/pay", headers=customer)
+            assert paid.status_code == 200, paid.text
+            current = final.out_trade_no or final.order_no
+            view = (await sim.get(f"/sim/pay/{current}")).json()
+            assert view["order"]["amount"]["total"] == final.pay_amount
