@@ -25,7 +25,6 @@ CSV_UPLOAD = {
         "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary"}},
     },
-    "text/csv": {"type": "string"},
 }
 
 
@@ -75,9 +74,9 @@ async def adjust_price(request: Request, order_id: int) -> HTTPResponse:
 @doc(
     summary="Ship many orders from a CSV file (order_no,carrier_code,tracking_no per row; a "
     "header row is optional): each row's result, a bad row never stops the others",
-    description="UTF-8 (with or without BOM) or GB18030, as a multipart `file` or a text/csv "
-    f"body, at most {ship_batch.MAX_ROWS} rows and {ship_batch.MAX_BYTES} bytes; a file that "
-    "cannot be read at all is 422 type csv.",
+    description="UTF-8 (with or without BOM) or GB18030, as the multipart `file`, at most "
+    f"{ship_batch.MAX_ROWS} rows and {ship_batch.MAX_BYTES} bytes; a file that cannot be read "
+    "at all is 422 type csv.",
     tag="admin-orders",
     response=ShipBatchOut,
     secured=True,
@@ -86,16 +85,15 @@ async def adjust_price(request: Request, order_id: int) -> HTTPResponse:
 @admin_required(Permission.ORDERS_WRITE)
 async def ship_many(request: Request) -> HTTPResponse:
     content_type = request.headers.get("content-type", "")
+    upload = None
     if content_type.startswith("multipart/form-data"):
         upload = request.files.get("file") if request.files else None
-        if upload is None:
-            raise ValidationFailed(
-                "A CSV file is required",
-                details=[{"field": "file", "message": "required", "type": "missing"}],
-            )
-        raw = upload.body
-    else:
-        raw = request.body or b""  # empty: 422 type csv (no rows)
+    if upload is None:
+        raise ValidationFailed(
+            "A CSV file is required (multipart/form-data, field file)",
+            details=[{"field": "file", "message": "required", "type": "missing"}],
+        )
+    raw = upload.body  # empty: 422 type csv (no rows)
     if len(raw) > ship_batch.MAX_BYTES:
         raise PayloadTooLarge(f"The file is over {ship_batch.MAX_BYTES} bytes")
     result = await ship_batch.ship_rows(runtime_of(request), raw=raw, staff=request.ctx.staff)

@@ -331,12 +331,10 @@ async def test_ship_batch_reports_bad_rows_and_ships_the_rest(
     assert await AdminLog.filter(action="order.ship_batch").count() == 1
     assert await OutboxEvent.filter(name="order.shipped", channel="admin").count() == 2
 
-    # a plain text/csv body, as Excel in China saves it (GB18030), no header row
+    # as Excel in China saves "CSV" (GB18030), no header row
     gbk = f"{third['order_no']},EMS,E300\r\n不存在的订单,EMS,E1\r\n".encode("gb18030")
     resp = await client.post(
-        "/api/admin/orders/ship-batch",
-        content=gbk,
-        headers={**admin, "Content-Type": "text/csv"},
+        "/api/admin/orders/ship-batch", files={"file": ("发货.csv", gbk)}, headers=admin
     )
     assert resp.status_code == 200, resp.text
     rows = resp.json()["rows"]
@@ -345,28 +343,21 @@ async def test_ship_batch_reports_bad_rows_and_ships_the_rest(
         ("不存在的订单", "failed"),
     ]
 
-    empty = await client.post(
-        "/api/admin/orders/ship-batch",
-        content=b"order_no,carrier_code,tracking_no\r\n",
-        headers={**admin, "Content-Type": "text/csv"},
+    async def upload(content: bytes) -> httpx.Response:
+        return await client.post(
+            "/api/admin/orders/ship-batch", files={"file": ("x.csv", content)}, headers=admin
+        )
+
+    for content in (b"order_no,carrier_code,tracking_no\r\n", b"", b"\xff\xfe\x00\x00garbage"):
+        assert assert_error(await upload(content), 422)["details"][0]["type"] == "csv"
+    not_a_file = await client.post(
+        "/api/admin/orders/ship-batch", json={"file": "a,b,c"}, headers=admin
     )
-    assert assert_error(empty, 422)["details"][0]["type"] == "csv"
-    nothing = await client.post(
-        "/api/admin/orders/ship-batch", content=b"", headers={**admin, "Content-Type": "text/csv"}
-    )
-    assert_error(nothing, 422)
-    binary = await client.post(
-        "/api/admin/orders/ship-batch",
-        content=b"\xff\xfe\x00\x00garbage",
-        headers={**admin, "Content-Type": "text/csv"},
-    )
-    assert_error(binary, 422)
+    assert assert_error(not_a_file, 422)["details"][0]["type"] == "missing"
     await make_admin("viewer", superuser=False, permissions=["orders.read"])
     viewer = bearer((await admin_login(client, "viewer"))["access_token"])
     forbidden = await client.post(
-        "/api/admin/orders/ship-batch",
-        content=gbk,
-        headers={**viewer, "Content-Type": "text/csv"},
+        "/api/admin/orders/ship-batch", files={"file": ("x.csv", gbk)}, headers=viewer
     )
     assert_error(forbidden, 403)
 

@@ -733,3 +733,56 @@ async def test_coupons_settings_catalog_and_staff_are_run_from_the_console_and_s
     finally:
         for ctx in (first_ctx, second_ctx, keeper_ctx):
             await ctx.close()
+
+
+async def test_staff_correct_an_order_from_its_drawer(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given an unpaid order open in the console
+    await make_admin("root")
+    _, (sku,) = await make_product(title="羊毛围巾", skus=[({"颜色": "灰"}, 12800, 20)])
+    [(buyer, headers)] = await make_buyers(settings, 1, prefix="drawer")
+    order = await place_order(client, headers, await make_address(buyer.id), sku.id)
+    page, errors = await open_console(context, "root", f"/admin/#/orders/{order['id']}")
+    drawer = page.locator(f'#drawer[data-order-id="{order["id"]}"]')
+    await expect(drawer).to_have_attribute("data-status", "pending_payment")
+
+    # When staff lower its price
+    await drawer.locator('[data-action="adjust-price"]').click()
+    dialog = page.locator('dialog[data-dialog="adjust-price"]')
+    await dialog.locator('[name="pay_amount"]').fill("99.50")
+    await dialog.locator('[name="reason"]').fill("老客户优惠")
+    await dialog.locator('[data-role="submit"]').click()
+    # Then the drawer shows what the customer pays now, and the adjustment
+    await expect(drawer.locator('[data-field="pay_amount"]')).to_contain_text("99.50")
+    await expect(drawer.locator('[data-section="history"]')).to_contain_text("老客户优惠")
+
+    # When they send the parcel to another province
+    await drawer.locator('[data-action="change-address"]').click()
+    dialog = page.locator('dialog[data-dialog="change-address"]')
+    await expect(dialog.locator('[name="province"]')).to_have_value("广东省")
+    await dialog.locator('[name="province"]').select_option("浙江省")
+    await dialog.locator('[name="city"]').fill("杭州市")
+    await dialog.locator('[name="district"]').fill("西湖区")
+    await dialog.locator('[data-role="submit"]').click()
+    await expect(drawer.locator('[data-section="address"]')).to_contain_text("浙江省 杭州市")
+
+    # ... and note something only staff see
+    await drawer.locator('[data-action="staff-remark"]').click()
+    dialog = page.locator('dialog[data-dialog="staff-remark"]')
+    await dialog.locator('[name="staff_remark"]').fill("周末送达")
+    await dialog.locator('[data-role="submit"]').click()
+    await expect(drawer.locator('[data-field="staff_remark"]')).to_have_text("周末送达")
+
+    # Then the shop has all three
+    from models import Order
+
+    saved = await Order.get(id=order["id"])
+    assert (saved.pay_amount, saved.address["province"], saved.staff_remark) == (
+        9950,
+        "浙江省",
+        "周末送达",
+    )
+    mine = (await client.get(f"/api/v1/orders/{order['id']}", headers=headers)).json()
+    assert mine["pay_amount"] == 9950 and "staff_remark" not in mine
+    assert errors.unexpected() == []

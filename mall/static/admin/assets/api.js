@@ -226,6 +226,8 @@ export function makeApi(session) {
       list: (filter) => get("/orders", filter),
       get: (id) => get(`/orders/${id}`),
       ship: (id, body) => post(`/orders/${id}/ship`, body),
+      update: (id, body) => patch(`/orders/${id}`, body),
+      adjustPrice: (id, body) => post(`/orders/${id}/adjust-price`, body),
       carriers: () => get("/carriers"),
       cancel: (id) => post(`/orders/${id}/cancel`),
       approveRefund: (id) => post(`/orders/${id}/refund/approve`),
