@@ -786,3 +786,43 @@ async def test_staff_correct_an_order_from_its_drawer(
     mine = (await client.get(f"/api/v1/orders/{order['id']}", headers=headers)).json()
     assert mine["pay_amount"] == 9950 and "staff_remark" not in mine
     assert errors.unexpected() == []
+
+
+async def test_staff_ship_from_a_csv_file_and_export_the_list(
+    context: Any, client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any, tmp_path: Path
+) -> None:
+    # Given two paid orders and an operator on the order list
+    await make_admin("root")
+    first, _, sku = await paid_order(client, sim, settings)
+    [(buyer, headers)] = await make_buyers(settings, 1, prefix="second")
+    second = await place_order(client, headers, await make_address(buyer.id), sku.id)
+    await pay(client, sim, headers, second)
+    page, errors = await open_console(context, "root", "/admin/#/orders?status=paid")
+    await expect(page.locator(f'#order-list tr[data-order-id="{second["id"]}"]')).to_be_visible()
+
+    # When they export the list, they get Excel's CSV of exactly those orders
+    async with page.expect_download() as downloading:
+        await page.click('[data-action="export-orders"]')
+    saved = tmp_path / "orders.csv"
+    await (await downloading.value).save_as(saved)
+    content = saved.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    numbers = {line.split(",")[0].strip() for line in content.decode("utf-8-sig").splitlines()[1:]}
+    assert numbers == {first["order_no"], second["order_no"]}
+
+    # When they upload a shipping file with one good row and one bad one
+    csv_file = tmp_path / "ship.csv"
+    csv_file.write_text(f"{first['order_no']},SF,SF777\r\n20990101000000000000,SF,SF1\r\n")
+    await page.click('[data-action="ship-batch"]')
+    dialog = page.locator('dialog[data-dialog="ship-batch"]')
+    await dialog.locator('[name="file"]').set_input_files(str(csv_file))
+    await dialog.locator('[data-role="submit"]').click()
+
+    # Then the result names the bad row, and the good one shipped
+    result = page.locator('dialog[data-dialog="ship-batch-result"]')
+    await expect(result.locator('[data-role="batch-summary"]')).to_contain_text("shipped 1")
+    await expect(result.locator('[data-row="2"]')).to_contain_text("order_not_found")
+    await result.locator('[data-role="submit"]').click()
+    await until_status(first["id"], "shipped")
+    await until_status(second["id"], "paid")
+    assert errors.unexpected() == []

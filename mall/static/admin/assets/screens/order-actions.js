@@ -6,7 +6,7 @@
 // A new action (partial refund, after-sales decisions...) is one more entry here once its
 // API exists.
 
-import { confirm, dialog, field, h } from "../dom.js";
+import { confirm, dialog, fenOf, field, h, yuanInput } from "../dom.js";
 import { yuan } from "../format.js";
 
 // WeChat's carrier codes (GET /api/admin/carriers): the shipping upload names one of them.
@@ -130,15 +130,15 @@ function priceDialog(ctx, order) {
     build(form) {
       form.append(
         h("p", { class: "dialog-text muted" }, `现价 ¥${yuan(order.pay_amount)}；原支付单关闭，顾客需重新付款 · Now ¥${yuan(order.pay_amount)}; the old payment is closed and the customer pays again.`),
-        field(["应付金额（元）", "Amount to pay (yuan)"], h("input", { name: "pay_amount", type: "number", min: "0.01", step: "0.01", required: true, value: (order.pay_amount / 100).toFixed(2) })),
+        field(["应付金额（元）", "Amount to pay (yuan)"], yuanInput("pay_amount", order.pay_amount, { required: true })),
         field(["理由", "Reason"], h("input", { name: "reason", required: true, maxlength: 255, autocomplete: "off" })),
       );
     },
-    submit: (form) =>
-      ctx.api.orders.adjustPrice(order.id, {
-        pay_amount: Math.round(Number(form.elements.pay_amount.value) * 100),
-        reason: form.elements.reason.value.trim(),
-      }),
+    submit: (form) => {
+      const fen = fenOf(form.elements.pay_amount.value);
+      if (!(fen >= 1)) throw new Error("金额须为 0.01 元以上 · At least 0.01 yuan");
+      return ctx.api.orders.adjustPrice(order.id, { pay_amount: fen, reason: form.elements.reason.value.trim() });
+    },
   });
 }
 
