@@ -222,8 +222,14 @@ class SkuIn(Schema):
     )
     code: SkuCode = ""
     weight: Annotated[
-        int, Field(ge=0, le=1_000_000, description="grams, for freight by weight")
-    ] = 0
+        int | None,
+        Field(
+            ge=0,
+            le=1_000_000,
+            description="grams, for freight by weight; new SKUs: default 0; existing SKUs: "
+            "left out = unchanged",
+        ),
+    ] = None
 
 
 class ProductIn(Schema):
@@ -236,7 +242,10 @@ class ProductIn(Schema):
     on_sale: Flag = False
     freight_template_id: Annotated[
         Id | None,
-        Field(description="a freight template (else 422 unknown_id); null: the shop's default"),
+        Field(
+            description="a freight template (else 422 unknown_id); null: the shop's default; "
+            "left out of an edit: unchanged"
+        ),
     ] = None
     skus: list[SkuIn] = Field(
         min_length=1,

@@ -96,7 +96,9 @@ async def create_product(rt: Runtime, *, data: ProductIn, staff: Staff | None) -
             raise invalid(f"skus.{index}.id", "a new product has no SKU ids yet", "unknown_id")
     try:
         async with in_transaction() as conn:
-            product = await Product.create(**_product_fields(rt.images, data))
+            product = await Product.create(
+                **_product_fields(rt.images, data), freight_template_id=data.freight_template_id
+            )
             skus = [
                 await Sku.create(
                     product_id=product.id,
@@ -104,7 +106,7 @@ async def create_product(rt: Runtime, *, data: ProductIn, staff: Staff | None) -
                     price=sku.price,
                     stock=sku.stock or 0,
                     code=sku.code,
-                    weight=sku.weight,
+                    weight=sku.weight or 0,
                 )
                 for sku in data.skus
             ]
@@ -141,7 +143,6 @@ def _product_fields(storage: ImageStorage, data: ProductIn) -> dict[str, Any]:
         "spec_names": list(data.skus[0].specs),
         "cover": storage.ref_of(data.cover) if data.cover else "",
         "on_sale": data.on_sale,
-        "freight_template_id": data.freight_template_id,
     }
 
 
@@ -219,9 +220,10 @@ async def update_product(
                     "specs": incoming.specs,
                     "price": incoming.price,
                     "code": incoming.code,
-                    "weight": incoming.weight,
                     "updated_at": now,
                 }
+                if incoming.weight is not None:
+                    fields["weight"] = incoming.weight
                 if incoming.price != target.price:
                     edit.prices[target.id] = (target.price, incoming.price)
                 if incoming.stock is not None and incoming.stock != target.stock:
@@ -238,6 +240,8 @@ async def update_product(
                 await Sku.filter(id__in=removed).update(archived_at=now, updated_at=now)
             for key, value in _product_fields(rt.images, data).items():
                 setattr(product, key, value)
+            if "freight_template_id" in data.model_fields_set:
+                product.freight_template_id = data.freight_template_id
             await product.save()
             await _refresh_price_range(conn, product)
             await conn.execute_script(f"SET CONSTRAINTS {DEFERRED_SKU_CONSTRAINTS} IMMEDIATE")
@@ -304,14 +308,14 @@ async def _add_or_revive(
             price=incoming.price,
             stock=stock,
             code=incoming.code,
-            weight=incoming.weight,
+            weight=incoming.weight or 0,
         )
     await Sku.filter(id=target.id).update(
         specs=incoming.specs,
         price=incoming.price,
         stock=stock,
         code=incoming.code,
-        weight=incoming.weight,
+        weight=incoming.weight or 0,
         archived_at=None,
         updated_at=now,
     )

@@ -106,6 +106,47 @@ async def test_freight_templates_crud_validation_and_permissions(
     assert product.status_code == 201, product.text
     assert product.json()["freight_template_id"] == piece["id"]
     assert product.json()["skus"][0]["weight"] == 1500
+    # an edit that leaves them out (as an older console would) keeps template and weight
+    made_product = product.json()
+    edited = await client.put(
+        f"/api/admin/products/{made_product['id']}",
+        json={
+            "title": "羽绒服 2026",
+            "category_id": category.id,
+            "on_sale": True,
+            "skus": [{"id": made_product["skus"][0]["id"], "specs": {}, "price": 120}],
+        },
+        headers=admin,
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["freight_template_id"] == piece["id"]
+    assert edited.json()["skus"][0]["weight"] == 1500
+    cleared = await client.put(
+        f"/api/admin/products/{made_product['id']}",
+        json={
+            "title": "羽绒服 2026",
+            "category_id": category.id,
+            "on_sale": True,
+            "freight_template_id": None,
+            "skus": [
+                {"id": made_product["skus"][0]["id"], "specs": {}, "price": 120, "weight": 900}
+            ],
+        },
+        headers=admin,
+    )
+    assert cleared.json()["freight_template_id"] is None
+    assert cleared.json()["skus"][0]["weight"] == 900
+    await client.put(
+        f"/api/admin/products/{made_product['id']}",
+        json={
+            "title": "羽绒服 2026",
+            "category_id": category.id,
+            "on_sale": True,
+            "freight_template_id": piece["id"],
+            "skus": [{"id": made_product["skus"][0]["id"], "specs": {}, "price": 120}],
+        },
+        headers=admin,
+    )
     unknown = await client.post(
         "/api/admin/products",
         json={
