@@ -826,3 +826,52 @@ async def test_staff_ship_from_a_csv_file_and_export_the_list(
     await until_status(first["id"], "shipped")
     await until_status(second["id"], "paid")
     assert errors.unexpected() == []
+
+
+async def test_a_product_names_its_freight_template_and_weights_in_the_editor(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given a freight template by weight, and an operator on a new product
+    await make_admin("root")
+    await Category.create(name="食品")
+    from models import FreightTemplate, Product, Sku
+
+    template = await FreightTemplate.create(
+        name="生鲜冷链",
+        charge_by="weight",
+        rules=[
+            {
+                "regions": [],
+                "first": 1000,
+                "first_fee": 1200,
+                "additional": 500,
+                "additional_fee": 400,
+            }
+        ],
+        free_rules=[],
+        excluded_regions=["西藏自治区"],
+    )
+    page, errors = await open_console(context, "root", "/admin/#/products/new")
+    await page.fill('#product-form [name="title"]', "阳澄湖大闸蟹")
+    await page.select_option('#product-form [name="category_id"]', label="食品")
+    await page.check('#product-form [name="on_sale"]')
+    # When they pick the template and weigh the one SKU
+    await page.select_option('#product-form [name="freight_template_id"]', label="生鲜冷链")
+    row = page.locator("#sku-matrix tr").first
+    await row.locator('[data-role="price"]').fill("288.00")
+    await row.locator('[data-role="weight"]').fill("2500")
+    await page.click('[data-action="save-product"]')
+    await expect(page.locator('#sku-matrix tr[data-sku-id=""]')).to_have_count(0)
+
+    # Then the product ships by that template, with that weight
+    product = await Product.get(title="阳澄湖大闸蟹")
+    assert product.freight_template_id == template.id
+    [sku] = await Sku.filter(product_id=product.id)
+    assert sku.weight == 2500
+    # ... and the editor shows them again when reopened
+    await page.reload()
+    await expect(page.locator('#product-form [name="freight_template_id"]')).to_have_value(
+        str(template.id)
+    )
+    await expect(page.locator('#sku-matrix [data-role="weight"]')).to_have_value("2500")
+    assert errors.unexpected() == []

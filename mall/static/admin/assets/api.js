@@ -280,6 +280,9 @@ export function makeApi(session) {
       update: (id, body) => put(`/coupons/${id}`, body),
       remove: (id) => del(`/coupons/${id}`),
     },
+    freight: {
+      list: (params) => get("/freight-templates", params),
+    },
     settings: {
       get: () => get("/settings"),
       update: (body) => put("/settings", body),
