@@ -42,17 +42,22 @@ async def get_all(*, offset: int, limit: int) -> tuple[list[FreightTemplate], in
     return page, total
 
 
+async def _lock_default(conn: Any) -> None:
+    """Serialize the changes of which template is the default (until the transaction
+    ends), so two made default at once end with exactly one; taken before any row lock."""
+    await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext('mall:freight_default'))")
+
+
 async def _make_default(template_id: int) -> None:
-    # Every template row locked in id order, so two requests making different templates
-    # the default run one after the other and exactly one ends as the default.
-    await FreightTemplate.all().order_by("id").select_for_update()
     await FreightTemplate.filter(is_default=True).exclude(id=template_id).update(is_default=False)
     await FreightTemplate.filter(id=template_id).update(is_default=True)
 
 
 async def create(*, data: FreightTemplateIn, staff: Staff) -> FreightTemplate:
     """A new template (the default, if it says so)."""
-    async with in_transaction():
+    async with in_transaction() as conn:
+        if data.is_default:
+            await _lock_default(conn)
         template = await FreightTemplate.create(**_stored(data), is_default=False)
         if data.is_default:
             await _make_default(template.id)
@@ -68,7 +73,9 @@ async def create(*, data: FreightTemplateIn, staff: Staff) -> FreightTemplate:
 
 async def update(*, template_id: int, data: FreightTemplateIn, staff: Staff) -> FreightTemplate:
     """Replace a template; it applies to orders placed from now on."""
-    async with in_transaction():
+    async with in_transaction() as conn:
+        if data.is_default:
+            await _lock_default(conn)
         template = await FreightTemplate.filter(id=template_id).select_for_update().first()
         if template is None:
             raise NotFound("Freight template not found", code="freight_template_not_found")

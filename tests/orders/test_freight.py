@@ -268,3 +268,28 @@ async def test_addresses_name_one_of_the_34_provinces(client: httpx.AsyncClient,
             "/api/v1/addresses", json=ADDRESS | {"province": province}, headers=headers
         )
         assert resp.status_code == 201, resp.text
+
+
+async def test_concurrent_defaults_leave_exactly_one(client: httpx.AsyncClient, settings) -> None:
+    import asyncio
+
+    from models import FreightTemplate
+
+    admin = await admin_headers(settings)
+    made = [
+        (await client.post(TEMPLATES, json={**BY_PIECE, "name": f"模板{i}"}, headers=admin)).json()
+        for i in range(6)
+    ]
+    for round_ in range(3):
+        answers = await asyncio.gather(
+            *(
+                client.put(
+                    f"{TEMPLATES}/{t['id']}",
+                    json={**BY_PIECE, "name": f"模板{i}-{round_}", "is_default": True},
+                    headers=admin,
+                )
+                for i, t in enumerate(made)
+            )
+        )
+        assert [a.status_code for a in answers] == [200] * len(made)
+        assert await FreightTemplate.filter(is_default=True).count() == 1
