@@ -458,6 +458,7 @@ SCREENS = {
     "coupons": "#/coupons",
     "customers": "#/customers",
     "settings": "#/settings",
+    "freight": "#/freight",
     "staff": "#/staff",
     "logs": "#/logs",
 }
@@ -472,6 +473,7 @@ LOADED = {
     "coupons": "#coupon-list tr",
     "customers": "#customer-list tr",
     "settings": '#settings-form [name="low_stock_threshold"]',
+    "freight": "#freight-list tr, #freight-empty",
     "staff": "#role-list tr",
     "logs": "#log-list tr",
 }
@@ -875,3 +877,54 @@ async def test_a_product_names_its_freight_template_and_weights_in_the_editor(
     )
     await expect(page.locator('#sku-matrix [data-role="weight"]')).to_have_value("2500")
     assert errors.unexpected() == []
+
+
+async def test_staff_make_a_freight_template_the_shops_default(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given an operator on the freight templates screen, with none yet
+    await make_admin("root")
+    page, errors = await open_console(context, "root", "/admin/#/freight")
+    await expect(page.locator("#freight-empty")).to_be_visible()
+
+    # When they make one: 1 piece for 6 yuan, 2 more each; Xinjiang dearer; free from 3
+    # pieces; Tibet not served; the shop's default
+    await page.click('[data-action="new-template"]')
+    dialog = page.locator('dialog[data-dialog="freight-template"]')
+    await dialog.locator('[name="name"]').fill("全国包邮门槛")
+    await dialog.locator('[name="is_default"]').check()
+    first = dialog.locator('[data-role="rule"]').first
+    await first.locator('[name="first_fee"]').fill("6.00")
+    await first.locator('[name="additional_fee"]').fill("2.00")
+    await dialog.locator('[data-action="add-rule"]').click()
+    xinjiang = dialog.locator('[data-role="rule"]').nth(1)
+    await xinjiang.locator('[name="regions"]').select_option(["新疆维吾尔自治区"])
+    await xinjiang.locator('[name="first_fee"]').fill("15.00")
+    await xinjiang.locator('[name="additional_fee"]').fill("5.00")
+    await dialog.locator('[data-action="add-free-rule"]').click()
+    await dialog.locator('[data-role="free-rule"] [name="min_quantity"]').fill("3")
+    await dialog.locator('[name="excluded_regions"]').select_option(["西藏自治区"])
+    await dialog.locator('[data-role="submit"]').click()
+
+    # Then the list shows it as the default, and checkout follows it
+    row = page.locator("#freight-list tr")
+    await expect(row).to_have_count(1)
+    await expect(row.locator('[data-role="default"]')).to_be_visible()
+    await expect(row).to_contain_text("西藏自治区")
+    from models import FreightTemplate
+
+    saved = await FreightTemplate.get(name="全国包邮门槛")
+    assert saved.is_default and saved.excluded_regions == ["西藏自治区"]
+    assert sorted((r["regions"], r["first_fee"], r["additional_fee"]) for r in saved.rules) == [
+        ([], 600, 200),
+        (["新疆维吾尔自治区"], 1500, 500),
+    ]
+    assert saved.free_rules == [{"regions": [], "min_amount": None, "min_quantity": 3}]
+
+    # When a rule contradicts another, the dialog says what the server refused
+    await page.click('[data-action="edit-template"]')
+    dialog = page.locator('dialog[data-dialog="freight-template"]')
+    await dialog.locator('[data-action="add-rule"]').click()
+    await dialog.locator('[data-role="submit"]').click()
+    await expect(dialog).to_contain_text("at most one rule covers every other province")
+    assert errors.unexpected("422") == []

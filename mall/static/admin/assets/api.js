@@ -282,6 +282,9 @@ export function makeApi(session) {
     },
     freight: {
       list: (params) => get("/freight-templates", params),
+      create: (body) => post("/freight-templates", body),
+      update: (id, body) => put(`/freight-templates/${id}`, body),
+      remove: (id) => del(`/freight-templates/${id}`),
     },
     settings: {
       get: () => get("/settings"),
