@@ -30,9 +30,11 @@ from mall.context import AppContext
 from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
+from mall.freight.views import bp as admin_freight_bp
 from mall.home.views import bp as home_bp
 from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
+from mall.orders.staff_views import bp as admin_order_ops_bp
 from mall.orders.views import bp as orders_bp
 from mall.payments.views import bp as payments_bp
 from mall.protocol import ConnectionGate
@@ -110,6 +112,8 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         admin_uploads_bp,
         admin_orders_bp,
         admin_after_sales_bp,
+        admin_order_ops_bp,
+        admin_freight_bp,
         admin_coupons_bp,
         shop_settings_bp,
         admin_reviews_bp,

@@ -93,6 +93,8 @@ class EventName(StrEnum):
     ORDER_CANCELLED = "order.cancelled"
     ORDER_SHIPPED = "order.shipped"
     ORDER_COMPLETED = "order.completed"
+    # Staff changed an unpaid or unshipped order: its address or its price.
+    ORDER_UPDATED = "order.updated"
     ORDER_REFUND_REQUESTED = "order.refund_requested"
     ORDER_REFUNDED = "order.refunded"
     PAYMENT_SUCCEEDED = "payment.succeeded"

@@ -164,6 +164,7 @@ UNSTATED_RULES = {
     "category_cycle": "a category moved below itself",
     "unknown_template": "a subscription template id the shop has not configured",
     "too_deep": "a category nested deeper than the tree allows",
+    "csv": "an uploaded CSV file that cannot be read (encoding, no rows, too many rows)",
 }
 
 

@@ -11,7 +11,9 @@ from models.aftersales import (
 from models.catalog import Banner, Category, Product, Sku
 from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
+from models.freight import FreightTemplate
 from models.identity import Address, RefreshToken, User
+from models.order_changes import OrderPriceAdjustment
 from models.orders import (
     CancelReason,
     CartItem,
@@ -50,10 +52,12 @@ __all__ = [
     "Category",
     "CouponState",
     "CouponTemplate",
+    "FreightTemplate",
     "IdempotencyKey",
     "Order",
     "OrderHistory",
     "OrderItem",
+    "OrderPriceAdjustment",
     "OrderStatus",
     "OutboxEvent",
     "OutboxReader",

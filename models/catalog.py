@@ -57,6 +57,8 @@ class Product(Timestamped, Model):
     # Published reviews only, kept by the review service as reviews publish and hide.
     rating_count = fields.IntField(default=0)
     rating_sum = fields.BigIntField(default=0)
+    # Its freight template; null: the shop's default template (or flat settings).
+    freight_template_id = fields.BigIntField(null=True, db_index=True)
 
     class Meta:
         table = "products"
@@ -74,6 +76,8 @@ class Sku(Timestamped, Model):
     price = fields.BigIntField()
     stock = fields.IntField(default=0)
     code = fields.CharField(max_length=64, default="")
+    # Grams, for freight templates that charge by weight.
+    weight = fields.IntField(default=0)
     archived_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -63,7 +63,15 @@ class Order(Timestamped, Model):
     pay_amount = fields.BigIntField()
     address: fields.Field[dict[str, Any]] = fields.JSONField()
     remark = fields.CharField(max_length=255, default="")
+    # Staff's own note on the order; the customer never sees it.
+    staff_remark = fields.CharField(max_length=500, default="")
     user_coupon_id = fields.BigIntField(null=True)
+    # WeChat Pay's out_trade_no when it is no longer order_no (a price adjustment closed
+    # the first one); null means order_no.
+    out_trade_no = fields.CharField(max_length=32, null=True, unique=True)
+    # Staff's price adjustments of the unpaid order, in total: pay_amount = goods_amount +
+    # freight_amount - discount_amount + adjust_amount.
+    adjust_amount = fields.BigIntField(default=0)
     # The JSAPI prepay for this order, reused while the order can still be paid.
     prepay_id = fields.CharField(max_length=64, null=True)
     expires_at = fields.DatetimeField(db_index=True)
@@ -99,6 +107,9 @@ class OrderItem(Model):
     # discount_share, and a refund of it never gives back more (mall/orders/allocation.py).
     freight_share = fields.BigIntField(default=0)
     discount_share = fields.BigIntField(default=0)
+    # Its part of staff's price adjustments of the unpaid order (negative: a reduction),
+    # so the items' paid amounts still sum to the order's pay_amount.
+    adjust_share = fields.BigIntField(default=0)
     # Units (and their refund) under after-sales that are open or refunded; withdrawn or
     # refused ones give theirs back. refunded_quantity: the units whose money is back.
     after_sale_quantity = fields.IntField(default=0)
@@ -108,7 +119,12 @@ class OrderItem(Model):
 
     @property
     def paid_amount(self) -> int:
-        return self.price * self.quantity + self.freight_share - self.discount_share
+        return (
+            self.price * self.quantity
+            + self.freight_share
+            - self.discount_share
+            + self.adjust_share
+        )
 
     class Meta:
         table = "order_items"

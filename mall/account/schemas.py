@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field, model_validator
 
+from mall.freight.regions import Province
 from mall.web import HTTP_URL, LINE, Schema, at_least_one_field
 
 PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{4,19}$"
@@ -27,7 +28,7 @@ class MePatch(Schema):
 class AddressIn(Schema):
     name: str = Field(min_length=1, max_length=64, pattern=LINE)
     phone: str = Field(pattern=PHONE_PATTERN, max_length=20)
-    province: str = Field(min_length=1, max_length=64, pattern=LINE)
+    province: Province
     city: str = Field(min_length=1, max_length=64, pattern=LINE)
     district: str = Field(min_length=1, max_length=64, pattern=LINE)
     detail: str = Field(min_length=1, max_length=255, pattern=LINE)

@@ -19,6 +19,9 @@ class Permission(StrEnum):
     UPLOADS_WRITE = "uploads.write"
     ORDERS_READ = "orders.read"
     ORDERS_WRITE = "orders.write"
+    # Changing what an unpaid order costs, and taking every order's addresses out as a file.
+    ORDERS_PRICE = "orders.price"
+    ORDERS_EXPORT = "orders.export"
     REFUNDS_WRITE = "refunds.write"
     AFTER_SALES_READ = "after_sales.read"
     AFTER_SALES_WRITE = "after_sales.write"
@@ -45,6 +48,8 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                 Permission.UPLOADS_WRITE,
                 Permission.ORDERS_READ,
                 Permission.ORDERS_WRITE,
+                Permission.ORDERS_PRICE,
+                Permission.ORDERS_EXPORT,
                 Permission.REFUNDS_WRITE,
                 Permission.AFTER_SALES_READ,
                 Permission.AFTER_SALES_WRITE,

@@ -63,6 +63,7 @@ def product_out(product: Product, skus: Sequence[Sku], storage: ImageStorage) ->
         cover=cover,
         cover_url=cover or next(iter(images), ""),
         on_sale=product.on_sale,
+        freight_template_id=product.freight_template_id,
         sales=product.sales,
         min_price=product.min_price,
         max_price=product.max_price,
@@ -74,6 +75,7 @@ def product_out(product: Product, skus: Sequence[Sku], storage: ImageStorage) ->
                 price=s.price,
                 stock=s.stock,
                 code=s.code,
+                weight=s.weight,
             )
             for s in skus
         ],

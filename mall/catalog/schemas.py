@@ -221,6 +221,15 @@ class SkuIn(Schema):
         None, description="new SKUs: default 0; existing SKUs: left out = unchanged"
     )
     code: SkuCode = ""
+    weight: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=1_000_000,
+            description="grams, for freight by weight; new SKUs: default 0; existing SKUs: "
+            "left out = unchanged",
+        ),
+    ] = None
 
 
 class ProductIn(Schema):
@@ -231,6 +240,13 @@ class ProductIn(Schema):
     images: list[ImageRef] = Field(default_factory=list, max_length=MAX_IMAGES)
     cover: ImageRef | Literal[""] = Field("", description="defaults to the first image")
     on_sale: Flag = False
+    freight_template_id: Annotated[
+        Id | None,
+        Field(
+            description="a freight template (else 422 unknown_id); null: the shop's default; "
+            "left out of an edit: unchanged"
+        ),
+    ] = None
     skus: list[SkuIn] = Field(
         min_length=1,
         max_length=MAX_SKUS,
@@ -264,6 +280,7 @@ class AdminSkuOut(Schema):
     price: int
     stock: int
     code: str
+    weight: int
 
 
 class AdminProductOut(Schema):
@@ -276,6 +293,7 @@ class AdminProductOut(Schema):
     cover: str
     cover_url: str
     on_sale: bool
+    freight_template_id: int | None
     sales: int
     min_price: int
     max_price: int

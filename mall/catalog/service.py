@@ -34,7 +34,7 @@ from mall.errors import Conflict, Forbidden, NotFound
 from mall.orders import stock as moves
 from mall.orders.stock import StockChange
 from mall.runtime import Runtime
-from models import Category, Product, Sku
+from models import Category, FreightTemplate, Product, Sku
 
 DEFERRED_SKU_CONSTRAINTS = "skus_live_specs_unique, skus_live_code_unique"
 
@@ -80,15 +80,25 @@ async def _require_category(category_id: int) -> None:
         raise invalid("category_id", f"unknown category {category_id}", "unknown_id")
 
 
+async def _require_freight_template(template_id: int | None) -> None:
+    if template_id is not None and not await FreightTemplate.filter(id=template_id).exists():
+        raise invalid(
+            "freight_template_id", f"unknown freight template {template_id}", "unknown_id"
+        )
+
+
 async def create_product(rt: Runtime, *, data: ProductIn, staff: Staff | None) -> Product:
     """A product with its SKUs in one go; 422 for an unknown category."""
     await _require_category(data.category_id)
+    await _require_freight_template(data.freight_template_id)
     for index, sku in enumerate(data.skus):
         if sku.id is not None:
             raise invalid(f"skus.{index}.id", "a new product has no SKU ids yet", "unknown_id")
     try:
         async with in_transaction() as conn:
-            product = await Product.create(**_product_fields(rt.images, data))
+            product = await Product.create(
+                **_product_fields(rt.images, data), freight_template_id=data.freight_template_id
+            )
             skus = [
                 await Sku.create(
                     product_id=product.id,
@@ -96,6 +106,7 @@ async def create_product(rt: Runtime, *, data: ProductIn, staff: Staff | None) -
                     price=sku.price,
                     stock=sku.stock or 0,
                     code=sku.code,
+                    weight=sku.weight or 0,
                 )
                 for sku in data.skus
             ]
@@ -180,6 +191,7 @@ async def update_product(
     may_set_stock = staff.may(Permission.STOCK_WRITE)
     low_stock_threshold = (await rt.shop.get()).low_stock_threshold
     await _require_category(data.category_id)
+    await _require_freight_template(data.freight_template_id)
     try:
         async with in_transaction() as conn:
             product = await get_product(product_id=product_id, lock=True)
@@ -210,6 +222,8 @@ async def update_product(
                     "code": incoming.code,
                     "updated_at": now,
                 }
+                if incoming.weight is not None:
+                    fields["weight"] = incoming.weight
                 if incoming.price != target.price:
                     edit.prices[target.id] = (target.price, incoming.price)
                 if incoming.stock is not None and incoming.stock != target.stock:
@@ -226,6 +240,8 @@ async def update_product(
                 await Sku.filter(id__in=removed).update(archived_at=now, updated_at=now)
             for key, value in _product_fields(rt.images, data).items():
                 setattr(product, key, value)
+            if "freight_template_id" in data.model_fields_set:
+                product.freight_template_id = data.freight_template_id
             await product.save()
             await _refresh_price_range(conn, product)
             await conn.execute_script(f"SET CONSTRAINTS {DEFERRED_SKU_CONSTRAINTS} IMMEDIATE")
@@ -292,12 +308,14 @@ async def _add_or_revive(
             price=incoming.price,
             stock=stock,
             code=incoming.code,
+            weight=incoming.weight or 0,
         )
     await Sku.filter(id=target.id).update(
         specs=incoming.specs,
         price=incoming.price,
         stock=stock,
         code=incoming.code,
+        weight=incoming.weight or 0,
         archived_at=None,
         updated_at=now,
     )

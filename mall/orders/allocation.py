@@ -68,6 +68,18 @@ def shares(
     ]
 
 
+def adjust_shares(adjust: int, paid: Sequence[int]) -> list[int]:
+    """Split a price adjustment (fen, negative for a reduction) over items by what each
+    pays before it (`paid`), summing exactly to it. A reduction is smaller than the total
+    paid (an order always costs at least 1 fen), so no item ends up paying less than 0:
+    its share is at most the ceiling of its proportional part, which is below its paid."""
+    if adjust >= 0:
+        return largest_remainder(adjust, paid)
+    if -adjust >= sum(paid):
+        raise ValueError("a reduction leaves the order at least 1 fen")
+    return [-share for share in largest_remainder(-adjust, paid)]
+
+
 def refund_for(*, paid: int, quantity: int, taken: int, taken_amount: int, asked: int) -> int:
     """The refund for `asked` more units of an item whose paid share is `paid` for `quantity`
     units, when `taken` units worth `taken_amount` are already refunded or being refunded.

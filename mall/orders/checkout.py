@@ -14,6 +14,7 @@ from mall.auth import service as auth
 from mall.catalog.storage import ImageStorage
 from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
+from mall.freight import service as freight
 from mall.orders import pricing
 from mall.orders.errors import OrderError, insufficient_stock
 from mall.orders.schemas import IDEMPOTENCY_KEY, CheckoutIn
@@ -104,10 +105,15 @@ async def checkout(
     priced_lines = pricing.priced_from(merged, read.skus, images=images)
     if require_stock:
         _ensure_stock_read(priced_lines)
-    goods = sum(line.amount for line in priced_lines)
-    priced = pricing.Priced(
-        lines=priced_lines, goods_amount=goods, freight_amount=pricing.freight_for(goods, shop)
+    if read.address is None:
+        raise NotFound("Address not found", code=OrderError.ADDRESS_NOT_FOUND)
+    freight_amount = await freight.quote(
+        lines=[line.freight_line() for line in priced_lines],
+        province=read.address["province"],
+        shop=shop,
     )
+    goods = sum(line.amount for line in priced_lines)
+    priced = pricing.Priced(lines=priced_lines, goods_amount=goods, freight_amount=freight_amount)
     if list_coupons or body.coupon_id is not None:
         priced.usable = await coupons.usable_for(user=user, lines=priced.coupon_lines())
     if body.coupon_id is not None:
@@ -120,8 +126,6 @@ async def checkout(
                 "The coupon does not apply to this order", code=OrderError.COUPON_UNAVAILABLE
             )
         pricing.apply_coupon(priced, *chosen)
-    if read.address is None:
-        raise NotFound("Address not found", code=OrderError.ADDRESS_NOT_FOUND)
     return Checkout(priced=priced, address=read.address, cart_item_ids=cart_ids, user=user)
 
 

@@ -24,6 +24,8 @@ class OrderError(StrEnum):
     REFUND_WINDOW_CLOSED = "refund_window_closed"
     NO_REFUND_REQUEST = "no_refund_request"
     ALREADY_REVIEWED = "already_reviewed"
+    PRICE_CHANGED = "price_changed"
+    ORDER_CHANGED = "order_changed"
 
 
 def state_conflict(status: str, action: str) -> Conflict:

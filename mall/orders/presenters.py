@@ -13,13 +13,23 @@ from mall.orders.schemas import (
     OrderItemOut,
     OrderOut,
     PreviewOut,
+    PriceAdjustmentOut,
     PricedLineOut,
     RefundOut,
     ShipmentOut,
     ShippingSyncOut,
     UsableCouponOut,
 )
-from models import Order, OrderHistory, OrderItem, RefundRequest, Shipment, ShippingSync
+from mall.payments.trades import trade_no
+from models import (
+    Order,
+    OrderHistory,
+    OrderItem,
+    OrderPriceAdjustment,
+    RefundRequest,
+    Shipment,
+    ShippingSync,
+)
 
 
 async def orders_out(orders: Sequence[Order]) -> list[OrderOut]:
@@ -50,9 +60,15 @@ async def admin_order_out(order: Order) -> AdminOrderOut:
     base = await order_out(order)
     history = await OrderHistory.filter(order_id=order.id).order_by("id")
     sync = await ShippingSync.get_or_none(order_id=order.id)
+    adjustments = await OrderPriceAdjustment.filter(order_id=order.id).order_by("id")
     return AdminOrderOut(
         **base.model_dump(),
         user_id=order.user_id,
+        staff_remark=order.staff_remark,
+        out_trade_no=trade_no(order),
+        price_adjustments=[
+            PriceAdjustmentOut.model_validate(a, from_attributes=True) for a in adjustments
+        ],
         history=[HistoryOut.model_validate(h, from_attributes=True) for h in history],
         shipping_sync=ShippingSyncOut.model_validate(sync, from_attributes=True) if sync else None,
     )
@@ -72,6 +88,7 @@ def _order_out(
         goods_amount=order.goods_amount,
         freight_amount=order.freight_amount,
         discount_amount=order.discount_amount,
+        adjust_amount=order.adjust_amount,
         pay_amount=order.pay_amount,
         address=order.address,
         remark=order.remark,

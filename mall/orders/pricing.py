@@ -13,9 +13,9 @@ from mall.catalog import buyable
 from mall.catalog.storage import ImageStorage
 from mall.coupons import rules
 from mall.errors import Conflict, NotFound, ValidationFailed
+from mall.freight import calc
 from mall.orders import allocation
 from mall.orders.schemas import MAX_LINE_QUANTITY
-from mall.shop.schemas import ShopSettingsDoc
 from models import User, UserCoupon
 
 
@@ -30,10 +30,21 @@ class PricedLine:
     price: int
     quantity: int
     stock: int
+    weight: int = 0  # grams per piece
+    freight_template_id: int | None = None
 
     @property
     def amount(self) -> int:
         return self.price * self.quantity
+
+    def freight_line(self) -> calc.Line:
+        return calc.Line(
+            product_id=self.product_id,
+            template_id=self.freight_template_id,
+            amount=self.amount,
+            quantity=self.quantity,
+            weight=self.weight,
+        )
 
     def coupon_line(self) -> rules.Line:
         return rules.Line(self.sku_id, self.product_id, self.category_id, self.amount)
@@ -95,7 +106,7 @@ def _sku_snapshots(sku_ids: str) -> str:
     SELECT coalesce(jsonb_agg(jsonb_build_object(
         'sku_id', s.id, 'product_id', p.id, 'category_id', p.category_id, 'title', p.title,
         'cover', p.cover, 'images', p.images, 'specs', s.specs, 'price', s.price,
-        'stock', s.stock,
+        'stock', s.stock, 'weight', s.weight, 'freight_template_id', p.freight_template_id,
         'buyable', {buyable.sku_buyable("s", "p")}
     )), '[]')::text
     FROM skus s
@@ -177,6 +188,8 @@ def priced_from(
                 price=sku["price"],
                 quantity=quantity,
                 stock=sku["stock"],
+                weight=sku["weight"],
+                freight_template_id=sku["freight_template_id"],
             )
         )
     return priced
@@ -186,13 +199,6 @@ def cover_url(cover: str, product_images: list[str] | None, images: ImageStorage
     """The product's cover, or its first image, as a URL clients can load."""
     ref = cover or next(iter(product_images or []), "")
     return images.resolve(ref) if ref else ""
-
-
-def freight_for(goods_amount: int, settings: ShopSettingsDoc) -> int:
-    """Flat freight, waived at or above the free-shipping threshold (0 = never waived)."""
-    if settings.free_shipping_threshold and goods_amount >= settings.free_shipping_threshold:
-        return 0
-    return settings.freight_flat
 
 
 def apply_coupon(priced: Priced, coupon: UserCoupon | None, discount: int) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from mall.errors import ValidationFailed
 from mall.orders import stats
 from mall.orders.errors import order_not_found
-from mall.orders.schemas import AdminOrderQuery
+from mall.orders.schemas import AdminOrderFilter, AdminOrderQuery
 from models import Order, User
 
 
@@ -39,7 +39,8 @@ async def get_all(
     return await orders.order_by("-id").offset(offset).limit(limit), total
 
 
-async def _filtered(query: AdminOrderQuery) -> Any:
+async def filtered(query: AdminOrderFilter) -> Any:
+    """Staff's filters (the list's and the export's) as a query set, not yet ordered."""
     orders = Order.all()
     if query.status:
         orders = orders.filter(status=query.status)
@@ -65,7 +66,7 @@ async def _filtered(query: AdminOrderQuery) -> Any:
 
 async def get_all_for_staff(*, query: AdminOrderQuery) -> tuple[list[Order], int]:
     """Staff's order list: the filters of AdminOrderQuery (shop-local dates), newest first."""
-    orders = await _filtered(query)
+    orders = await filtered(query)
     total = await orders.count()
     page = await orders.order_by("-id").offset(query.offset).limit(query.page_size)
     return page, total

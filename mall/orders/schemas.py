@@ -156,9 +156,13 @@ class OrderItemOut(Schema):
     quantity: int
     freight_share: int = Field(description="this item's part of the order's freight (fen)")
     discount_share: int = Field(description="this item's part of the order's discount (fen)")
+    adjust_share: int = Field(
+        description="this item's part of staff's price adjustments (fen; negative: a reduction)"
+    )
     paid_amount: int = Field(
-        description="price x quantity + freight_share - discount_share: what a refund of the "
-        "whole item gives back; the items' paid amounts sum to the order's pay_amount"
+        description="price x quantity + freight_share - discount_share + adjust_share: what a "
+        "refund of the whole item gives back; the items' paid amounts sum to the order's "
+        "pay_amount"
     )
     after_sale_quantity: int = Field(
         description="units under an open or refunded after-sale (quantity minus this is what "
@@ -194,6 +198,10 @@ class OrderOut(Schema):
     goods_amount: int
     freight_amount: int
     discount_amount: int
+    adjust_amount: int = Field(
+        description="staff's price adjustments: pay_amount = goods_amount + freight_amount "
+        "- discount_amount + adjust_amount"
+    )
     pay_amount: int
     address: dict[str, Any]
     remark: str
@@ -225,8 +233,24 @@ class ShippingSyncOut(Schema):
     next_attempt_at: datetime | None = None
 
 
+class PriceAdjustmentOut(Schema):
+    old_pay_amount: int
+    new_pay_amount: int
+    old_out_trade_no: str
+    new_out_trade_no: str
+    reason: str
+    actor: str
+    created_at: datetime
+
+
 class AdminOrderOut(OrderOut):
     user_id: int
+    staff_remark: str = Field(description="staff's note; the customer never sees it")
+    out_trade_no: str = Field(
+        description="WeChat Pay's out_trade_no the order is paid under: order_no, or a new "
+        "one after a price adjustment"
+    )
+    price_adjustments: list[PriceAdjustmentOut]
     history: list[HistoryOut]
     shipping_sync: ShippingSyncOut | None = Field(
         description="the upload of the shipping to WeChat (发货信息管理); null before shipping"
@@ -237,7 +261,9 @@ class OrderQuery(PageQuery):
     status: OrderStatusName | None = None
 
 
-class AdminOrderQuery(PageQuery):
+class AdminOrderFilter(Schema):
+    """Staff's order filters: the list's and the export's."""
+
     status: OrderStatusName | None = None
     order_no: str | None = Field(None, max_length=32)
     user_id: Id | None = None
@@ -246,6 +272,10 @@ class AdminOrderQuery(PageQuery):
     date_to: Date | None = Field(
         None, description="inclusive, shop-local date (before date_from: 422, type range)"
     )
+
+
+class AdminOrderQuery(PageQuery, AdminOrderFilter):
+    pass
 
 
 class RefundIn(Schema):

@@ -26,6 +26,8 @@ from mall.orders.errors import OrderError, state_conflict
 from mall.orders.refunds import complete_refund, new_out_refund_no
 from mall.orders.schedules import cancel_schedule_id
 from mall.orders.transitions import mark_paid, now, record_order_event
+from mall.payments import trades
+from mall.payments.trades import trade_no
 from mall.runtime import Runtime
 from mall.wechat.pay import (
     NotificationRejected,
@@ -73,9 +75,10 @@ async def pay(rt: Runtime, *, user: User, order: Order) -> dict[str, str]:
     if prepay_id is None:
         first = await OrderItem.filter(order_id=order.id).order_by("id").first()
         description = (first.title if first else "mall order")[:127]
+        out_trade_no = trade_no(order)
         try:
             prepay_id = await gateway.prepay(
-                out_trade_no=order.order_no,
+                out_trade_no=out_trade_no,
                 description=description,
                 total_fen=order.pay_amount,
                 openid=user.openid,
@@ -86,12 +89,42 @@ async def pay(rt: Runtime, *, user: User, order: Order) -> dict[str, str]:
             raise state_conflict(OrderStatus.PAID, "pay") from None
         except PayError as exc:
             raise _upstream(exc) from None
-        await Order.filter(id=order.id).update(prepay_id=prepay_id)
+        # Only onto the trade it was made for: staff may have adjusted the price (closing
+        # this trade) meanwhile, and the customer must never be handed the old amount.
+        same_trade = (
+            {"out_trade_no": order.out_trade_no}
+            if order.out_trade_no
+            else {"out_trade_no__isnull": True}
+        )
+        kept = await Order.filter(
+            id=order.id, status=OrderStatus.PENDING_PAYMENT.value, **same_trade
+        ).update(prepay_id=prepay_id)
+        if not kept:
+            await _close_quietly(rt, out_trade_no)
+            current = await Order.get(id=order.id)
+            if current.status != OrderStatus.PENDING_PAYMENT:
+                raise state_conflict(current.status, "pay")
+            raise Conflict(
+                "The order's price was changed; pay again",
+                code=OrderError.PRICE_CHANGED,
+                details={"status": current.status, "pay_amount": current.pay_amount},
+            )
     return gateway.request_payment_params(prepay_id)
 
 
-async def settle_paid(rt: Runtime, *, order: Order, tx: PayQueryResult, source: str) -> Order:
-    """Record a confirmed payment once and mark the order paid, or refund it if too late."""
+async def _close_quietly(rt: Runtime, out_trade_no: str) -> None:
+    """Close a trade no order uses any more; a payment that still lands on it is refunded."""
+    try:
+        await rt.pay_gateway().close(out_trade_no=out_trade_no)
+    except PayError:
+        log.warning("closing the superseded trade %s failed", out_trade_no, exc_info=True)
+
+
+async def settle_paid(
+    rt: Runtime, *, order: Order, tx: PayQueryResult, source: str, current_trade: bool = True
+) -> Order:
+    """Record a confirmed payment once and mark the order paid, or refund it if too late
+    (or if it paid a trade a price adjustment superseded: `current_trade` False)."""
     if tx.transaction_id is None or tx.total_fen is None:
         raise ValueError("a paid transaction has an id and an amount")
     refund: RefundRequest | None = None
@@ -104,7 +137,7 @@ async def settle_paid(rt: Runtime, *, order: Order, tx: PayQueryResult, source: 
             " ON CONFLICT (transaction_id) DO NOTHING RETURNING id",
             [
                 order.id,
-                order.order_no,
+                tx.out_trade_no,
                 tx.transaction_id,
                 tx.total_fen,
                 tx.payer_openid or "",
@@ -115,8 +148,10 @@ async def settle_paid(rt: Runtime, *, order: Order, tx: PayQueryResult, source: 
         if not inserted:
             return await Order.get(id=order.id)  # already recorded: a duplicate
         payment_id = int(inserted[0]["id"])
-        paid = await mark_paid(
-            order=order, paid_at=tx.success_time or now(), actor=f"wechat:{source}"
+        paid = (
+            await mark_paid(order=order, paid_at=tx.success_time or now(), actor=f"wechat:{source}")
+            if current_trade
+            else None
         )
         if paid is not None:
             recorded += await record_order_event(
@@ -129,7 +164,8 @@ async def settle_paid(rt: Runtime, *, order: Order, tx: PayQueryResult, source: 
                 amount=tx.total_fen,
             )
         else:
-            # Cancelled (or otherwise settled) before the money arrived: send it back.
+            # Cancelled (or otherwise settled) before the money arrived, or paid under a
+            # price staff replaced: send it back.
             await Payment.filter(id=payment_id).update(unexpected=True)
             current = await Order.get(id=order.id)
             refund = await RefundRequest.create(
@@ -172,8 +208,8 @@ async def reconcile(rt: Runtime, *, order: Order) -> Order:
     """Ask WeChat about an order we think is unpaid (a notification may have been lost)."""
     if order.prepay_id is None or rt.pay is None:
         return order
-    tx = await rt.pay.query(out_trade_no=order.order_no)
-    if tx.paid and _matches(rt, order, tx):
+    tx = await rt.pay.query(out_trade_no=trade_no(order))
+    if tx.paid and _matches(rt, tx, out_trade_no=trade_no(order), amount=order.pay_amount):
         return await settle_paid(rt, order=order, tx=tx, source="query")
     return order
 
@@ -191,24 +227,24 @@ async def reconcile_if_due(rt: Runtime, *, order: Order) -> Order:
         return order
 
 
-def _matches(rt: Runtime, order: Order, tx: PayQueryResult) -> bool:
+def _matches(rt: Runtime, tx: PayQueryResult, *, out_trade_no: str, amount: int) -> bool:
     settings = rt.settings
-    if tx.out_trade_no != order.order_no or tx.total_fen != order.pay_amount:
+    if tx.out_trade_no != out_trade_no or tx.total_fen != amount:
         return False
     return tx.mchid in (None, settings.wechat_mchid) and tx.appid in (None, settings.wechat_appid)
 
 
-async def close_before_cancel(rt: Runtime, *, order: Order) -> None:
+async def close_before_cancel(rt: Runtime, *, order: Order, action: str = "cancel") -> None:
     """Close the WeChat order of an unpaid order about to be cancelled, so that no late
     payment can succeed. If WeChat says it was paid, the order is settled as paid and 409
     is raised; if WeChat cannot be reached, 502 (cancelling blind could race a payment)."""
     if order.prepay_id is None or rt.pay is None:
         return
     try:
-        await rt.pay.close(out_trade_no=order.order_no)
+        await rt.pay.close(out_trade_no=trade_no(order))
     except OrderAlreadyPaid:
         paid = await reconcile(rt, order=order)
-        raise state_conflict(paid.status, "cancel") from None
+        raise state_conflict(paid.status, action) from None
     except PayError as exc:
         raise _upstream(exc) from None
 
@@ -220,11 +256,11 @@ async def handle_payment_notification(rt: Runtime, *, headers: dict[str, str], b
         log.info("ignoring payment notification %s (%s)", note.id, note.event_type)
         return
     tx = note.transaction()
-    order = await Order.get_or_none(order_no=tx.out_trade_no)
-    if order is None:
+    trade = await trades.find(tx.out_trade_no)
+    if trade is None:
         log.warning("payment notification for unknown order %s", tx.out_trade_no)
         raise NotificationRejected("unknown out_trade_no")
-    if not _matches(rt, order, tx):
+    if not _matches(rt, tx, out_trade_no=trade.out_trade_no, amount=trade.amount):
         log.warning(
             "payment notification for %s does not match the order: total=%s mchid=%s appid=%s",
             tx.out_trade_no,
@@ -235,7 +271,7 @@ async def handle_payment_notification(rt: Runtime, *, headers: dict[str, str], b
         raise NotificationRejected("notification does not match the order")
     if not tx.paid:
         return
-    await settle_paid(rt, order=order, tx=tx, source="notify")
+    await settle_paid(rt, order=trade.order, tx=tx, source="notify", current_trade=trade.current)
 
 
 async def approve_refund(rt: Runtime, *, order: Order, actor: Actor) -> RefundRequest:
@@ -277,12 +313,14 @@ async def process_refund(rt: Runtime, *, refund_id: int) -> RefundRequest:
         return refund
     order = await Order.get(id=refund.order_id)  # type: ignore[attr-defined]
     total = refund.amount
+    out_trade_no = trade_no(order)
     if refund.payment_id is not None:
         payment = await Payment.get(id=refund.payment_id)
         total = payment.amount
+        out_trade_no = payment.out_trade_no
     try:
         result = await rt.pay_gateway().refund(
-            out_trade_no=order.order_no,
+            out_trade_no=out_trade_no,
             out_refund_no=refund.out_refund_no,
             refund_fen=refund.amount,
             total_fen=total if refund.automatic else order.pay_amount,

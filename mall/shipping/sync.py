@@ -22,6 +22,7 @@ from mall.admin import audit
 from mall.admin.audit import Staff
 from mall.errors import Conflict
 from mall.jobs import TaskName
+from mall.payments import trades
 from mall.runtime import Runtime
 from mall.wechat import wxa
 from mall.wechat.miniprogram import WeChatError
@@ -236,9 +237,9 @@ async def retry_now(rt: Runtime, *, order_id: int, staff: Staff) -> ShippingSync
 async def _order_of_push(payload: dict[str, Any]) -> Order | None:
     trade_no, transaction_id = payload.get("merchant_trade_no"), payload.get("transaction_id")
     if isinstance(trade_no, str) and trade_no:
-        order = await Order.get_or_none(order_no=trade_no)
-        if order is not None:
-            return order
+        trade = await trades.find(trade_no)
+        if trade is not None:
+            return trade.order
     if isinstance(transaction_id, str) and transaction_id:
         payment = await Payment.get_or_none(transaction_id=transaction_id)
         if payment is not None:
@@ -297,7 +298,7 @@ async def remind_confirm_receipt(rt: Runtime, *, order_id: int) -> str:
             rt.wechat,
             transaction_id=row.transaction_id,
             merchant_id=rt.settings.wechat_mchid,
-            merchant_trade_no=order.order_no,
+            merchant_trade_no=trades.trade_no(order),
             received_time=_now(),
         )
     except WeChatError as exc:

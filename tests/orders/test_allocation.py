@@ -9,7 +9,7 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mall.orders.allocation import largest_remainder, refund_for, shares
+from mall.orders.allocation import adjust_shares, largest_remainder, refund_for, shares
 from models import CouponTemplate, OrderItem, UserCoupon
 from tests.factories import make_address, make_buyers, make_product
 
@@ -159,3 +159,21 @@ async def test_a_discounted_order_records_each_items_share(
     for item in items:
         assert shown[item.id]["paid_amount"] == item.paid_amount
         assert shown[item.id]["discount_share"] == item.discount_share
+
+
+@given(
+    paid=st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=12),
+    data=st.data(),
+)
+def test_a_price_adjustment_splits_exactly_and_never_below_zero(
+    paid: list[int], data: st.DataObject
+) -> None:
+    total = sum(paid)
+    if total == 0:
+        return
+    adjust = data.draw(st.integers(min_value=1 - total, max_value=10**8))
+    split = adjust_shares(adjust, paid)
+    assert sum(split) == adjust
+    after = [p + s for p, s in zip(paid, split, strict=True)]
+    assert all(a >= 0 for a in after)
+    assert sum(after) == total + adjust >= 1

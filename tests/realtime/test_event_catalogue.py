@@ -202,6 +202,21 @@ async def run_every_flow(client: httpx.AsyncClient, sim: httpx.AsyncClient, rt: 
     held = await client.patch("/api/v1/me", json={"nickname": "待审的名字"}, headers=customer)
     assert held.status_code == 200, held.text
 
+    # staff change an order's price, then where it goes
+    fifth = await place()
+    adjusted = await client.post(
+        f"/api/admin/orders/{fifth['id']}/adjust-price",
+        json={"pay_amount": 100, "reason": "老客户"},
+        headers=staff,
+    )
+    assert adjusted.status_code == 200, adjusted.text
+    moved = await client.patch(
+        f"/api/admin/orders/{fifth['id']}",
+        json={"address": ADDRESS | {"city": "深圳市"}},
+        headers=staff,
+    )
+    assert moved.status_code == 200, moved.text
+
     # staff set the stock
     changed = await client.put(
         f"/api/admin/skus/{sku.id}/stock", json={"stock": 2, "reason": "盘点"}, headers=staff

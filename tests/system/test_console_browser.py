@@ -460,6 +460,7 @@ SCREENS = {
     "customers": "#/customers",
     "reviews": "#/reviews",
     "settings": "#/settings",
+    "freight": "#/freight",
     "staff": "#/staff",
     "logs": "#/logs",
 }
@@ -475,6 +476,7 @@ LOADED = {
     "customers": "#customer-list tr",
     "reviews": "#review-list tr",
     "settings": '#settings-form [name="low_stock_threshold"]',
+    "freight": "#freight-list tr, #freight-empty",
     "staff": "#role-list tr",
     "logs": "#log-list tr",
 }
@@ -1045,3 +1047,196 @@ async def test_a_failed_shipping_sync_is_retried_from_the_drawer_and_every_conso
         await worker.stop()
         for ctx in (first_ctx, second_ctx):
             await ctx.close()
+
+
+async def test_staff_correct_an_order_from_its_drawer(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given an unpaid order open in the console
+    await make_admin("root")
+    _, (sku,) = await make_product(title="羊毛围巾", skus=[({"颜色": "灰"}, 12800, 20)])
+    [(buyer, headers)] = await make_buyers(settings, 1, prefix="drawer")
+    order = await place_order(client, headers, await make_address(buyer.id), sku.id)
+    page, errors = await open_console(context, "root", f"/admin/#/orders/{order['id']}")
+    drawer = page.locator(f'#drawer[data-order-id="{order["id"]}"]')
+    await expect(drawer).to_have_attribute("data-status", "pending_payment")
+
+    # When staff lower its price
+    await drawer.locator('[data-action="adjust-price"]').click()
+    dialog = page.locator('dialog[data-dialog="adjust-price"]')
+    await dialog.locator('[name="pay_amount"]').fill("99.50")
+    await dialog.locator('[name="reason"]').fill("老客户优惠")
+    await dialog.locator('[data-role="submit"]').click()
+    # Then the drawer shows what the customer pays now, and the adjustment
+    await expect(drawer.locator('[data-field="pay_amount"]')).to_contain_text("99.50")
+    await expect(drawer.locator('[data-section="history"]')).to_contain_text("老客户优惠")
+
+    # When they send the parcel to another province
+    await drawer.locator('[data-action="change-address"]').click()
+    dialog = page.locator('dialog[data-dialog="change-address"]')
+    await expect(dialog.locator('[name="province"]')).to_have_value("广东省")
+    await dialog.locator('[name="province"]').select_option("浙江省")
+    await dialog.locator('[name="city"]').fill("杭州市")
+    await dialog.locator('[name="district"]').fill("西湖区")
+    await dialog.locator('[data-role="submit"]').click()
+    await expect(drawer.locator('[data-section="address"]')).to_contain_text("浙江省 杭州市")
+
+    # ... and note something only staff see
+    await drawer.locator('[data-action="staff-remark"]').click()
+    dialog = page.locator('dialog[data-dialog="staff-remark"]')
+    await dialog.locator('[name="staff_remark"]').fill("周末送达")
+    await dialog.locator('[data-role="submit"]').click()
+    await expect(drawer.locator('[data-field="staff_remark"]')).to_have_text("周末送达")
+
+    # Then the shop has all three
+    from models import Order
+
+    saved = await Order.get(id=order["id"])
+    assert (saved.pay_amount, saved.address["province"], saved.staff_remark) == (
+        9950,
+        "浙江省",
+        "周末送达",
+    )
+    mine = (await client.get(f"/api/v1/orders/{order['id']}", headers=headers)).json()
+    assert mine["pay_amount"] == 9950 and "staff_remark" not in mine
+    assert errors.unexpected() == []
+
+
+async def test_staff_ship_from_a_csv_file_and_export_the_list(
+    context: Any, client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any, tmp_path: Path
+) -> None:
+    # Given two paid orders and an operator on the order list
+    await make_admin("root")
+    first, _, sku = await paid_order(client, sim, settings)
+    [(buyer, headers)] = await make_buyers(settings, 1, prefix="second")
+    second = await place_order(client, headers, await make_address(buyer.id), sku.id)
+    await pay(client, sim, headers, second)
+    page, errors = await open_console(context, "root", "/admin/#/orders?status=paid")
+    await expect(page.locator(f'#order-list tr[data-order-id="{second["id"]}"]')).to_be_visible()
+
+    # When they export the list, they get Excel's CSV of exactly those orders
+    async with page.expect_download() as downloading:
+        await page.click('[data-action="export-orders"]')
+    saved = tmp_path / "orders.csv"
+    await (await downloading.value).save_as(saved)
+    content = saved.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    numbers = {line.split(",")[0].strip() for line in content.decode("utf-8-sig").splitlines()[1:]}
+    assert numbers == {first["order_no"], second["order_no"]}
+
+    # When they upload a shipping file with one good row and one bad one
+    csv_file = tmp_path / "ship.csv"
+    csv_file.write_text(f"{first['order_no']},SF,SF777\r\n20990101000000000000,SF,SF1\r\n")
+    await page.click('[data-action="ship-batch"]')
+    dialog = page.locator('dialog[data-dialog="ship-batch"]')
+    await dialog.locator('[name="file"]').set_input_files(str(csv_file))
+    await dialog.locator('[data-role="submit"]').click()
+
+    # Then the result names the bad row, and the good one shipped
+    result = page.locator('dialog[data-dialog="ship-batch-result"]')
+    await expect(result.locator('[data-role="batch-summary"]')).to_contain_text("shipped 1")
+    await expect(result.locator('[data-row="2"]')).to_contain_text("order_not_found")
+    await result.locator('[data-role="submit"]').click()
+    await until_status(first["id"], "shipped")
+    await until_status(second["id"], "paid")
+    assert errors.unexpected() == []
+
+
+async def test_a_product_names_its_freight_template_and_weights_in_the_editor(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given a freight template by weight, and an operator on a new product
+    await make_admin("root")
+    await Category.create(name="食品")
+    from models import FreightTemplate, Product, Sku
+
+    template = await FreightTemplate.create(
+        name="生鲜冷链",
+        charge_by="weight",
+        rules=[
+            {
+                "regions": [],
+                "first": 1000,
+                "first_fee": 1200,
+                "additional": 500,
+                "additional_fee": 400,
+            }
+        ],
+        free_rules=[],
+        excluded_regions=["西藏自治区"],
+    )
+    page, errors = await open_console(context, "root", "/admin/#/products/new")
+    await page.fill('#product-form [name="title"]', "阳澄湖大闸蟹")
+    await page.select_option('#product-form [name="category_id"]', label="食品")
+    await page.check('#product-form [name="on_sale"]')
+    # When they pick the template and weigh the one SKU
+    await page.select_option('#product-form [name="freight_template_id"]', label="生鲜冷链")
+    row = page.locator("#sku-matrix tr").first
+    await row.locator('[data-role="price"]').fill("288.00")
+    await row.locator('[data-role="weight"]').fill("2500")
+    await page.click('[data-action="save-product"]')
+    await expect(page.locator('#sku-matrix tr[data-sku-id=""]')).to_have_count(0)
+
+    # Then the product ships by that template, with that weight
+    product = await Product.get(title="阳澄湖大闸蟹")
+    assert product.freight_template_id == template.id
+    [sku] = await Sku.filter(product_id=product.id)
+    assert sku.weight == 2500
+    # ... and the editor shows them again when reopened
+    await page.reload()
+    await expect(page.locator('#product-form [name="freight_template_id"]')).to_have_value(
+        str(template.id)
+    )
+    await expect(page.locator('#sku-matrix [data-role="weight"]')).to_have_value("2500")
+    assert errors.unexpected() == []
+
+
+async def test_staff_make_a_freight_template_the_shops_default(
+    context: Any, client: httpx.AsyncClient, settings: Any
+) -> None:
+    # Given an operator on the freight templates screen, with none yet
+    await make_admin("root")
+    page, errors = await open_console(context, "root", "/admin/#/freight")
+    await expect(page.locator("#freight-empty")).to_be_visible()
+
+    # When they make one: 1 piece for 6 yuan, 2 more each; Xinjiang dearer; free from 3
+    # pieces; Tibet not served; the shop's default
+    await page.click('[data-action="new-template"]')
+    dialog = page.locator('dialog[data-dialog="freight-template"]')
+    await dialog.locator('[name="name"]').fill("全国包邮门槛")
+    await dialog.locator('[name="is_default"]').check()
+    first = dialog.locator('[data-role="rule"]').first
+    await first.locator('[name="first_fee"]').fill("6.00")
+    await first.locator('[name="additional_fee"]').fill("2.00")
+    await dialog.locator('[data-action="add-rule"]').click()
+    xinjiang = dialog.locator('[data-role="rule"]').nth(1)
+    await xinjiang.locator('[name="regions"]').select_option(["新疆维吾尔自治区"])
+    await xinjiang.locator('[name="first_fee"]').fill("15.00")
+    await xinjiang.locator('[name="additional_fee"]').fill("5.00")
+    await dialog.locator('[data-action="add-free-rule"]').click()
+    await dialog.locator('[data-role="free-rule"] [name="min_quantity"]').fill("3")
+    await dialog.locator('[name="excluded_regions"]').select_option(["西藏自治区"])
+    await dialog.locator('[data-role="submit"]').click()
+
+    # Then the list shows it as the default, and checkout follows it
+    row = page.locator("#freight-list tr")
+    await expect(row).to_have_count(1)
+    await expect(row.locator('[data-role="default"]')).to_be_visible()
+    await expect(row).to_contain_text("西藏自治区")
+    from models import FreightTemplate
+
+    saved = await FreightTemplate.get(name="全国包邮门槛")
+    assert saved.is_default and saved.excluded_regions == ["西藏自治区"]
+    assert sorted((r["regions"], r["first_fee"], r["additional_fee"]) for r in saved.rules) == [
+        ([], 600, 200),
+        (["新疆维吾尔自治区"], 1500, 500),
+    ]
+    assert saved.free_rules == [{"regions": [], "min_amount": None, "min_quantity": 3}]
+
+    # When a rule contradicts another, the dialog says what the server refused
+    await page.click('[data-action="edit-template"]')
+    dialog = page.locator('dialog[data-dialog="freight-template"]')
+    await dialog.locator('[data-action="add-rule"]').click()
+    await dialog.locator('[data-role="submit"]').click()
+    await expect(dialog).to_contain_text("at most one rule covers every other province")
+    assert errors.unexpected("422") == []

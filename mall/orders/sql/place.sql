@@ -22,12 +22,12 @@ placed AS (
     INSERT INTO orders (
         id, created_at, updated_at, order_no, user_id, status, goods_amount, freight_amount,
         discount_amount, pay_amount, address, remark, user_coupon_id, expires_at,
-        stock_restored
+        stock_restored, staff_remark, adjust_amount
     )
     SELECT n.id, now(), now(), :order_no::text, :user_id::bigint,
         {OrderStatus.PENDING_PAYMENT}, :goods_amount::bigint, :freight_amount::bigint,
         :discount_amount::bigint, :pay_amount::bigint, :address::jsonb, :remark::text,
-        :coupon_id::bigint, now() + make_interval(secs => :timeout_seconds::int), false
+        :coupon_id::bigint, now() + make_interval(secs => :timeout_seconds::int), false, '', 0
     FROM new_order n
     RETURNING id, created_at, expires_at
 ),

@@ -17,7 +17,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(path, { method = "GET", body, form, token } = {}) {
+async function request(path, { method = "GET", body, form, token, blob = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -34,6 +34,7 @@ async function request(path, { method = "GET", body, form, token } = {}) {
     throw new ApiError(0, "network_error", "网络不可用 Network unavailable");
   }
   if (response.status === 204) return null;
+  if (blob && response.ok) return response.blob();
   let data = null;
   try {
     data = await response.json();
@@ -226,6 +227,14 @@ export function makeApi(session) {
       list: (filter) => get("/orders", filter),
       get: (id) => get(`/orders/${id}`),
       ship: (id, body) => post(`/orders/${id}/ship`, body),
+      update: (id, body) => patch(`/orders/${id}`, body),
+      adjustPrice: (id, body) => post(`/orders/${id}/adjust-price`, body),
+      shipBatch: (file) => {
+        const form = new FormData();
+        form.append("file", file, file.name || "orders.csv");
+        return session.api(`${A}/orders/ship-batch`, { method: "POST", form });
+      },
+      exportCsv: (filter) => session.api(`${A}/orders/export${qs(filter)}`, { blob: true }),
       carriers: () => get("/carriers"),
       cancel: (id) => post(`/orders/${id}/cancel`),
       retrySync: (id) => post(`/orders/${id}/shipping-sync`),
@@ -271,6 +280,12 @@ export function makeApi(session) {
       create: (body) => post("/coupons", body),
       update: (id, body) => put(`/coupons/${id}`, body),
       remove: (id) => del(`/coupons/${id}`),
+    },
+    freight: {
+      list: (params) => get("/freight-templates", params),
+      create: (body) => post("/freight-templates", body),
+      update: (id, body) => put(`/freight-templates/${id}`, body),
+      remove: (id) => del(`/freight-templates/${id}`),
     },
     settings: {
       get: () => get("/settings"),

@@ -2,7 +2,7 @@
 // permission shows them, and the module that draws them (loaded when first visited).
 //
 // A screen module exports mount(el, ctx, params, query) -> {update?(params, query), unmount()}.
-// A new feature (after-sales, reviews, freight templates...) is one more entry here and
+// A new feature (after-sales, reviews...) is one more entry here and
 // one more module; order actions slot into order-actions.js the same way.
 
 export const SCREENS = [
@@ -85,6 +85,14 @@ export const SCREENS = [
     permission: "settings.read",
     routes: ["/settings"],
     load: () => import("./settings.js"),
+  },
+  {
+    id: "freight",
+    nav: ["运费模板", "Freight"],
+    icon: "⛟",
+    permission: "settings.read",
+    routes: ["/freight"],
+    load: () => import("./freight.js"),
   },
   {
     id: "staff",

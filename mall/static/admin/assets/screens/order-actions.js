@@ -3,10 +3,10 @@
 // to an admin with its permission and only when it applies; the server decides anyway,
 // and its refusal (403, 409 with the current status) is shown as it says it.
 //
-// A new action (staff remark, address change, price adjustment, partial refund, after-sales
-// decisions...) is one more entry here once its API exists.
+// A new action (partial refund, after-sales decisions...) is one more entry here once its
+// API exists.
 
-import { confirm, dialog, field, h } from "../dom.js";
+import { confirm, dialog, fenOf, field, h, yuanInput } from "../dom.js";
 import { yuan } from "../format.js";
 
 // WeChat's carrier codes (GET /api/admin/carriers): the shipping upload names one of them.
@@ -66,6 +66,82 @@ function rejectDialog(ctx, order) {
   });
 }
 
+// The 34 provincial-level divisions an address may name (mall/freight/provinces.json).
+const PROVINCES = [
+  "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
+  "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省",
+  "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
+  "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
+  "香港特别行政区", "澳门特别行政区",
+];
+
+function remarkDialog(ctx, order) {
+  return dialog({
+    name: "staff-remark",
+    title: ["商家备注", "Staff remark"],
+    submitLabel: ["保存", "Save"],
+    build(form) {
+      form.append(
+        field(["备注（顾客看不到）", "Remark (the customer never sees it)"], h("textarea", { name: "staff_remark", maxlength: 500 }, order.staff_remark || "")),
+      );
+    },
+    submit: (form) => ctx.api.orders.update(order.id, { staff_remark: form.elements.staff_remark.value }),
+  });
+}
+
+function addressDialog(ctx, order) {
+  const a = order.address || {};
+  const input = (name, value, attrs = {}) => h("input", { name, value: value || "", required: true, autocomplete: "off", ...attrs });
+  return dialog({
+    name: "change-address",
+    title: ["修改收货地址", "Change the delivery address"],
+    submitLabel: ["保存地址", "Save address"],
+    build(form) {
+      const province = h(
+        "select",
+        { name: "province", required: true },
+        ...PROVINCES.map((p) => h("option", { value: p }, p)),
+      );
+      if (PROVINCES.includes(a.province)) province.value = a.province;
+      form.append(
+        h("p", { class: "dialog-text muted" }, "发货前可改，改动记入订单记录 · Until it ships; the change goes into the history."),
+        field(["收货人", "Name"], input("name", a.name, { maxlength: 64 })),
+        field(["电话", "Phone"], input("phone", a.phone, { maxlength: 20 })),
+        field(["省份", "Province"], province),
+        field(["城市", "City"], input("city", a.city, { maxlength: 64 })),
+        field(["区县", "District"], input("district", a.district, { maxlength: 64 })),
+        field(["详细地址", "Detail"], input("detail", a.detail, { maxlength: 255 })),
+      );
+    },
+    submit: (form) => {
+      const value = (name) => form.elements[name].value.trim();
+      return ctx.api.orders.update(order.id, {
+        address: { name: value("name"), phone: value("phone"), province: value("province"), city: value("city"), district: value("district"), detail: value("detail") },
+      });
+    },
+  });
+}
+
+function priceDialog(ctx, order) {
+  return dialog({
+    name: "adjust-price",
+    title: ["修改价格", "Adjust the price"],
+    submitLabel: ["改价", "Adjust"],
+    build(form) {
+      form.append(
+        h("p", { class: "dialog-text muted" }, `现价 ¥${yuan(order.pay_amount)}；原支付单关闭，顾客需重新付款 · Now ¥${yuan(order.pay_amount)}; the old payment is closed and the customer pays again.`),
+        field(["应付金额（元）", "Amount to pay (yuan)"], yuanInput("pay_amount", order.pay_amount, { required: true })),
+        field(["理由", "Reason"], h("input", { name: "reason", required: true, maxlength: 255, autocomplete: "off" })),
+      );
+    },
+    submit: (form) => {
+      const fen = fenOf(form.elements.pay_amount.value);
+      if (!(fen >= 1)) throw new Error("金额须为 0.01 元以上 · At least 0.01 yuan");
+      return ctx.api.orders.adjustPrice(order.id, { pay_amount: fen, reason: form.elements.reason.value.trim() });
+    },
+  });
+}
+
 export const ORDER_ACTIONS = [
   {
     id: "ship",
@@ -97,6 +173,27 @@ export const ORDER_ACTIONS = [
     permission: "refunds.write",
     when: (order) => order.status === "refunding" && order.refund && order.refund.status === "requested",
     run: rejectDialog,
+  },
+  {
+    id: "adjust-price",
+    label: ["改价", "Adjust price"],
+    permission: "orders.price",
+    when: (order) => order.status === "pending_payment",
+    run: priceDialog,
+  },
+  {
+    id: "change-address",
+    label: ["改地址", "Change address"],
+    permission: "orders.write",
+    when: (order) => ["pending_payment", "paid"].includes(order.status),
+    run: addressDialog,
+  },
+  {
+    id: "staff-remark",
+    label: ["备注", "Remark"],
+    permission: "orders.write",
+    when: () => true,
+    run: remarkDialog,
   },
   {
     id: "cancel",

@@ -52,6 +52,7 @@ function itemsSection(order) {
         [["商品金额", "Goods"], `¥${yuan(order.goods_amount)}`],
         [["运费", "Freight"], `¥${yuan(order.freight_amount)}`],
         [["优惠", "Discount"], order.discount_amount ? `−¥${yuan(order.discount_amount)}` : "¥0.00"],
+        [["改价", "Adjusted"], order.adjust_amount ? `${order.adjust_amount < 0 ? "−" : "+"}¥${yuan(Math.abs(order.adjust_amount))}` : ""],
       ]),
       h("dl", { class: "kv total" }, h("dt", {}, ...bi("实付", "Paid")), h("dd", { dataset: { field: "pay_amount" } }, `¥${yuan(order.pay_amount)}`)),
     ),
@@ -67,6 +68,7 @@ function addressSection(order) {
       [["收货人", "Name"], [a.name, a.phone].filter(Boolean).join(" · ")],
       [["地址", "Address"], [a.province, a.city, a.district, a.detail].filter(Boolean).join(" ")],
       [["买家留言", "Customer remark"], order.remark],
+      [["商家备注", "Staff remark"], order.staff_remark ? h("span", { dataset: { field: "staff_remark" } }, order.staff_remark) : ""],
       [["顾客", "Customer"], h("a", { href: `#/orders?user_id=${order.user_id}` }, `#${order.user_id} · 全部订单 all orders`)],
     ]),
   );

@@ -3,7 +3,7 @@
 // (#/orders/<id>) over the list. The filter lives in the route, so a link keeps it.
 
 import { ordersTable, orderRow } from "../components/order-row.js";
-import { bi, debounce, field, h, pager, screenHead, select, showError, errorLine } from "../dom.js";
+import { bi, button, debounce, dialog, field, h, pager, screenHead, select, showError, errorLine, toast } from "../dom.js";
 import { STATUSES } from "../format.js";
 import { openOrderDrawer } from "./order-drawer.js";
 
@@ -30,6 +30,57 @@ function filterOf(query) {
   return filter;
 }
 
+/** Ship from a CSV file (order_no,carrier_code,tracking_no); each row's result shown. */
+function shipBatchDialog(ctx) {
+  return dialog({
+    name: "ship-batch",
+    title: ["批量发货", "Ship from a CSV file"],
+    submitLabel: ["上传并发货", "Upload and ship"],
+    build(form) {
+      form.append(
+        h("p", { class: "dialog-text muted" }, "每行：订单号,快递公司编码,运单号（可有表头；UTF-8 或 GBK） · One order_no,carrier_code,tracking_no per row."),
+        field(["CSV 文件", "CSV file"], h("input", { name: "file", type: "file", accept: ".csv,text/csv", required: true })),
+      );
+    },
+    submit: (form) => {
+      const file = form.elements.file.files[0];
+      if (!file) throw new Error("请选择文件 · Choose a file");
+      return ctx.api.orders.shipBatch(file);
+    },
+  });
+}
+
+function batchResult(result) {
+  const failed = result.rows.filter((row) => row.result === "failed");
+  return dialog({
+    name: "ship-batch-result",
+    title: ["批量发货结果", "Batch shipping"],
+    submitLabel: ["好", "OK"],
+    build(form) {
+      form.append(
+        h("p", { class: "dialog-text", dataset: { role: "batch-summary" } }, `已发货 ${result.shipped} · shipped ${result.shipped}；失败 ${result.failed} · failed ${result.failed}`),
+        failed.length
+          ? h(
+              "ul",
+              { class: "batch-failures" },
+              failed.map((row) => h("li", { dataset: { row: row.row } }, `第 ${row.row} 行 row ${row.row} · ${row.order_no || "—"} · ${row.error.code}: ${row.error.message}`)),
+            )
+          : null,
+      );
+    },
+    submit: () => true,
+  });
+}
+
+async function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export function mount(el, ctx, params, query) {
   const { api, store, navigate } = ctx;
   const state = { filter: filterOf(query), rows: new Map(), total: 0, drawer: null, alive: true, loading: null };
@@ -51,8 +102,40 @@ export function mount(el, ctx, params, query) {
   const body = h("div", { class: "table-wrap" }, ordersTable("order-list"), h("p", { id: "order-list-empty", class: "empty", hidden: true }, "没有符合条件的订单 · No orders match"));
   const foot = h("div", { id: "order-pager" });
   const count = h("span", { class: "count", id: "order-count" });
+  const headActions = [];
+  if (ctx.can("orders.export")) {
+    headActions.push(
+      button(["导出 CSV", "Export CSV"], async (e) => {
+        const target = e.currentTarget;
+        target.disabled = true;
+        try {
+          const filter = apiFilter(state.filter, 1);
+          delete filter.page;
+          delete filter.page_size;
+          const blob = await api.orders.exportCsv(filter);
+          await download(blob, `orders-${new Date().toISOString().slice(0, 10)}.csv`);
+        } catch (err) {
+          showError(err, error);
+        } finally {
+          target.disabled = false;
+        }
+      }, { dataset: { action: "export-orders" } }),
+    );
+  }
+  if (ctx.can("orders.write")) {
+    headActions.push(
+      button(["批量发货", "Ship from CSV"], async () => {
+        const result = await shipBatchDialog(ctx);
+        if (result && result.rows) {
+          toast(result.failed ? "warning" : "info", "批量发货 · Batch shipping", `${result.shipped} shipped, ${result.failed} failed`);
+          await batchResult(result);
+          load();
+        }
+      }, { dataset: { action: "ship-batch" } }),
+    );
+  }
   el.append(
-    screenHead(["订单", "Orders"]),
+    screenHead(["订单", "Orders"], ...headActions),
     h("section", { class: "panel" }, h("div", { class: "panel-head" }, h("h2", {}, ...bi("订单列表", "Order list"), count)), form, error, body, foot),
   );
   const tbody = el.querySelector("#order-list");

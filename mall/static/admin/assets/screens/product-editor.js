@@ -46,6 +46,9 @@ export function mountEditor(el, ctx, idParam) {
   const isNew = idParam === "new";
   const productId = isNew ? null : Number(idParam);
   const writable = can("catalog.write");
+  // Freight templates are shop settings: an admin who may not read them leaves the
+  // product's template as it is (the field is left out of the save).
+  const mayFreight = can("settings.read");
   // excluded: combinations staff removed from the matrix (a product need not sell them all)
   const state = { product: null, specs: [], rows: new Map(), excluded: new Set(), alive: true, dirty: false, unwatch: null };
 
@@ -69,6 +72,7 @@ export function mountEditor(el, ctx, idParam) {
     category_id: select("category_id", [["", "请选择 Choose…"]], ""),
     description: h("textarea", { name: "description", maxlength: 20000, rows: 4 }),
     on_sale: h("input", { type: "checkbox", name: "on_sale" }),
+    freight_template_id: select("freight_template_id", [["", "店铺默认 Shop default"]], ""),
   };
   const gallery = new ImageGallery({ ctx, images: [], max: 20, onChange: () => (state.dirty = true) });
   const specList = h("div", { class: "specs", dataset: { role: "specs" } });
@@ -92,6 +96,7 @@ export function mountEditor(el, ctx, idParam) {
           field(["商品名称", "Title"], details.title, { wide: true }),
           field(["副标题", "Subtitle"], details.subtitle, { wide: true }),
           field(["分类", "Category"], details.category_id),
+          mayFreight ? field(["运费模板", "Freight template"], details.freight_template_id) : null,
           h("label", { class: "field field--inline" }, details.on_sale, h("span", {}, ...bi("上架销售", "On sale"))),
           field(["商品描述", "Description"], details.description, { wide: true }),
         ),
@@ -233,7 +238,7 @@ export function mountEditor(el, ctx, idParam) {
       const key = keyOf(specsOfRow, names);
       if (state.excluded.has(key)) continue;
       const old = previous.get(key);
-      rows.set(key, old ? { ...old, specs: specsOfRow } : { specs: specsOfRow, id: null, price: "", stock: "", code: "", liveStock: null });
+      rows.set(key, old ? { ...old, specs: specsOfRow } : { specs: specsOfRow, id: null, price: "", stock: "", weight: "", code: "", liveStock: null });
     }
     state.rows = rows;
     renderMatrix(names);
@@ -244,6 +249,7 @@ export function mountEditor(el, ctx, idParam) {
       ...names.map((name) => h("th", {}, name)),
       h("th", {}, ...bi("价格 (元)", "Price ¥")),
       h("th", {}, ...bi("库存", "Stock")),
+      h("th", {}, ...bi("重量 (克)", "Weight g")),
       h("th", {}, ...bi("编码", "Code")),
       writable ? h("th", {}) : null,
     );
@@ -254,6 +260,8 @@ export function mountEditor(el, ctx, idParam) {
         price.addEventListener("input", () => (row.price = price.value));
         const code = h("input", { class: "code", value: row.code, maxlength: 64, "aria-label": `${label} 编码 Code`, dataset: { role: "code" } });
         code.addEventListener("input", () => (row.code = code.value));
+        const weight = h("input", { type: "number", min: 0, step: 1, value: row.weight ?? "", placeholder: "0", "aria-label": `${label} 重量 Weight`, dataset: { role: "weight" } });
+        weight.addEventListener("input", () => (row.weight = weight.value));
         let stock;
         if (row.id) {
           stock = stockCell(ctx, { skuId: row.id, label: `${details.title.value} ${label}`, stock: row.liveStock, onAdjusted: (out) => {
@@ -265,13 +273,14 @@ export function mountEditor(el, ctx, idParam) {
           stock = h("input", { type: "number", min: 0, step: 1, value: row.stock, placeholder: "0", "aria-label": `${label} 库存 Stock`, dataset: { role: "stock" } });
           stock.addEventListener("input", () => (row.stock = stock.value));
         }
-        if (!writable) for (const control of [price, code]) control.disabled = true;
+        if (!writable) for (const control of [price, code, weight]) control.disabled = true;
         return h(
           "tr",
           { dataset: { specs: JSON.stringify(row.specs), skuId: row.id || "" } },
           ...names.map((name) => h("td", { class: "specs-cell", "data-label": name }, row.specs[name])),
           h("td", { "data-label": "价格 ¥" }, price),
           h("td", { "data-label": "库存" }, stock),
+          h("td", { "data-label": "重量 g" }, weight),
           h("td", { "data-label": "编码" }, code),
           writable && state.rows.size > 1
             ? h("td", { class: "actions" }, h("button", { type: "button", class: "button button--small button--ghost", title: "不卖这个组合 · Do not sell this one", dataset: { action: "remove-row" }, onclick: () => {
@@ -300,6 +309,18 @@ export function mountEditor(el, ctx, idParam) {
 
   // ------------------------------------------------------------ load and save
 
+  async function loadTemplates(selected) {
+    if (!mayFreight) return;
+    try {
+      const page = await api.freight.list({ page_size: 100 });
+      if (!state.alive) return;
+      const options = [["", "店铺默认 Shop default"], ...page.items.map((t) => [t.id, `${t.name}${t.is_default ? " (默认 default)" : ""}`])];
+      details.freight_template_id.replaceChildren(...options.map(([v, label]) => h("option", { value: v, selected: String(v) === String(selected ?? "") }, label)));
+    } catch (err) {
+      showError(err, error);
+    }
+  }
+
   async function loadCategories(selected) {
     try {
       const tree = await api.categories.tree();
@@ -318,12 +339,13 @@ export function mountEditor(el, ctx, idParam) {
     details.description.value = product.description || "";
     details.on_sale.checked = product.on_sale;
     details.category_id.value = String(product.category_id || "");
+    details.freight_template_id.value = String(product.freight_template_id || "");
     gallery.items = product.images.map((url) => ({ ref: url, src: url, uploading: false }));
     gallery.render();
     state.specs = specsOf(product.skus);
     const names = state.specs.map((s) => s.name);
     state.rows = new Map(
-      product.skus.map((sku) => [keyOf(sku.specs, names), { specs: sku.specs, id: sku.id, price: (sku.price / 100).toFixed(2), stock: "", code: sku.code || "", liveStock: sku.stock }]),
+      product.skus.map((sku) => [keyOf(sku.specs, names), { specs: sku.specs, id: sku.id, price: (sku.price / 100).toFixed(2), stock: "", weight: String(sku.weight ?? ""), code: sku.code || "", liveStock: sku.stock }]),
     );
     // Combinations the product does not sell stay out of the matrix until staff add them.
     state.excluded = new Set(combinations(state.specs).map((c) => keyOf(c, names)).filter((key) => !state.rows.has(key)));
@@ -338,7 +360,7 @@ export function mountEditor(el, ctx, idParam) {
     try {
       const product = await api.products.get(productId);
       if (!state.alive) return;
-      await loadCategories(product.category_id);
+      await Promise.all([loadCategories(product.category_id), loadTemplates(product.freight_template_id)]);
       fill(product);
     } catch (err) {
       if (state.alive) showError(err, error);
@@ -362,6 +384,11 @@ export function mountEditor(el, ctx, idParam) {
       const price = fenOf(row.price);
       if (Number.isNaN(price)) problems.push(`${label}: 价格无效 · price is not an amount`);
       const sku = { specs: row.specs, price, code: row.code.trim() };
+      if (row.weight !== undefined && String(row.weight).trim() !== "") {
+        const weight = Number(row.weight);
+        if (!Number.isInteger(weight) || weight < 0) problems.push(`${label}: 重量无效 · weight is not whole grams`);
+        sku.weight = weight;
+      }
       if (row.id) sku.id = row.id;
       else {
         const stock = row.stock === "" ? 0 : Number(row.stock);
@@ -373,7 +400,7 @@ export function mountEditor(el, ctx, idParam) {
     if (!skus.length) problems.push("至少一个 SKU · At least one SKU");
     if (gallery.busy) problems.push("图片还在上传 · Images are still uploading");
     if (problems.length) throw new Error(problems.join("\n"));
-    return {
+    const payload = {
       title,
       subtitle: details.subtitle.value.trim(),
       category_id: categoryId,
@@ -382,6 +409,8 @@ export function mountEditor(el, ctx, idParam) {
       on_sale: details.on_sale.checked,
       skus,
     };
+    if (mayFreight) payload.freight_template_id = details.freight_template_id.value ? Number(details.freight_template_id.value) : null;
+    return payload;
   }
 
   form.addEventListener("submit", async (e) => {
@@ -451,6 +480,7 @@ export function mountEditor(el, ctx, idParam) {
 
   if (isNew) {
     loadCategories("");
+    loadTemplates("");
     rebuildMatrix();
     state.dirty = false;
   } else {

@@ -1,0 +1,1 @@
+"""Freight templates: what shipping costs, by province and by piece or weight."""
