@@ -5,23 +5,33 @@ Sanic's REQUEST_TIMEOUT restarts with every byte received, so a client that tric
 request head a byte at a time holds a connection forever (slowloris). Here the head has to
 be complete within `request_head_timeout` seconds of its first byte, however it arrives;
 a client late with it gets 408 and the connection is closed. Connections beyond
-`http_max_connections_per_ip` from one address are answered 429 and closed at once. The
-servers (`mall serve` and the tests) pass `MallProtocol` to Sanic.
+`http_max_connections_per_ip` from one address are answered 429 and closed at once. A
+websocket handshake makes a LeanWebsocket (mall/websocket.py), Sanic's connection with less
+kept per socket. The servers (`mall serve` and the tests) pass `MallProtocol` to Sanic.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sanic.exceptions import RequestTimeout
+from sanic.exceptions import RequestTimeout, SanicException
 from sanic.http import Http
+from sanic.log import websockets_logger
+from sanic.request import Request
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
+from websockets import http11
+from websockets.datastructures import Headers
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+from websockets.typing import Subprotocol
 
 from mall.config import Settings
 from mall.errors import error_body
+from mall.websocket import LeanWebsocket
 
 CAP_RETRY_AFTER = 5
 
@@ -119,6 +129,52 @@ class MallProtocol(WebSocketProtocol):
     def data_received(self, data: bytes) -> None:
         if not self.refused:
             super().data_received(data)
+
+    async def websocket_handshake(
+        self, request: Request, subprotocols: Sequence[str] | None = None
+    ) -> LeanWebsocket:
+        """Sanic's handshake (sanic/server/protocols/websocket_protocol.py), making a
+        LeanWebsocket, and keeping the request's URL for the access log only when that
+        log is on."""
+        try:
+            ws_proto = ServerProtocol(
+                max_size=self.websocket_max_size,
+                subprotocols=None
+                if subprotocols is None
+                else [Subprotocol(name) for name in subprotocols],
+                state=State.OPEN,
+                logger=websockets_logger,
+            )
+            resp = ws_proto.accept(
+                http11.Request(path=request.path, headers=Headers(request.headers))
+            )
+        except Exception:
+            raise SanicException(
+                "Failed to open a WebSocket connection.\nSee server log for more information.\n",
+                status_code=500,
+            ) from None
+        if not 100 <= resp.status_code <= 299:
+            raise SanicException(bytes(resp.body), resp.status_code)
+        head = f"HTTP/1.1 {resp.status_code} {resp.reason_phrase}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in resp.headers.items()
+        )
+        body = head.encode() + b"\r\n"
+        if resp.body:
+            body += resp.body + b"\r\n\r\n"
+        await self.send(body)
+        ws = LeanWebsocket(
+            ws_proto,
+            ping_interval=self.websocket_ping_interval,
+            ping_timeout=self.websocket_ping_timeout,
+            close_timeout=self.websocket_timeout,
+        )
+        self.websocket = ws
+        await ws.connection_made(self, loop=self.loop)
+        if self.access_log:
+            self.websocket_url = request.url
+            self.websocket_peer = f"{request.client_ip}:{request.port}"
+            self.log_websocket("OPEN")
+        return ws
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.refused:
