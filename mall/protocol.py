@@ -95,6 +95,46 @@ def _refusal(message: str) -> bytes:
     return head.encode() + body
 
 
+class LazyEvent:
+    """asyncio.Event's set/clear/is_set/wait, its list of waiters made only when a task
+    waits: an asyncio.Event makes a 600-byte deque at once, and Sanic's protocol has two
+    per connection, which nothing waits on while a websocket is idle."""
+
+    __slots__ = ("_value", "_waiters")
+
+    def __init__(self, *, value: bool = False) -> None:
+        self._value = value
+        self._waiters: list[asyncio.Future[bool]] | None = None
+
+    def is_set(self) -> bool:
+        return self._value
+
+    def set(self) -> None:
+        if self._value:
+            return
+        self._value = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(True)
+
+    def clear(self) -> None:
+        self._value = False
+
+    async def wait(self) -> bool:
+        if self._value:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+
 class MallProtocol(WebSocketProtocol):
     """Sanic's HTTP + websocket protocol with the head deadline and the per-address cap."""
 
@@ -103,6 +143,9 @@ class MallProtocol(WebSocketProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Sanic's write backpressure and read wake-up, without a deque each per connection.
+        self._can_write = LazyEvent(value=True)  # type: ignore[assignment]
+        self._data_received = LazyEvent()  # type: ignore[assignment]
         self.head_timeout = 0.0
         self.peer_ip: str | None = None
         self.refused = False

@@ -94,6 +94,29 @@ def _stream_key(stream_id: str) -> tuple[int, int]:
 class Connection:
     """One websocket: its channels, what waits to be sent and what it was sent per channel."""
 
+    __slots__ = (
+        "_closer",
+        "awaiting_pong",
+        "channels",
+        "claims",
+        "close_code",
+        "close_reason",
+        "ended",
+        "endpoint",
+        "first_live",
+        "floor",
+        "last_sent",
+        "loop",
+        "max_subscriptions",
+        "outbox",
+        "recent",
+        "replaying",
+        "sender",
+        "sending_since",
+        "slots",
+        "ws",
+    )
+
     def __init__(
         self,
         ws: Any,
