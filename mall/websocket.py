@@ -5,9 +5,11 @@ asyncio.Queue, two Events and two Locks (six deques of 600 bytes each, per socke
 each recv() starts a task and an asyncio.wait() around it. Here complete messages wait in
 a deque made when the first one arrives, fragments are joined in a list made when a
 fragmented message arrives, and recv() awaits one future, which is also the future Sanic
-cancels when the client closes (recv_cancel). Sending, pings, closing and the connection's
-end are Sanic's own. Reading stops (the transport pauses) while a message waits to be
-read, as Sanic's assembler does. MallProtocol (mall/protocol.py) makes these instead of
+cancels when the client closes (recv_cancel). No task waits to close the connection
+(Sanic's auto-closer): when the closing handshake is over or the handler ends, the
+transport is closed at once, as Sanic does once its auto-closer has run. Sending, pings and
+the close frames are Sanic's own. Reading stops (the transport pauses) while a message
+waits to be read, as Sanic's assembler does. MallProtocol (mall/protocol.py) makes these instead of
 Sanic's at the handshake.
 """
 
@@ -62,6 +64,19 @@ class LeanWebsocket(WebsocketImplProtocol):
         self._messages: deque[str | bytes] | None = None
         self._parts: list[bytes] | None = None
         self._text = False
+
+    async def connection_made(
+        self, io_proto: Any, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
+        """Sanic's, without the auto-closer task and its futures."""
+        if self.loop is not None:
+            raise ServerError("Cannot call connection_made more than once on a websocket.")
+        self.loop = loop or io_proto.loop
+        self.io_proto = io_proto
+        # Done (or cancelled) when the socket is finished: send() refuses to write after.
+        self.data_finished_fut = self.loop.create_future()
+        if self.ping_interval:
+            self.keepalive_ping_task = asyncio.create_task(self.keepalive_ping())
 
     async def process_events(self, events: Sequence[Event]) -> None:
         async with self.process_event_mutex:
