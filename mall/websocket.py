@@ -26,6 +26,8 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import Event, State
 
+# The payload of the hub's heartbeat pings.
+HEARTBEAT = b"hb"
 # Close code for a text message that is not UTF-8 (RFC 6455 7.4.1).
 CLOSE_INVALID_DATA = 1007
 
@@ -64,6 +66,8 @@ class LeanWebsocket(WebsocketImplProtocol):
         self._messages: deque[str | bytes] | None = None
         self._parts: list[bytes] | None = None
         self._text = False
+        # A heartbeat ping (ping_now) went out and no pong has come back since.
+        self.awaiting_pong = False
 
     async def connection_made(
         self, io_proto: Any, loop: asyncio.AbstractEventLoop | None = None
@@ -77,6 +81,28 @@ class LeanWebsocket(WebsocketImplProtocol):
         self.data_finished_fut = self.loop.create_future()
         if self.ping_interval:
             self.keepalive_ping_task = asyncio.create_task(self.keepalive_ping())
+
+    def ping_now(self) -> bool:
+        """Write a heartbeat ping if nothing else is being written: no future, no task
+        (the hub pings every socket in one pass). Any pong from the client clears
+        awaiting_pong."""
+        transport = getattr(self.io_proto, "transport", None)
+        if (
+            transport is None
+            or transport.is_closing()
+            or self.conn_mutex.locked()
+            or self.ws_proto.state is not State.OPEN
+        ):
+            return False
+        self.ws_proto.send_ping(HEARTBEAT)
+        for data in self.ws_proto.data_to_send():
+            transport.write(data)
+        self.awaiting_pong = True
+        return True
+
+    async def process_pong(self, frame: Frame) -> None:
+        self.awaiting_pong = False
+        await super().process_pong(frame)
 
     async def process_events(self, events: Sequence[Event]) -> None:
         async with self.process_event_mutex:

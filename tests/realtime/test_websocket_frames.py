@@ -1,5 +1,6 @@
 """What the server reads off a socket (mall/websocket.py): fragments joined, bursts read in
-order while the handler is busy, binary frames, and text that is not UTF-8 refused."""
+order while the handler is busy, binary frames, text that is not UTF-8 refused, and pongs
+(the hub's heartbeat)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,30 @@ async def test_text_that_is_not_utf8_closes_the_socket_1007(
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1007
+
+
+async def test_heartbeat_keeps_answering_sockets_and_closes_silent_ones_1011(
+    client: httpx.AsyncClient, base_url, app_server
+) -> None:
+    """One heartbeat round pings every socket; a socket whose pong has not come back by
+    the next round is closed 1011, one that answered is pinged again and stays."""
+    hub = app_server.ctx.hub
+    user = await login(client, "beat")
+    url = ws_url(base_url, "/ws", user["access_token"])
+    async with websockets.connect(url) as alive, websockets.connect(url) as silent:
+        assert (await recv_json(alive))["type"] == "welcome"
+        assert (await recv_json(silent))["type"] == "welcome"
+        # The silent client stops reading: the ping reaches it but no pong goes back.
+        silent.transport.pause_reading()
+        hub.ping_all()
+        await asyncio.sleep(0.5)
+        hub.ping_all()
+        await asyncio.sleep(0.5)
+        silent.transport.resume_reading()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(silent.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+        # The other one answered both pings and still works.
+        await alive.send(json.dumps({"op": "ping"}))
+        assert await recv_json(alive) == {"type": "pong"}
+        assert len(hub.connections) == 1
