@@ -7,10 +7,11 @@ a deque made when the first one arrives, fragments are joined in a list made whe
 fragmented message arrives, and recv() awaits one future, which is also the future Sanic
 cancels when the client closes (recv_cancel). No task waits to close the connection
 (Sanic's auto-closer): when the closing handshake is over or the handler ends, the
-transport is closed at once, as Sanic does once its auto-closer has run. Sending, pings and
+transport is closed at once, as Sanic does once its auto-closer has run. The hub's
+heartbeat writes a ping frame with ping_now() (no future per ping); sending, ping() and
 the close frames are Sanic's own. Reading stops (the transport pauses) while a message
-waits to be read, as Sanic's assembler does. MallProtocol (mall/protocol.py) makes these instead of
-Sanic's at the handshake.
+waits to be read, as Sanic's assembler does. MallProtocol (mall/protocol.py) makes these
+instead of Sanic's at the handshake.
 """
 
 from __future__ import annotations
