@@ -94,6 +94,28 @@ def _stream_key(stream_id: str) -> tuple[int, int]:
 class Connection:
     """One websocket: its channels, what waits to be sent and what it was sent per channel."""
 
+    __slots__ = (
+        "_closer",
+        "channels",
+        "claims",
+        "close_code",
+        "close_reason",
+        "ended",
+        "endpoint",
+        "first_live",
+        "floor",
+        "last_sent",
+        "loop",
+        "max_subscriptions",
+        "outbox",
+        "recent",
+        "replaying",
+        "sender",
+        "sending_since",
+        "slots",
+        "ws",
+    )
+
     def __init__(
         self,
         ws: Any,
@@ -129,17 +151,15 @@ class Connection:
         # When the send under way began (loop time), for the watchdog.
         self.sending_since: float | None = None
         self.loop = asyncio.get_running_loop()
-        # Done when the socket is to end: closed by us (close_code) or left by the client.
-        self.ended: asyncio.Future[None] = self.loop.create_future()
+        # Set when the socket is to end: closed by us (close_code) or left by the client.
+        self.ended = False
         self.close_code = 1000
         self.close_reason = ""
         self._closer: asyncio.Task[None] | None = None
-        # A ping went out and its pong has not come back yet (Hub._ping_forever).
-        self.awaiting_pong = False
 
     @property
     def closed(self) -> bool:
-        return self.ended.done()
+        return self.ended
 
     def send_json_text(self, text: str) -> None:
         """Send a message now, or queue it; a full queue means the client is not keeping up:
@@ -208,7 +228,7 @@ class Connection:
         if self.closed:
             return
         self.close_code, self.close_reason = code, reason
-        self.ended.set_result(None)
+        self.ended = True
         self._closer = self.loop.create_task(self._close_frame())
 
     async def _close_frame(self) -> None:
@@ -226,9 +246,6 @@ class Connection:
         """Wait until the close frame is out (a no-op when the client closed first)."""
         if self._closer is not None:
             await asyncio.gather(self._closer, return_exceptions=True)
-
-    def pong(self) -> None:
-        self.awaiting_pong = False
 
     async def _send_queued(self) -> None:
         """Send until the queue is empty."""
@@ -523,19 +540,22 @@ class Hub:
         whose last ping got no pong by the next round is dead and closed."""
         while True:
             await asyncio.sleep(self.ping_interval)
-            for conn in list(self.connections):
-                if conn.closed:
-                    continue
-                if conn.awaiting_pong:
-                    conn.close(CLOSE_NO_PONG, "no pong")
-                    continue
-                try:
-                    waiter = await conn.ws.ping()
-                except Exception:
-                    log.debug("no ping to a socket closing meanwhile", exc_info=True)
-                    continue
-                conn.awaiting_pong = True
-                waiter.add_done_callback(lambda done, c=conn: done.cancelled() or c.pong())
+            self.ping_all()
+
+    def ping_all(self) -> None:
+        """One heartbeat round: close the sockets whose last ping got no pong, ping the
+        others (a socket busy writing is pinged next round; the send watchdog covers it
+        meanwhile)."""
+        for conn in list(self.connections):
+            if conn.closed:
+                continue
+            if conn.ws.awaiting_pong:
+                conn.close(CLOSE_NO_PONG, "no pong")
+                continue
+            try:
+                conn.ws.ping_now()
+            except Exception:
+                log.debug("no ping to a socket closing meanwhile", exc_info=True)
 
     async def _watch_sends_forever(self) -> None:
         """Drop the clients whose send has waited past SEND_TIMEOUT for them to read."""

@@ -120,8 +120,7 @@ async def _take_slots(request: Request, account: str) -> list[slots.Slot]:
 
 @bp.websocket("/ws")
 async def user_socket(request: Request, ws: WebsocketImplProtocol) -> None:
-    user = request.ctx.user
-    home = events.user_channel(user.id)
+    home = events.user_channel(request.ctx.user.id)
 
     async def may_read(channel: str) -> bool:
         return channel == home or channel.startswith("product:")
@@ -174,6 +173,7 @@ async def serve(
     # out before any live event (a resume op after the welcome could be overtaken).
     # Checked in the handshake: a bad one was refused there (422 invalid_after).
     after = request.args.get("resume")
+    _forget_handshake(request)
     try:
         if after is not None:
             conn.replaying[home] = []
@@ -193,6 +193,18 @@ async def serve(
             # with its code is out before connections are dropped. It also gives back the
             # socket's cap slots, even when this handler is being cancelled.
             hub.unregister(conn)
+
+
+def _forget_handshake(request: Request) -> None:
+    """Sanic keeps a socket's handshake request until the socket ends: drop what nothing
+    reads any more (the account loaded to check the token, the parsed query and the raw
+    request head, both of which carry the token)."""
+    for name in ("user", "admin", "socket_slots"):
+        request.ctx.__dict__.pop(name, None)
+    request.parsed_args.clear()
+    request.parsed_not_grouped_args.clear()
+    # request.raw_headers and request.request_line read this: now both empty.
+    request.head = b"\r\n"
 
 
 async def _read_ops(
