@@ -29,6 +29,8 @@ from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
 from mall.home.views import bp as home_bp
+from mall.marketing.views import admin_bp as admin_marketing_bp
+from mall.marketing.views import bp as marketing_bp
 from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.views import bp as orders_bp
@@ -94,6 +96,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         subscriptions_bp,
         reviews_bp,
         tracking_bp,
+        marketing_bp,
         url_prefix="/api/v1",
     )
     admin = Blueprint.group(
@@ -108,6 +111,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         shop_settings_bp,
         admin_reviews_bp,
         admin_shipping_bp,
+        admin_marketing_bp,
         url_prefix="/api/admin",
     )
     app.blueprint(api)

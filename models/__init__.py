@@ -5,6 +5,7 @@ from models.catalog import Banner, Category, Product, Sku
 from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.identity import Address, RefreshToken, User
+from models.marketing import Favorite, PinnedKeyword
 from models.orders import (
     CancelReason,
     CartItem,
@@ -38,6 +39,7 @@ __all__ = [
     "Category",
     "CouponState",
     "CouponTemplate",
+    "Favorite",
     "IdempotencyKey",
     "Order",
     "OrderHistory",
@@ -46,6 +48,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxReader",
     "Payment",
+    "PinnedKeyword",
     "Product",
     "RefreshToken",
     "RefundRequest",

@@ -147,6 +147,9 @@ class ProductDetail(Schema):
     rating_count: int = Field(description="published reviews")
     rating_avg: float | None = Field(description="their average rating, 1 decimal; null: none")
     updated_at: datetime
+    is_favorite: bool | None = Field(
+        None, description="whether the logged-in customer keeps it; null without a token"
+    )
 
 
 class BannerOut(Schema):
