@@ -29,6 +29,8 @@ from mall.coupons.views import admin_bp as admin_coupons_bp
 from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
 from mall.home.views import bp as home_bp
+from mall.marketing.flash_views import admin_bp as admin_flash_sales_bp
+from mall.marketing.flash_views import bp as flash_sales_bp
 from mall.marketing.views import admin_bp as admin_marketing_bp
 from mall.marketing.views import bp as marketing_bp
 from mall.notify.views import bp as subscriptions_bp
@@ -97,6 +99,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         reviews_bp,
         tracking_bp,
         marketing_bp,
+        flash_sales_bp,
         url_prefix="/api/v1",
     )
     admin = Blueprint.group(
@@ -112,6 +115,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         admin_reviews_bp,
         admin_shipping_bp,
         admin_marketing_bp,
+        admin_flash_sales_bp,
         url_prefix="/api/admin",
     )
     app.blueprint(api)

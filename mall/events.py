@@ -98,6 +98,9 @@ class EventName(StrEnum):
     PAYMENT_SUCCEEDED = "payment.succeeded"
     STOCK_CHANGED = "stock.changed"
     STOCK_LOW = "stock.low"
+    FLASH_SALE_STARTED = "flash_sale.started"
+    FLASH_SALE_ENDED = "flash_sale.ended"
+    FLASH_SALE_STOCK = "flash_sale.stock"
     # A staff change (product, coupon, settings, staff, ...) written to the audit log.
     ADMIN_ACTION = "admin.action"
 

@@ -5,7 +5,7 @@ from models.catalog import Banner, Category, Product, Sku
 from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.identity import Address, RefreshToken, User
-from models.marketing import Favorite, PinnedKeyword
+from models.marketing import Favorite, FlashSale, FlashSaleBuyer, FlashSaleItem, PinnedKeyword
 from models.orders import (
     CancelReason,
     CartItem,
@@ -40,6 +40,9 @@ __all__ = [
     "CouponState",
     "CouponTemplate",
     "Favorite",
+    "FlashSale",
+    "FlashSaleBuyer",
+    "FlashSaleItem",
     "IdempotencyKey",
     "Order",
     "OrderHistory",

@@ -27,3 +27,59 @@ class PinnedKeyword(Model):
 
     class Meta:
         table = "pinned_keywords"
+
+
+class FlashSale(Model):
+    """A flash-sale activity (秒杀): its SKUs sell at their own price from their own stock,
+    taken from the SKUs' stock when the activity is created and given back when it ends."""
+
+    id = fields.BigIntField(primary_key=True)
+    title = fields.CharField(max_length=64)
+    starts_at = fields.DatetimeField(db_index=True)
+    ends_at = fields.DatetimeField(db_index=True)
+    # When flash_sale.started went out, and when the activity ended (its stock given back;
+    # ended early by staff or at ends_at). Orders read the window and ended_at, never these
+    # alone.
+    started_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "flash_sales"
+
+
+class FlashSaleItem(Model):
+    """One SKU of an activity: its price, the stock left for it, the most one customer buys."""
+
+    id = fields.BigIntField(primary_key=True)
+    flash_sale: fields.ForeignKeyRelation[FlashSale] = fields.ForeignKeyField(
+        "models.FlashSale", related_name="items", on_delete=fields.CASCADE
+    )
+    flash_sale_id: int
+    sku_id = fields.BigIntField(db_index=True)
+    product_id = fields.BigIntField(db_index=True)
+    price = fields.BigIntField()
+    # Activity stock left (0 once given back at the end), and the stock it started with.
+    stock = fields.IntField()
+    initial_stock = fields.IntField()
+    per_user_limit = fields.IntField()
+    # Units in orders not cancelled.
+    sold = fields.IntField(default=0)
+
+    class Meta:
+        table = "flash_sale_items"
+
+
+class FlashSaleBuyer(Model):
+    """How many units of an activity item a customer holds in orders not cancelled: the row
+    the per-user limit is checked and counted on, under its row lock."""
+
+    id = fields.BigIntField(primary_key=True)
+    item_id = fields.BigIntField()
+    user_id = fields.BigIntField()
+    quantity = fields.IntField()
+
+    class Meta:
+        table = "flash_sale_buyers"
+        unique_together = (("item_id", "user_id"),)

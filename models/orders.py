@@ -95,6 +95,8 @@ class OrderItem(Model):
     price = fields.BigIntField()
     quantity = fields.IntField()
     reviewed = fields.BooleanField(default=False)
+    # The flash-sale item the line was bought from (its price and stock), if any.
+    flash_sale_item_id = fields.BigIntField(null=True)
 
     class Meta:
         table = "order_items"

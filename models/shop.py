@@ -17,6 +17,8 @@ class ShopSettings(Model):
     subscribe_templates: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     # order_expiring goes out this long before an unpaid order expires.
     order_expiring_notice_seconds = fields.IntField(default=300)
+    # Unpaid orders with a flash-sale line expire this soon (their stock is wanted).
+    flash_sale_timeout_seconds = fields.IntField(default=300)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from mall.marketing.flash_schemas import ProductFlashSale
 from mall.web import (
     LINE,
     ONE_LINE,
@@ -149,6 +150,9 @@ class ProductDetail(Schema):
     updated_at: datetime
     is_favorite: bool | None = Field(
         None, description="whether the logged-in customer keeps it; null without a token"
+    )
+    flash_sale: ProductFlashSale | None = Field(
+        None, description="the live flash sale of the product's SKUs (their price and stock)"
     )
 
 

@@ -24,7 +24,7 @@ from mall.catalog.search import keywords_of
 from mall.catalog.storage import NAME_PATTERN
 from mall.context import runtime_of
 from mall.errors import NotFound
-from mall.marketing import recording
+from mall.marketing import flash_sales, recording
 from mall.marketing import service as marketing
 from mall.web import doc, parse_query, render
 
@@ -81,8 +81,9 @@ async def products(request: Request) -> HTTPResponse:
 @bp.get("/products/<product_id:id>")
 @doc(
     summary="A product with its SKUs",
-    description="With a customer's token: is_favorite says whether they keep it, and the "
-    "view is their footprint for today (recorded after the answer, never delaying it).",
+    description="flash_sale: the product's live flash sale, if any. With a customer's "
+    "token: is_favorite says whether they keep it, and the view is their footprint for "
+    "today (recorded after the answer, never delaying it).",
     tag="catalog",
     response=ProductDetail,
     auth_optional=True,
@@ -91,17 +92,26 @@ async def products(request: Request) -> HTTPResponse:
 async def product(request: Request, product_id: int) -> HTTPResponse:
     user_id = await optional_user_id(request)
     rt = runtime_of(request)
-    if user_id is None:
-        body = await storefront.product_detail(rt.catalog_cache, rt.images, product_id)
-        return raw(body, content_type=JSON)
-    body, kept = await asyncio.gather(
+    now = datetime.now(UTC)
+    body, live, kept = await asyncio.gather(
         storefront.product_detail(rt.catalog_cache, rt.images, product_id),
-        marketing.is_favorite(user_id=user_id, product_id=product_id),
+        flash_sales.live_for_product(product_id, now=now),
+        _kept(user_id, product_id),
     )
-    recording.product_viewed(rt, user_id=user_id, product_id=product_id)
+    if user_id is not None:
+        recording.product_viewed(rt, user_id=user_id, product_id=product_id)
+    if live is None and kept is None:
+        return raw(body, content_type=JSON)
     detail = orjson.loads(body)
     detail["is_favorite"] = kept
+    detail["flash_sale"] = live.model_dump(mode="json") if live else None
     return raw(orjson.dumps(detail), content_type=JSON)
+
+
+async def _kept(user_id: int | None, product_id: int) -> bool | None:
+    if user_id is None:
+        return None
+    return await marketing.is_favorite(user_id=user_id, product_id=product_id)
 
 
 @bp.get("/banners")

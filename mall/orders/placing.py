@@ -42,7 +42,7 @@ from mall.events import CLAIM_LEASE, Recorded, user_channel
 from mall.orders import sql
 from mall.orders.after_commit import after_commit
 from mall.orders.checkout import checkout, order_of_key
-from mall.orders.errors import OrderError, insufficient_stock
+from mall.orders.errors import OrderError, flash_sale_limit, insufficient_stock
 from mall.orders.pricing import PricedLine
 from mall.orders.schedules import queue_cancel
 from mall.orders.schemas import OrderIn
@@ -105,6 +105,10 @@ async def place(
 ) -> Placed:
     """Run the statement: everything is written, or nothing and Refused says why."""
     lines = order.lines
+    flash_lines = sorted(
+        (ln for ln in lines if ln.flash_item_id is not None), key=lambda ln: ln.flash_item_id or 0
+    )
+    stock_lines = [ln for ln in lines if ln.flash_item_id is None]
     event_data = {
         "order_no": order.order_no,
         "status": OrderStatus.PENDING_PAYMENT.value,
@@ -119,6 +123,11 @@ async def place(
         product_ids=[ln.product_id for ln in lines],
         cover_urls=[ln.cover_url for ln in lines],
         prices=[ln.price for ln in lines],
+        flash_item_ids=[ln.flash_item_id for ln in lines],
+        flash_take_item_ids=[ln.flash_item_id for ln in flash_lines],
+        flash_take_quantities=[ln.quantity for ln in flash_lines],
+        stock_sku_ids=[ln.sku_id for ln in stock_lines],
+        stock_quantities=[ln.quantity for ln in stock_lines],
         coupon_id=order.coupon_id,
         user_id=order.user_id,
         idempotency_key=idempotency_key,
@@ -161,7 +170,7 @@ async def place(
             Recorded(id=i, channel=c, name=n, data=orjson.loads(d), created_at=at)
             for i, c, n, d, at in row["events"]
         ],
-        stock_left=[(p, s, left) for p, s, left in row["stock_left"]],
+        stock_left=[(p, s, left) for p, s, left in row["stock_left"] or []],
     )
 
 
@@ -231,7 +240,12 @@ async def create(
         address=co.address,
         remark=body.remark,
         coupon_id=priced.coupon.id if priced.coupon else None,
-        timeout_seconds=shop.order_timeout_seconds,
+        # An order holding flash-sale stock expires sooner: others are waiting for it.
+        timeout_seconds=(
+            shop.flash_sale_timeout_seconds
+            if any(ln.flash_item_id is not None for ln in priced.lines)
+            else shop.order_timeout_seconds
+        ),
         cart_item_ids=co.cart_item_ids,
         actor=f"user:{user_id}",
     )
@@ -278,6 +292,13 @@ def _refusal_error(refused: Refused) -> Conflict:
         first = refused.detail[0]
         return insufficient_stock(
             sku_id=first["sku_id"], requested=first["quantity"], available=first["available"]
+        )
+    if refused.code == OrderError.FLASH_SALE_LIMIT:
+        return flash_sale_limit(refused.detail or {})
+    if refused.code == OrderError.FLASH_SALE_OVER:
+        return Conflict(
+            "The flash sale ended meanwhile: order again at the regular price",
+            code=OrderError.FLASH_SALE_OVER,
         )
     if refused.code == OrderError.COUPON_UNAVAILABLE:
         return Conflict("The coupon is not usable", code=OrderError.COUPON_UNAVAILABLE)

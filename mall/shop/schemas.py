@@ -25,6 +25,14 @@ ExpiringNotice = Annotated[
         description="order_expiring goes out this long before an unpaid order expires",
     ),
 ]
+FlashSaleTimeout = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=7 * 24 * 3600,
+        description="seconds an unpaid order with a flash-sale line lives (its stock is wanted)",
+    ),
+]
 
 
 def _template_key(key: str) -> str:
@@ -99,6 +107,7 @@ class ShopSettingsDoc(Schema):
     free_shipping_threshold: FreeShippingThreshold = 9900
     subscribe_templates: SubscribeTemplates = Field(default_factory=SubscribeTemplates)
     order_expiring_notice_seconds: ExpiringNotice = 300
+    flash_sale_timeout_seconds: FlashSaleTimeout = 300
 
 
 class ShopSettingsIn(Schema):
@@ -117,6 +126,9 @@ class ShopSettingsIn(Schema):
     order_expiring_notice_seconds: Omittable[ExpiringNotice] = Field(
         None, description="left out: unchanged"
     )
+    flash_sale_timeout_seconds: Omittable[FlashSaleTimeout] = Field(
+        None, description="left out: unchanged"
+    )
 
 
 class ShopSettingsPatch(Schema):
@@ -131,5 +143,6 @@ class ShopSettingsPatch(Schema):
     free_shipping_threshold: Omittable[FreeShippingThreshold] = None
     subscribe_templates: Omittable[SubscribeTemplates] = None
     order_expiring_notice_seconds: Omittable[ExpiringNotice] = None
+    flash_sale_timeout_seconds: Omittable[FlashSaleTimeout] = None
 
     _not_empty = model_validator(mode="before")(at_least_one_field)

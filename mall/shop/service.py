@@ -27,6 +27,7 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
         free_shipping_threshold=row.free_shipping_threshold,
         subscribe_templates=SubscribeTemplates.model_validate(row.subscribe_templates or {}),
         order_expiring_notice_seconds=row.order_expiring_notice_seconds,
+        flash_sale_timeout_seconds=row.flash_sale_timeout_seconds,
     )
 
 

@@ -300,6 +300,7 @@ async def test_a_route_that_takes_a_body_needs_one(
         "freight_flat",
         "subscribe_templates",  # settings added for WeChat: unchanged when left out
         "order_expiring_notice_seconds",
+        "flash_sale_timeout_seconds",  # added with flash sales, likewise
     }
     assert (await client.get(f"{ADMIN}/settings", headers=admin)).json() == before
 

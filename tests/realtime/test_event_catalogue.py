@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,28 @@ async def run_every_flow(client: httpx.AsyncClient, sim: httpx.AsyncClient, rt: 
         f"/api/admin/skus/{sku.id}/stock", json={"stock": 2, "reason": "盘点"}, headers=staff
     )
     assert changed.status_code == 200, changed.text
+
+    # a flash sale: started, bought from, an order cancelled, ended by staff
+    _, (flash_sku,) = await make_product(title="秒杀款", skus=[({"款式": "限量"}, 9900, 20)])
+    now = datetime.now(UTC)
+    sale = await client.post(
+        "/api/admin/flash-sales",
+        json={
+            "title": "秒杀",
+            "starts_at": (now - timedelta(seconds=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(),
+            "items": [{"sku_id": flash_sku.id, "price": 990, "stock": 5, "per_user_limit": 1}],
+        },
+        headers=staff,
+    )
+    assert sale.status_code == 201, sale.text
+    body = {"items": [{"sku_id": flash_sku.id, "quantity": 1}], "address_id": address["id"]}
+    bought = await client.post("/api/v1/orders", json=body, headers=customer)
+    assert bought.status_code == 201, bought.text
+    dropped = await client.post(f"/api/v1/orders/{bought.json()['id']}/cancel", headers=customer)
+    assert dropped.status_code == 200, dropped.text
+    ended = await client.delete(f"/api/admin/flash-sales/{sale.json()['id']}", headers=staff)
+    assert ended.status_code == 204, ended.text
 
 
 def event_names_in_code() -> set[str]:
