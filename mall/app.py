@@ -31,6 +31,8 @@ from mall.dashboard.views import bp as dashboard_bp
 from mall.home.views import bp as home_bp
 from mall.marketing.flash_views import admin_bp as admin_flash_sales_bp
 from mall.marketing.flash_views import bp as flash_sales_bp
+from mall.marketing.group_views import admin_bp as admin_group_buys_bp
+from mall.marketing.group_views import bp as group_buys_bp
 from mall.marketing.views import admin_bp as admin_marketing_bp
 from mall.marketing.views import bp as marketing_bp
 from mall.notify.views import bp as subscriptions_bp
@@ -100,6 +102,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         tracking_bp,
         marketing_bp,
         flash_sales_bp,
+        group_buys_bp,
         url_prefix="/api/v1",
     )
     admin = Blueprint.group(
@@ -116,6 +119,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         admin_shipping_bp,
         admin_marketing_bp,
         admin_flash_sales_bp,
+        admin_group_buys_bp,
         url_prefix="/api/admin",
     )
     app.blueprint(api)

@@ -5,7 +5,16 @@ from models.catalog import Banner, Category, Product, Sku
 from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.identity import Address, RefreshToken, User
-from models.marketing import Favorite, FlashSale, FlashSaleBuyer, FlashSaleItem, PinnedKeyword
+from models.marketing import (
+    Favorite,
+    FlashSale,
+    FlashSaleBuyer,
+    FlashSaleItem,
+    Group,
+    GroupBuy,
+    GroupMember,
+    PinnedKeyword,
+)
 from models.orders import (
     CancelReason,
     CartItem,
@@ -43,6 +52,9 @@ __all__ = [
     "FlashSale",
     "FlashSaleBuyer",
     "FlashSaleItem",
+    "Group",
+    "GroupBuy",
+    "GroupMember",
     "IdempotencyKey",
     "Order",
     "OrderHistory",

@@ -83,3 +83,58 @@ class FlashSaleBuyer(Model):
     class Meta:
         table = "flash_sale_buyers"
         unique_together = (("item_id", "user_id"),)
+
+
+class GroupBuy(Model):
+    """A group-buy offer (拼团) on a product: its SKUs at group prices for groups of
+    group_size customers, each group open expires_in_hours after it is opened."""
+
+    id = fields.BigIntField(primary_key=True)
+    product_id = fields.BigIntField(db_index=True)
+    group_size = fields.IntField()
+    expires_in_hours = fields.IntField()
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    # {"<sku_id>": price in fen}
+    prices: fields.Field[dict[str, int]] = fields.JSONField(default=dict)
+    ended_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "group_buys"
+
+
+class Group(Model):
+    """One group of a group-buy: open until group_size members have paid (completed) or
+    it expires unfilled (failed: every paid member is refunded)."""
+
+    id = fields.BigIntField(primary_key=True)
+    group_buy_id = fields.BigIntField(db_index=True)
+    leader_id = fields.BigIntField()
+    size = fields.IntField()
+    # Places taken (members with an order), and members who have paid.
+    members = fields.IntField(default=0)
+    paid = fields.IntField(default=0)
+    # open -> completed | failed
+    status = fields.CharField(max_length=16, default="open")
+    expires_at = fields.DatetimeField()
+    completed_at = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "groups"
+
+
+class GroupMember(Model):
+    id = fields.BigIntField(primary_key=True)
+    group_id = fields.BigIntField()
+    user_id = fields.BigIntField()
+    order_id = fields.BigIntField(null=True, unique=True)
+    paid = fields.BooleanField(default=False)
+    joined_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "group_members"
+        unique_together = (("group_id", "user_id"),)

@@ -35,6 +35,7 @@ class TaskName(StrEnum):
     FLASH_SALE_START = "mall.flash_sale_start"
     FLASH_SALE_END = "mall.flash_sale_end"
     SWEEP_FLASH_SALES = "mall.sweep_flash_sales"
+    GROUP_EXPIRE = "mall.group_expire"
 
 
 class Jobs:

@@ -17,6 +17,7 @@ from mall import events
 from mall.admin.audit import Actor, Staff, actor_label, record, record_if_staff
 from mall.errors import Conflict, UpstreamError
 from mall.jobs import TaskName
+from mall.marketing import group_progress
 from mall.orders import cancelling
 from mall.orders.after_commit import after_commit
 from mall.orders.errors import state_conflict
@@ -68,6 +69,7 @@ async def cancel(rt: Runtime, *, order: Order, reason: CancelReason, actor: Acto
         product_ids=cancelled.product_ids,
         schedules=lambda pipe: rt.jobs.queue_unschedule(pipe, cancel_schedule_id(order.id)),
     )
+    await group_progress.order_cancelled(rt, order_id=order.id)
     return cancelled.order
 
 
@@ -95,6 +97,7 @@ async def ship(rt: Runtime, *, order: Order, carrier: Carrier, data: ShipIn, act
     (shipping sync) starts pending in the same transaction and is kicked after commit;
     auto-confirm is scheduled."""
     shop = await rt.shop.get()
+    await group_progress.ensure_shippable(order_id=order.id)
     async with in_transaction():
         won = await transition(
             order.id,

@@ -43,12 +43,13 @@ from mall.orders import sql
 from mall.orders.after_commit import after_commit
 from mall.orders.checkout import checkout, order_of_key
 from mall.orders.errors import OrderError, flash_sale_limit, insufficient_stock
-from mall.orders.pricing import PricedLine
+from mall.orders.pricing import Priced, PricedLine, freight_for
 from mall.orders.schedules import queue_cancel
 from mall.orders.schemas import OrderIn
 from mall.orders.stats import SHOP_TZ
 from mall.orders.turns import SkuTurns
 from mall.runtime import Runtime
+from mall.shop.schemas import ShopSettingsDoc
 from models import Order, OrderItem, OrderStatus
 
 PLACE = sql.statement("place")
@@ -209,7 +210,12 @@ async def _replayed(order_id: int) -> Created:
 
 
 async def create(
-    rt: Runtime, *, user_id: int, body: OrderIn, idempotency_key: str | None
+    rt: Runtime,
+    *,
+    user_id: int,
+    body: OrderIn,
+    idempotency_key: str | None,
+    group_prices: dict[int, int] | None = None,
 ) -> Created:
     """Place an order: reserve stock, lock the coupon, snapshot prices and address, atomically.
 
@@ -229,6 +235,8 @@ async def create(
     if co.replay_order_id is not None:
         return await _replayed(co.replay_order_id)
     priced = co.priced
+    if group_prices is not None:
+        priced = _at_group_prices(priced, group_prices, shop, coupon_id=body.coupon_id)
     new = NewOrder(
         user_id=user_id,
         order_no="",
@@ -267,6 +275,28 @@ async def create(
     )
     order, items = _placed_order(outcome)
     return Created(order=order, items=items, replayed=False)
+
+
+def _at_group_prices(
+    priced: Priced, prices: dict[int, int], shop: ShopSettingsDoc, *, coupon_id: int | None
+) -> Priced:
+    """The lines at a group-buy's prices (every SKU must be in it; no coupon, no flash
+    sale: the group price is the deal), freight on the new goods amount."""
+    outside = sorted(ln.sku_id for ln in priced.lines if ln.sku_id not in prices)
+    if outside:
+        raise Conflict(
+            "A SKU is not in this group buy",
+            code="sku_not_in_group_buy",
+            details={"sku_ids": outside},
+        )
+    if coupon_id is not None:
+        raise Conflict("Group-buy orders take no coupon", code=OrderError.COUPON_UNAVAILABLE)
+    lines = [
+        replace(ln, price=prices[ln.sku_id], flash_item_id=None, per_user_limit=None)
+        for ln in priced.lines
+    ]
+    goods = sum(ln.amount for ln in lines)
+    return Priced(lines=lines, goods_amount=goods, freight_amount=freight_for(goods, shop))
 
 
 async def _place(

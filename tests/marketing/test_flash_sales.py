@@ -365,7 +365,9 @@ BEGIN
         IF v_held + p_quantities[i] > v_limit THEN
             RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'flash_sale_limit';
         END IF;
-        PERFORM pg_sleep(0.02);
+        -- A wide window between the read and the write, so that racing orders surely
+        -- overlap on a busy machine.
+        PERFORM pg_sleep(0.2);
         INSERT INTO flash_sale_buyers AS b (item_id, user_id, quantity)
         VALUES (p_item_ids[i], p_user_id, v_held + p_quantities[i])
         ON CONFLICT (item_id, user_id) DO UPDATE SET quantity = excluded.quantity;
