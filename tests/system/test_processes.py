@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 import websockets
 
 from mall.runtime import Runtime
-from models import Order, OutboxEvent, Payment, RefundRequest, Sku, UserCoupon
+from models import FlashSaleItem, Order, OutboxEvent, Payment, RefundRequest, Sku, UserCoupon
 from tests.factories import admin_login, bearer, login, make_address, make_admin, make_product
 from tests.processes import (
     GROUP,
@@ -619,3 +619,53 @@ async def test_payment_notified_to_one_api_process_reaches_a_socket_on_another(
         (f"{a_url}/api/v1/payments/wechat/notify", 204)
     ], describe(apis)
     assert await order_status(order["id"]) == "paid"
+
+
+async def test_a_flash_sale_starts_and_ends_on_time_through_the_scheduler_and_worker(
+    client: httpx.AsyncClient, tasks: Stack
+) -> None:
+    # given a shop whose flash-sale orders expire after 2 seconds, and a sale starting in
+    # 2 seconds and ending 5 seconds later
+    shop = await open_shop(client, stock=20)
+    settings = await client.patch(
+        "/api/admin/settings", json={"flash_sale_timeout_seconds": 2}, headers=shop.admin
+    )
+    assert settings.status_code == 200, settings.text
+    now = datetime.now(UTC)
+    created = await client.post(
+        "/api/admin/flash-sales",
+        json={
+            "title": "整点秒杀",
+            "starts_at": (now + timedelta(seconds=2)).isoformat(),
+            "ends_at": (now + timedelta(seconds=7)).isoformat(),
+            "items": [{"sku_id": shop.sku_id, "price": 990, "stock": 5, "per_user_limit": 1}],
+        },
+        headers=shop.admin,
+    )
+    assert created.status_code == 201, created.text
+    sale = created.json()
+    assert await stock_of(shop) == 15
+    product = f"product:{(await Sku.get(id=shop.sku_id)).product_id}"
+
+    async def announced(name: str) -> bool:
+        return await OutboxEvent.exists(channel=product, name=name)
+
+    # when its start comes, the worker announces it, and a buyer orders and never pays
+    deadline = time.monotonic() + CANCEL_WITHIN
+    while not await announced("flash_sale.started"):
+        assert time.monotonic() < deadline, "flash_sale.started never came"
+        await asyncio.sleep(0.1)
+    buyer = await new_buyer(client, shop, "fay")
+    order = await place_order(client, shop, buyer, quantity=1)
+    assert order["pay_amount"] == 990 + order["freight_amount"]
+    assert (await FlashSaleItem.get(flash_sale_id=sale["id"])).stock == 4
+
+    # then the timeout gives the unit back to the sale, and the end gives the sale's stock
+    # back to the SKU
+    deadline = time.monotonic() + 7 + CANCEL_WITHIN
+    while not await announced("flash_sale.ended"):
+        assert time.monotonic() < deadline, "flash_sale.ended never came"
+        await asyncio.sleep(0.1)
+    assert (await Order.get(id=order["id"])).status == "cancelled"
+    assert (await FlashSaleItem.get(flash_sale_id=sale["id"])).stock == 0
+    assert await stock_of(shop) == 20
