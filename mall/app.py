@@ -32,6 +32,12 @@ from mall.coupons.views import bp as coupons_bp
 from mall.dashboard.views import bp as dashboard_bp
 from mall.freight.views import bp as admin_freight_bp
 from mall.home.views import bp as home_bp
+from mall.marketing.flash_views import admin_bp as admin_flash_sales_bp
+from mall.marketing.flash_views import bp as flash_sales_bp
+from mall.marketing.group_views import admin_bp as admin_group_buys_bp
+from mall.marketing.group_views import bp as group_buys_bp
+from mall.marketing.views import admin_bp as admin_marketing_bp
+from mall.marketing.views import bp as marketing_bp
 from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.staff_views import bp as admin_order_ops_bp
@@ -101,6 +107,9 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         subscriptions_bp,
         reviews_bp,
         tracking_bp,
+        marketing_bp,
+        flash_sales_bp,
+        group_buys_bp,
         url_prefix="/api/v1",
     )
     admin = Blueprint.group(
@@ -118,6 +127,9 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         shop_settings_bp,
         admin_reviews_bp,
         admin_shipping_bp,
+        admin_marketing_bp,
+        admin_flash_sales_bp,
+        admin_group_buys_bp,
         url_prefix="/api/admin",
     )
     app.blueprint(api)

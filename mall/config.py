@@ -162,6 +162,11 @@ class Settings(BaseSettings):
     # pages may lag this much behind orders).
     catalog_cache_ttl: int = 600
     catalog_list_ttl: int = 30
+    # Per customer: footprints kept (one per product per day) and search terms remembered;
+    # hot keywords shown (pinned first, then the most searched of the last 7 days).
+    footprints_limit: int = Field(default=100, ge=1, le=1000)
+    search_history_limit: int = Field(default=20, ge=1, le=100)
+    hot_keywords_limit: int = Field(default=10, ge=1, le=50)
     log_level: str = "INFO"
 
     # Published outbox rows older than this many days are deleted (hourly, in batches of

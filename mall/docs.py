@@ -321,7 +321,9 @@ def _finish_operation(
     # One bearer scheme per audience, chosen by the API the route belongs to.
     if op.get("security"):
         audience = ADMIN if path.startswith("/api/admin/") else CUSTOMER
-        op["security"] = [{audience: []}]
+        # A public route that reads a token when sent also lists the empty requirement.
+        optional: list[dict[str, list[str]]] = [{}] if {} in op["security"] else []
+        op["security"] = [{audience: []}, *optional]
     for status, response in list(responses.items()):
         if status == "204":
             response.pop("content", None)

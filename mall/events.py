@@ -107,6 +107,12 @@ class EventName(StrEnum):
     AFTER_SALE_REFUNDED = "after_sale.refunded"
     STOCK_CHANGED = "stock.changed"
     STOCK_LOW = "stock.low"
+    FLASH_SALE_STARTED = "flash_sale.started"
+    FLASH_SALE_ENDED = "flash_sale.ended"
+    FLASH_SALE_STOCK = "flash_sale.stock"
+    GROUP_PROGRESS = "group.progress"
+    GROUP_COMPLETED = "group.completed"
+    GROUP_FAILED = "group.failed"
     # A staff change (product, coupon, settings, staff, ...) written to the audit log.
     ADMIN_ACTION = "admin.action"
 

@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from taskiq import AsyncBroker
 
 from mall import resources
+from mall.background import BackgroundWrites
 from mall.catalog import storage
 from mall.catalog.cache import CatalogCache
 from mall.catalog.storage import ImageStorage
@@ -53,6 +54,8 @@ class Runtime:
     # The broker is this process's to start and stop (not a worker's own broker).
     owns_broker: bool = True
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    # Writes a read causes but must not wait for (footprints, search history).
+    after_response: BackgroundWrites = field(default_factory=BackgroundWrites)
 
     def pay_gateway(self) -> WeChatPayGateway:
         """The WeChat Pay gateway, or 503 when payments are not configured."""
@@ -66,6 +69,7 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
         self.background.clear()
+        await self.after_response.drain()
         await self.events.close()
         if self.pay is not None:
             await self.pay.aclose()

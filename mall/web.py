@@ -455,6 +455,7 @@ def doc(
     status: int = 200,
     page_of: type[BaseModel] | None = None,
     secured: bool = False,
+    auth_optional: bool = False,
     errors: Sequence[int] = (),
     description: str | None = None,
     headers: dict[str, dict[str, Any]] | None = None,
@@ -470,7 +471,8 @@ def doc(
     parameter's); `query_params` are query parameters a route reads without a model
     (name -> schema, with "required" and "description" keys of the parameter's own);
     `media_type` is the success response's; `error_schema` replaces the error envelope
-    for callers that expect another shape (WeChat's callbacks)."""
+    for callers that expect another shape (WeChat's callbacks); `auth_optional`: a public
+    route that reads a customer's token when one is sent (a bad one is still a 401)."""
 
     def decorate(func: F) -> F:
         func = openapi.summary(summary)(func)
@@ -511,14 +513,16 @@ def doc(
             func = openapi.response(status, {"application/json": out}, "OK")(func)
         else:
             func = openapi.response(status, description="No content")(func)
-        if secured:
+        if secured or auth_optional:
             func = openapi.secured("bearer")(func)
+        if auth_optional:
+            func = openapi.secured({})(func)  # no token at all is fine too
         codes = set()
         if body is not None and not isinstance(body, dict):  # read by parse_body
             codes |= {400, 413, 422}
         if query is not None:
             codes |= {422}
-        if secured:
+        if secured or auth_optional:
             codes |= {401, 403}
         for code in sorted(codes - set(errors)):
             func = openapi.response(code, {"application/json": ERROR_SCHEMA}, "Error")(func)

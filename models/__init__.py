@@ -13,6 +13,16 @@ from models.coupons import CouponState, CouponTemplate, UserCoupon
 from models.events import OutboxEvent
 from models.freight import FreightTemplate
 from models.identity import Address, RefreshToken, User
+from models.marketing import (
+    Favorite,
+    FlashSale,
+    FlashSaleBuyer,
+    FlashSaleItem,
+    Group,
+    GroupBuy,
+    GroupMember,
+    PinnedKeyword,
+)
 from models.order_changes import OrderPriceAdjustment
 from models.orders import (
     CancelReason,
@@ -52,7 +62,14 @@ __all__ = [
     "Category",
     "CouponState",
     "CouponTemplate",
+    "Favorite",
+    "FlashSale",
+    "FlashSaleBuyer",
+    "FlashSaleItem",
     "FreightTemplate",
+    "Group",
+    "GroupBuy",
+    "GroupMember",
     "IdempotencyKey",
     "Order",
     "OrderHistory",
@@ -62,6 +79,7 @@ __all__ = [
     "OutboxEvent",
     "OutboxReader",
     "Payment",
+    "PinnedKeyword",
     "Product",
     "RefreshToken",
     "RefundRequest",

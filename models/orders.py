@@ -116,6 +116,8 @@ class OrderItem(Model):
     after_sale_amount = fields.BigIntField(default=0)
     refunded_quantity = fields.IntField(default=0)
     reviewed = fields.BooleanField(default=False)
+    # The flash-sale item the line was bought from (its price and stock), if any.
+    flash_sale_item_id = fields.BigIntField(null=True)
 
     @property
     def paid_amount(self) -> int:

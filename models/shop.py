@@ -21,6 +21,8 @@ class ShopSettings(Model):
     after_sale_days = fields.IntField(default=7)
     # Where customers send returned goods: {"name", "phone", "address"}; null: not set.
     return_address: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    # Unpaid orders with a flash-sale line expire this soon (their stock is wanted).
+    flash_sale_timeout_seconds = fields.IntField(default=300)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -20,12 +20,12 @@ from mall.jobs.broker import make_broker, make_schedule_source
 from mall.jobs.leader import LeaderLease, LeaderOnly
 from mall.resources import redis_client
 from mall.runtime import open_runtime
-from tasks import maintenance, orders, wechat
+from tasks import maintenance, marketing, orders, wechat
 from tasks.metrics import MetricsEndpoint, TaskMetricsMiddleware
 
 log = logging.getLogger("mall.tasks")
 
-TASK_MODULES = (maintenance, orders, wechat)
+TASK_MODULES = (maintenance, marketing, orders, wechat)
 
 
 def _periodic_task_names() -> list[str]:

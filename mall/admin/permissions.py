@@ -32,6 +32,8 @@ class Permission(StrEnum):
     STATS_READ = "stats.read"
     REVIEWS_READ = "reviews.read"
     REVIEWS_WRITE = "reviews.write"
+    MARKETING_READ = "marketing.read"
+    MARKETING_WRITE = "marketing.write"
 
 
 ALL_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -59,6 +61,8 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                 Permission.STATS_READ,
                 Permission.REVIEWS_READ,
                 Permission.REVIEWS_WRITE,
+                Permission.MARKETING_READ,
+                Permission.MARKETING_WRITE,
             }
         ),
     ),

@@ -109,6 +109,18 @@ def user_token_required(handler: Handler) -> Handler:
     return guarded  # type: ignore[return-value]
 
 
+async def optional_user_id(request: Request) -> int | None:
+    """The customer of a public route that reads a token when one is sent (None without
+    one); a bad token is a 401 as anywhere else, so a client learns to refresh it."""
+    if "authorization" not in request.headers:
+        return None
+    rt = runtime_of(request)
+    claims = await service.authenticate(
+        rt.settings, rt.redis, token=bearer_token(request), audience=Audience.USER
+    )
+    return claims.subject
+
+
 def client_ip(request: Request) -> str:
     return request.remote_addr or request.ip or "unknown"
 

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from mall.marketing.flash_schemas import ProductFlashSale
 from mall.web import (
     LINE,
     ONE_LINE,
@@ -147,6 +148,12 @@ class ProductDetail(Schema):
     rating_count: int = Field(description="published reviews")
     rating_avg: float | None = Field(description="their average rating, 1 decimal; null: none")
     updated_at: datetime
+    is_favorite: bool | None = Field(
+        None, description="whether the logged-in customer keeps it; null without a token"
+    )
+    flash_sale: ProductFlashSale | None = Field(
+        None, description="the live flash sale of the product's SKUs (their price and stock)"
+    )
 
 
 class BannerOut(Schema):

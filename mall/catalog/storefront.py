@@ -185,6 +185,9 @@ def render_detail(
         rating_count=product.rating_count,
         rating_avg=rating_avg(product.rating_count, product.rating_sum),
         updated_at=product.updated_at,
+        # Added per request: the customer's own, and what is live now.
+        is_favorite=None,
+        flash_sale=None,
     )
 
 

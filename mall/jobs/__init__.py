@@ -33,6 +33,10 @@ class TaskName(StrEnum):
     REMIND_CONFIRM_RECEIPT = "mall.remind_confirm_receipt"
     CHECK_REVIEW_MEDIA = "mall.check_review_media"
     WECHAT_SWEEP = "mall.wechat_sweep"
+    FLASH_SALE_START = "mall.flash_sale_start"
+    FLASH_SALE_END = "mall.flash_sale_end"
+    SWEEP_FLASH_SALES = "mall.sweep_flash_sales"
+    GROUP_EXPIRE = "mall.group_expire"
 
 
 class Jobs:

@@ -16,7 +16,7 @@ from mall.coupons import service as coupons
 from mall.errors import Conflict, NotFound, ValidationFailed
 from mall.freight import service as freight
 from mall.orders import pricing
-from mall.orders.errors import OrderError, insufficient_stock
+from mall.orders.errors import OrderError, flash_sale_limit, insufficient_stock
 from mall.orders.schemas import IDEMPOTENCY_KEY, CheckoutIn
 from mall.shop.schemas import ShopSettingsDoc
 from models import CartItem, IdempotencyKey, User, UserCoupon
@@ -52,8 +52,13 @@ async def _lines(*, user_id: int, body: CheckoutIn) -> tuple[list[tuple[int, int
 
 
 def _ensure_stock_read(lines: list[pricing.PricedLine]) -> None:
-    """409 naming the first SKU whose stock, as priced, is short (no lock: a pre-check)."""
+    """409 naming the first SKU whose stock, as priced, is short, or a line past its flash
+    sale's per-customer limit on its own (no lock: a pre-check)."""
     for line in lines:
+        if line.per_user_limit is not None and line.quantity > line.per_user_limit:
+            raise flash_sale_limit(
+                {"sku_id": line.sku_id, "per_user_limit": line.per_user_limit, "bought": 0}
+            )
         if line.quantity > line.stock:
             raise insufficient_stock(
                 sku_id=line.sku_id, requested=line.quantity, available=line.stock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from mall.errors import Conflict, NotFound
 
@@ -26,6 +27,8 @@ class OrderError(StrEnum):
     ALREADY_REVIEWED = "already_reviewed"
     PRICE_CHANGED = "price_changed"
     ORDER_CHANGED = "order_changed"
+    FLASH_SALE_LIMIT = "flash_sale_limit"
+    FLASH_SALE_OVER = "flash_sale_over"
 
 
 def state_conflict(status: str, action: str) -> Conflict:
@@ -43,6 +46,15 @@ def insufficient_stock(*, sku_id: int, requested: int, available: int) -> Confli
         f"Not enough stock for SKU {sku_id}",
         code=OrderError.INSUFFICIENT_STOCK,
         details={"sku_id": sku_id, "requested": requested, "available": available},
+    )
+
+
+def flash_sale_limit(detail: dict[str, Any]) -> Conflict:
+    """409: the customer's orders would hold more of a flash-sale SKU than its limit."""
+    return Conflict(
+        "The flash sale allows no more of this SKU per customer",
+        code=OrderError.FLASH_SALE_LIMIT,
+        details=detail,
     )
 
 

@@ -18,6 +18,7 @@ from mall.admin.audit import Actor, Staff, actor_label, record, record_if_staff
 from mall.aftersales import service as after_sales
 from mall.errors import Conflict, UpstreamError
 from mall.jobs import TaskName
+from mall.marketing import group_progress
 from mall.orders import cancelling
 from mall.orders.after_commit import after_commit
 from mall.orders.errors import state_conflict
@@ -69,6 +70,7 @@ async def cancel(rt: Runtime, *, order: Order, reason: CancelReason, actor: Acto
         product_ids=cancelled.product_ids,
         schedules=lambda pipe: rt.jobs.queue_unschedule(pipe, cancel_schedule_id(order.id)),
     )
+    await group_progress.order_cancelled(rt, order_id=order.id)
     return cancelled.order
 
 
@@ -96,6 +98,7 @@ async def ship(rt: Runtime, *, order: Order, carrier: Carrier, data: ShipIn, act
     (shipping sync) starts pending in the same transaction and is kicked after commit;
     auto-confirm is scheduled."""
     shop = await rt.shop.get()
+    await group_progress.ensure_shippable(order_id=order.id)
     async with in_transaction():
         # A refund asked for before shipping is decided first (the after-sales lock the
         # order's row too, so none can start in between).

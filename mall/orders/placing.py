@@ -39,17 +39,19 @@ from tortoise import connections
 
 from mall.errors import Conflict
 from mall.events import CLAIM_LEASE, Recorded, user_channel
+from mall.freight import service as freight
 from mall.orders import sql
 from mall.orders.after_commit import after_commit
 from mall.orders.allocation import Share
 from mall.orders.checkout import checkout, order_of_key
-from mall.orders.errors import OrderError, insufficient_stock
-from mall.orders.pricing import PricedLine
+from mall.orders.errors import OrderError, flash_sale_limit, insufficient_stock
+from mall.orders.pricing import Priced, PricedLine
 from mall.orders.schedules import queue_cancel
 from mall.orders.schemas import OrderIn
 from mall.orders.stats import SHOP_TZ
 from mall.orders.turns import SkuTurns
 from mall.runtime import Runtime
+from mall.shop.schemas import ShopSettingsDoc
 from models import Order, OrderItem, OrderStatus
 
 PLACE = sql.statement("place")
@@ -107,6 +109,10 @@ async def place(
 ) -> Placed:
     """Run the statement: everything is written, or nothing and Refused says why."""
     lines = order.lines
+    flash_lines = sorted(
+        (ln for ln in lines if ln.flash_item_id is not None), key=lambda ln: ln.flash_item_id or 0
+    )
+    stock_lines = [ln for ln in lines if ln.flash_item_id is None]
     event_data = {
         "order_no": order.order_no,
         "status": OrderStatus.PENDING_PAYMENT.value,
@@ -123,6 +129,11 @@ async def place(
         prices=[ln.price for ln in lines],
         freight_shares=[share.freight for share in order.shares],
         discount_shares=[share.discount for share in order.shares],
+        flash_item_ids=[ln.flash_item_id for ln in lines],
+        flash_take_item_ids=[ln.flash_item_id for ln in flash_lines],
+        flash_take_quantities=[ln.quantity for ln in flash_lines],
+        stock_sku_ids=[ln.sku_id for ln in stock_lines],
+        stock_quantities=[ln.quantity for ln in stock_lines],
         coupon_id=order.coupon_id,
         user_id=order.user_id,
         idempotency_key=idempotency_key,
@@ -165,7 +176,7 @@ async def place(
             Recorded(id=i, channel=c, name=n, data=orjson.loads(d), created_at=at)
             for i, c, n, d, at in row["events"]
         ],
-        stock_left=[(p, s, left) for p, s, left in row["stock_left"]],
+        stock_left=[(p, s, left) for p, s, left in row["stock_left"] or []],
     )
 
 
@@ -204,7 +215,12 @@ async def _replayed(order_id: int) -> Created:
 
 
 async def create(
-    rt: Runtime, *, user_id: int, body: OrderIn, idempotency_key: str | None
+    rt: Runtime,
+    *,
+    user_id: int,
+    body: OrderIn,
+    idempotency_key: str | None,
+    group_prices: dict[int, int] | None = None,
 ) -> Created:
     """Place an order: reserve stock, lock the coupon, snapshot prices and address, atomically.
 
@@ -224,6 +240,10 @@ async def create(
     if co.replay_order_id is not None:
         return await _replayed(co.replay_order_id)
     priced = co.priced
+    if group_prices is not None:
+        priced = await _at_group_prices(
+            priced, group_prices, shop, coupon_id=body.coupon_id, province=co.address["province"]
+        )
     new = NewOrder(
         user_id=user_id,
         order_no="",
@@ -236,7 +256,12 @@ async def create(
         address=co.address,
         remark=body.remark,
         coupon_id=priced.coupon.id if priced.coupon else None,
-        timeout_seconds=shop.order_timeout_seconds,
+        # An order holding flash-sale stock expires sooner: others are waiting for it.
+        timeout_seconds=(
+            shop.flash_sale_timeout_seconds
+            if any(ln.flash_item_id is not None for ln in priced.lines)
+            else shop.order_timeout_seconds
+        ),
         cart_item_ids=co.cart_item_ids,
         actor=f"user:{user_id}",
     )
@@ -258,6 +283,37 @@ async def create(
     )
     order, items = _placed_order(outcome)
     return Created(order=order, items=items, replayed=False)
+
+
+async def _at_group_prices(
+    priced: Priced,
+    prices: dict[int, int],
+    shop: ShopSettingsDoc,
+    *,
+    coupon_id: int | None,
+    province: str,
+) -> Priced:
+    """The lines at a group-buy's prices (every SKU must be in it; no coupon, no flash
+    sale: the group price is the deal), freight quoted again on them (the products'
+    templates, or the shop's default, to the address's province)."""
+    outside = sorted(ln.sku_id for ln in priced.lines if ln.sku_id not in prices)
+    if outside:
+        raise Conflict(
+            "A SKU is not in this group buy",
+            code="sku_not_in_group_buy",
+            details={"sku_ids": outside},
+        )
+    if coupon_id is not None:
+        raise Conflict("Group-buy orders take no coupon", code=OrderError.COUPON_UNAVAILABLE)
+    lines = [
+        replace(ln, price=prices[ln.sku_id], flash_item_id=None, per_user_limit=None)
+        for ln in priced.lines
+    ]
+    goods = sum(ln.amount for ln in lines)
+    freight_amount = await freight.quote(
+        lines=[ln.freight_line() for ln in lines], province=province, shop=shop
+    )
+    return Priced(lines=lines, goods_amount=goods, freight_amount=freight_amount)
 
 
 async def _place(
@@ -283,6 +339,13 @@ def _refusal_error(refused: Refused) -> Conflict:
         first = refused.detail[0]
         return insufficient_stock(
             sku_id=first["sku_id"], requested=first["quantity"], available=first["available"]
+        )
+    if refused.code == OrderError.FLASH_SALE_LIMIT:
+        return flash_sale_limit(refused.detail or {})
+    if refused.code == OrderError.FLASH_SALE_OVER:
+        return Conflict(
+            "The flash sale ended meanwhile: order again at the regular price",
+            code=OrderError.FLASH_SALE_OVER,
         )
     if refused.code == OrderError.COUPON_UNAVAILABLE:
         return Conflict("The coupon is not usable", code=OrderError.COUPON_UNAVAILABLE)

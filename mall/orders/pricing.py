@@ -32,6 +32,9 @@ class PricedLine:
     stock: int
     weight: int = 0  # grams per piece
     freight_template_id: int | None = None
+    # The live flash-sale item the line buys from (its price and stock), if any.
+    flash_item_id: int | None = None
+    per_user_limit: int | None = None
 
     @property
     def amount(self) -> int:
@@ -107,12 +110,28 @@ def _sku_snapshots(sku_ids: str) -> str:
         'sku_id', s.id, 'product_id', p.id, 'category_id', p.category_id, 'title', p.title,
         'cover', p.cover, 'images', p.images, 'specs', s.specs, 'price', s.price,
         'stock', s.stock, 'weight', s.weight, 'freight_template_id', p.freight_template_id,
-        'buyable', {buyable.sku_buyable("s", "p")}
+        'buyable', {buyable.sku_buyable("s", "p")},
+        'flash', {live_flash_item("s.id")}
     )), '[]')::text
     FROM skus s
     JOIN products p ON p.id = s.product_id
     WHERE s.id = ANY({sku_ids}::bigint[])
 )"""  # noqa: S608 (a parameter reference, never input)
+
+
+def live_flash_item(sku_id: str) -> str:
+    """SQL: the live flash-sale item of the SKU the expression names, as JSON (NULL: none).
+    Live: in its window and not ended; a SKU is in at most one activity not ended."""
+    return f"""(
+    SELECT jsonb_build_object(
+        'item_id', i.id, 'price', i.price, 'stock', i.stock,
+        'per_user_limit', i.per_user_limit
+    )
+    FROM flash_sale_items i JOIN flash_sales f ON f.id = i.flash_sale_id
+    WHERE i.sku_id = {sku_id} AND f.ended_at IS NULL AND f.starts_at <= now()
+      AND now() < f.ends_at
+    ORDER BY i.id LIMIT 1
+)"""  # noqa: S608 (a column reference, never input)
 
 
 # The users columns as the model knows them, read beside the checkout as u_<column>.
@@ -177,6 +196,7 @@ def priced_from(
             raise Conflict(
                 f"SKU {sku_id} is not on sale", code="sku_unavailable", details={"sku_id": sku_id}
             )
+        flash = sku.get("flash")
         priced.append(
             PricedLine(
                 sku_id=sku_id,
@@ -185,11 +205,14 @@ def priced_from(
                 title=sku["title"],
                 cover_url=cover_url(sku["cover"], sku["images"], images),
                 specs=dict(sku["specs"] or {}),
-                price=sku["price"],
+                # While a flash sale of the SKU is live: its price, from its stock.
+                price=flash["price"] if flash else sku["price"],
                 quantity=quantity,
-                stock=sku["stock"],
+                stock=flash["stock"] if flash else sku["stock"],
                 weight=sku["weight"],
                 freight_template_id=sku["freight_template_id"],
+                flash_item_id=flash["item_id"] if flash else None,
+                per_user_limit=flash["per_user_limit"] if flash else None,
             )
         )
     return priced

@@ -21,6 +21,7 @@ from mall.admin.audit import Actor, actor_label, record_if_staff
 from mall.aftersales import service as after_sales
 from mall.errors import Conflict, MallError, NotFound, UpstreamError
 from mall.jobs import TaskName
+from mall.marketing import group_progress
 from mall.orders.after_commit import after_commit
 from mall.orders.errors import OrderError, state_conflict
 from mall.orders.refunds import complete_refund, new_out_refund_no
@@ -129,6 +130,7 @@ async def settle_paid(
         raise ValueError("a paid transaction has an id and an amount")
     refund: RefundRequest | None = None
     recorded: list[OutboxEvent] = []
+    group_failed = False
     async with in_transaction() as conn:
         inserted = await conn.execute_query_dict(
             "INSERT INTO payments (order_id, out_trade_no, transaction_id, amount,"
@@ -157,6 +159,9 @@ async def settle_paid(
             recorded += await record_order_event(
                 paid, events.EventName.ORDER_PAID, transaction_id=tx.transaction_id
             )
+            # A group-buy member's payment moves the group in the same transaction.
+            progress, group_failed = await group_progress.member_paid(conn, order_id=order.id)
+            recorded += progress
             recorded += await record_order_event(
                 paid,
                 events.EventName.PAYMENT_SUCCEEDED,
@@ -201,6 +206,8 @@ async def settle_paid(
             product_ids={int(pid) for pid in cast(list[int], items)},
             schedules=lambda pipe: rt.jobs.queue_unschedule(pipe, cancel_schedule_id(order.id)),
         )
+        if group_failed:
+            await group_progress.refund_if_failed(rt, order_id=order.id)
     return await Order.get(id=order.id)
 
 

@@ -25,6 +25,14 @@ ExpiringNotice = Annotated[
         description="order_expiring goes out this long before an unpaid order expires",
     ),
 ]
+FlashSaleTimeout = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=7 * 24 * 3600,
+        description="seconds an unpaid order with a flash-sale line lives (its stock is wanted)",
+    ),
+]
 
 
 AfterSaleDays = Annotated[
@@ -121,6 +129,7 @@ class ShopSettingsDoc(Schema):
     return_address: ReturnAddress | None = Field(
         None, description="null until set; return_refund requests cannot be approved without it"
     )
+    flash_sale_timeout_seconds: FlashSaleTimeout = 300
 
 
 class ShopSettingsIn(Schema):
@@ -143,6 +152,9 @@ class ShopSettingsIn(Schema):
     return_address: ReturnAddress | None = Field(
         None, description="left out: unchanged; null: none"
     )
+    flash_sale_timeout_seconds: Omittable[FlashSaleTimeout] = Field(
+        None, description="left out: unchanged"
+    )
 
 
 class ShopSettingsPatch(Schema):
@@ -159,5 +171,6 @@ class ShopSettingsPatch(Schema):
     order_expiring_notice_seconds: Omittable[ExpiringNotice] = None
     after_sale_days: Omittable[AfterSaleDays] = None
     return_address: ReturnAddress | None = Field(None, description="null: none")
+    flash_sale_timeout_seconds: Omittable[FlashSaleTimeout] = None
 
     _not_empty = model_validator(mode="before")(at_least_one_field)

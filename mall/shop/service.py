@@ -31,6 +31,7 @@ def _doc(row: ShopSettings) -> ShopSettingsDoc:
         return_address=ReturnAddress.model_validate(row.return_address)
         if row.return_address
         else None,
+        flash_sale_timeout_seconds=row.flash_sale_timeout_seconds,
     )
 
 

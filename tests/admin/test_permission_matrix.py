@@ -35,7 +35,9 @@ ADMIN_PUBLIC_ROUTES = {"api/admin/auth/login", "api/admin/auth/refresh", "api/ad
 ADMIN_SELF_ROUTES = {("GET", "api/admin/auth/me"), ("POST", "api/admin/auth/logout")}
 # Path ids of what a customer owns, and ids of shop-wide things every customer may use.
 OWNED_IDS = {"order_id", "address_id", "item_id", "after_sale_id"}
-SHARED_IDS = {"template_id"}  # a coupon template: claimable by any customer
+# A coupon template (claimable by any customer), a product (anyone may keep it), a group
+# buy and its groups (shared to be joined).
+SHARED_IDS = {"template_id", "product_id", "group_buy_id", "group_id"}
 PARAM = re.compile(r"<([a-z_]+)(?::[a-z]+)?>")
 
 

@@ -302,6 +302,7 @@ async def test_a_route_that_takes_a_body_needs_one(
         "order_expiring_notice_seconds",
         "after_sale_days",  # added for after-sales: unchanged when left out
         "return_address",
+        "flash_sale_timeout_seconds",  # added with flash sales, likewise
     }
     assert (await client.get(f"{ADMIN}/settings", headers=admin)).json() == before
 

@@ -31,7 +31,14 @@ async def _functions_in_database() -> dict[str, str]:
 
 async def test_the_database_holds_the_functions_of_functions_sql(app_server) -> None:
     source = _functions_in_source()
-    assert set(source) == {"mall_refuse", "mall_take_stock", "mall_give_stock", "mall_stock_events"}
+    assert set(source) == {
+        "mall_refuse",
+        "mall_take_stock",
+        "mall_give_stock",
+        "mall_stock_events",
+        "mall_take_flash_stock",
+        "mall_give_flash_stock",
+    }
     assert await _functions_in_database() == source
 
 

@@ -12,15 +12,17 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from mall.events import EventName
+from mall.marketing import group_buys
 from mall.runtime import Runtime
 from mall.shipping import sync
-from models import Order, OutboxEvent, Payment
+from models import Group, Order, OutboxEvent, Payment
 from tests.factories import (
     ADDRESS,
     admin_login,
@@ -222,6 +224,70 @@ async def run_every_flow(client: httpx.AsyncClient, sim: httpx.AsyncClient, rt: 
         f"/api/admin/skus/{sku.id}/stock", json={"stock": 2, "reason": "盘点"}, headers=staff
     )
     assert changed.status_code == 200, changed.text
+
+    # a flash sale: started, bought from, an order cancelled, ended by staff
+    _, (flash_sku,) = await make_product(title="秒杀款", skus=[({"款式": "限量"}, 9900, 20)])
+    now = datetime.now(UTC)
+    sale = await client.post(
+        "/api/admin/flash-sales",
+        json={
+            "title": "秒杀",
+            "starts_at": (now - timedelta(seconds=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(),
+            "items": [{"sku_id": flash_sku.id, "price": 990, "stock": 5, "per_user_limit": 1}],
+        },
+        headers=staff,
+    )
+    assert sale.status_code == 201, sale.text
+    body = {"items": [{"sku_id": flash_sku.id, "quantity": 1}], "address_id": address["id"]}
+    bought = await client.post("/api/v1/orders", json=body, headers=customer)
+    assert bought.status_code == 201, bought.text
+    dropped = await client.post(f"/api/v1/orders/{bought.json()['id']}/cancel", headers=customer)
+    assert dropped.status_code == 200, dropped.text
+    ended = await client.delete(f"/api/admin/flash-sales/{sale.json()['id']}", headers=staff)
+    assert ended.status_code == 204, ended.text
+
+    # group buys: a group of two fills and both pay (progress, completed); another one
+    # expires with its leader paid (failed, refunded)
+    deal = await client.post(
+        "/api/admin/group-buys",
+        json={
+            "product_id": flash_sku.product_id,
+            "skus": [{"sku_id": flash_sku.id, "price": 1990}],
+            "group_size": 2,
+            "expires_in_hours": 1,
+            "starts_at": (now - timedelta(seconds=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(),
+        },
+        headers=staff,
+    )
+    assert deal.status_code == 201, deal.text
+    friend = bearer((await login(client, "friend"))["access_token"])
+    friend_address = (await client.post("/api/v1/addresses", json=ADDRESS, headers=friend)).json()
+
+    async def group_order(path: str, headers: dict[str, str], address_id: int) -> dict[str, Any]:
+        body = {"items": [{"sku_id": flash_sku.id, "quantity": 1}], "address_id": address_id}
+        resp = await client.post(path, json=body, headers=headers)
+        assert resp.status_code == 201, resp.text
+        joined: dict[str, Any] = resp.json()
+        prepaid = await client.post(f"/api/v1/orders/{joined['order']['id']}/pay", headers=headers)
+        assert prepaid.is_success, prepaid.text
+        return joined
+
+    opened = await group_order(
+        f"/api/v1/group-buys/{deal.json()['id']}/groups", customer, address["id"]
+    )
+    joined = await group_order(
+        f"/api/v1/groups/{opened['group']['id']}/join", friend, friend_address["id"]
+    )
+    await pay(opened["order"])
+    await pay(joined["order"])
+    lonely = await group_order(
+        f"/api/v1/group-buys/{deal.json()['id']}/groups", customer, address["id"]
+    )
+    await pay(lonely["order"])
+    await Group.filter(id=lonely["group"]["id"]).update(expires_at=now - timedelta(seconds=1))
+    assert await group_buys.expire(rt, group_id=lonely["group"]["id"]) == "failed"
 
 
 def event_names_in_code() -> set[str]:

@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 import websockets
 
 from mall.runtime import Runtime
-from models import Order, OutboxEvent, Payment, RefundRequest, Sku, UserCoupon
+from models import FlashSaleItem, Group, Order, OutboxEvent, Payment, RefundRequest, Sku, UserCoupon
 from tests.factories import admin_login, bearer, login, make_address, make_admin, make_product
 from tests.processes import (
     GROUP,
@@ -619,3 +619,123 @@ async def test_payment_notified_to_one_api_process_reaches_a_socket_on_another(
         (f"{a_url}/api/v1/payments/wechat/notify", 204)
     ], describe(apis)
     assert await order_status(order["id"]) == "paid"
+
+
+async def test_a_flash_sale_starts_and_ends_on_time_through_the_scheduler_and_worker(
+    client: httpx.AsyncClient, tasks: Stack
+) -> None:
+    # given a shop whose flash-sale orders expire after 2 seconds, and a sale starting in
+    # 2 seconds and ending 5 seconds later
+    shop = await open_shop(client, stock=20)
+    settings = await client.patch(
+        "/api/admin/settings", json={"flash_sale_timeout_seconds": 2}, headers=shop.admin
+    )
+    assert settings.status_code == 200, settings.text
+    now = datetime.now(UTC)
+    created = await client.post(
+        "/api/admin/flash-sales",
+        json={
+            "title": "整点秒杀",
+            "starts_at": (now + timedelta(seconds=2)).isoformat(),
+            "ends_at": (now + timedelta(seconds=7)).isoformat(),
+            "items": [{"sku_id": shop.sku_id, "price": 990, "stock": 5, "per_user_limit": 1}],
+        },
+        headers=shop.admin,
+    )
+    assert created.status_code == 201, created.text
+    sale = created.json()
+    assert await stock_of(shop) == 15
+    product = f"product:{(await Sku.get(id=shop.sku_id)).product_id}"
+
+    async def announced(name: str) -> bool:
+        return await OutboxEvent.exists(channel=product, name=name)
+
+    # when its start comes, the worker announces it, and a buyer orders and never pays
+    deadline = time.monotonic() + CANCEL_WITHIN
+    while not await announced("flash_sale.started"):
+        assert time.monotonic() < deadline, "flash_sale.started never came"
+        await asyncio.sleep(0.1)
+    buyer = await new_buyer(client, shop, "fay")
+    order = await place_order(client, shop, buyer, quantity=1)
+    assert order["pay_amount"] == 990 + order["freight_amount"]
+    assert (await FlashSaleItem.get(flash_sale_id=sale["id"])).stock == 4
+
+    # then the timeout gives the unit back to the sale, and the end gives the sale's stock
+    # back to the SKU
+    deadline = time.monotonic() + 7 + CANCEL_WITHIN
+    while not await announced("flash_sale.ended"):
+        assert time.monotonic() < deadline, "flash_sale.ended never came"
+        await asyncio.sleep(0.1)
+    assert (await Order.get(id=order["id"])).status == "cancelled"
+    assert (await FlashSaleItem.get(flash_sale_id=sale["id"])).stock == 0
+    assert await stock_of(shop) == 20
+
+
+async def test_an_expired_group_is_failed_by_the_worker_and_its_paid_members_refunded(
+    client: httpx.AsyncClient, tasks: Stack, wechat_sim: str
+) -> None:
+    # given a group of three with two members who paid
+    shop = await open_shop(client, stock=10)
+    product_id = (await Sku.get(id=shop.sku_id)).product_id
+    now = datetime.now(UTC)
+    deal = await client.post(
+        "/api/admin/group-buys",
+        json={
+            "product_id": product_id,
+            "skus": [{"sku_id": shop.sku_id, "price": 3000}],
+            "group_size": 3,
+            "expires_in_hours": 1,
+            "starts_at": (now - timedelta(seconds=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(),
+        },
+        headers=shop.admin,
+    )
+    assert deal.status_code == 201, deal.text
+    orders = []
+    group_id = None
+    async with httpx.AsyncClient(base_url=wechat_sim, timeout=10) as sim:
+        for name in ("gina", "gus"):
+            buyer = await new_buyer(client, shop, name)
+            body = {
+                "items": [{"sku_id": shop.sku_id, "quantity": 1}],
+                "address_id": buyer.address_id,
+            }
+            path = (
+                f"/api/v1/groups/{group_id}/join"
+                if group_id
+                else f"/api/v1/group-buys/{deal.json()['id']}/groups"
+            )
+            resp = await client.post(path, json=body, headers=buyer.headers)
+            assert resp.status_code == 201, resp.text
+            group_id, order = resp.json()["group"]["id"], resp.json()["order"]
+            prepay = await client.post(f"/api/v1/orders/{order['id']}/pay", headers=buyer.headers)
+            assert prepay.status_code == 200, prepay.text
+            assert (await sim.post(f"/sim/pay/{order['order_no']}")).status_code == 200
+            orders.append(order)
+    deadline = time.monotonic() + CANCEL_WITHIN
+    while {await order_status(o["id"]) for o in orders} != {"paid"}:
+        assert time.monotonic() < deadline, "the payments never landed"
+        await asyncio.sleep(0.1)
+    assert await stock_of(shop) == 8
+
+    # when its time passes (moved, as if an hour went by; the worker's sweep finds it)
+    await Group.filter(id=group_id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+
+    # then the worker asks WeChat Pay to refund both paid orders, once each; when WeChat
+    # settles them (the simulator's notification) they are refunded and the stock is back
+    deadline = time.monotonic() + 15 + CANCEL_WITHIN
+    ids = [o["id"] for o in orders]
+    while await RefundRequest.filter(order_id__in=ids, refund_id__not_isnull=True).count() < 2:
+        assert time.monotonic() < deadline, "the worker never sent the refunds"
+        await asyncio.sleep(0.2)
+    async with httpx.AsyncClient(base_url=wechat_sim, timeout=10) as sim:
+        for refund in await RefundRequest.filter(order_id__in=ids):
+            assert (await sim.post(f"/sim/refund/{refund.out_refund_no}")).status_code == 200
+    deadline = time.monotonic() + CANCEL_WITHIN
+    while {await order_status(i) for i in ids} != {"refunded"}:
+        assert time.monotonic() < deadline, [await order_status(i) for i in ids]
+        await asyncio.sleep(0.1)
+    assert (await Group.get(id=group_id)).status == "failed"
+    for order in orders:
+        assert await RefundRequest.filter(order_id=order["id"]).count() == 1
+    assert await stock_of(shop) == 10

@@ -1,6 +1,7 @@
 -- Cancelling an unpaid order in one statement (see mall/orders/cancelling.py): the
 -- conditional UPDATE decides who won; only the winner writes history, returns the coupon,
--- writes order.cancelled and, last, puts the stock back (mall_give_stock) with its events.
+-- writes order.cancelled and, last, puts the stock back (flash-sale lines to their activity
+-- while it lasts, mall_give_flash_stock; the rest to the SKUs, mall_give_stock) with events.
 WITH
 won AS (
     UPDATE orders o
@@ -45,12 +46,30 @@ written AS MATERIALIZED (
     SELECT (SELECT count(*) FROM history) + (SELECT count(*) FROM coupon)
         + (SELECT count(*) FROM order_events) AS rows
 ),
+flash AS MATERIALIZED (
+    -- Flash-sale lines go back to their activity while it has not ended (items locked
+    -- before SKUs, as everywhere); the customer's count goes down either way.
+    SELECT f.* FROM won w, written r, mall_give_flash_stock(w.id, w.user_id, r.rows > 0) AS f
+),
+flash_events AS (
+    INSERT INTO outbox_events (channel, name, data, created_at, claimed_until)
+    SELECT 'product:' || f.product_id, {EventName.FLASH_SALE_STOCK},
+        jsonb_build_object(
+            'flash_sale_id', f.flash_sale_id, 'product_id', f.product_id,
+            'sku_id', f.sku_id, 'stock', f.stock, 'reason', 'cancel'
+        ),
+        now(), now() + make_interval(secs => :lease_seconds::int)
+    FROM flash f WHERE f.to_activity
+    ORDER BY f.sku_id
+    RETURNING id, channel, name, data::text AS data, created_at
+),
 lines AS MATERIALIZED (
     SELECT coalesce(array_agg(l.sku_id ORDER BY l.sku_id), '{}') AS sku_ids,
         coalesce(array_agg(l.quantity ORDER BY l.sku_id), '{}') AS quantities
     FROM (
         SELECT i.sku_id, sum(i.quantity)::int AS quantity
         FROM order_items i JOIN won w ON i.order_id = w.id
+        WHERE NOT EXISTS (SELECT 1 FROM flash f WHERE f.order_item_id = i.id AND f.to_activity)
         GROUP BY i.sku_id
     ) l
 ),
@@ -78,7 +97,7 @@ SELECT w.*,
     (SELECT array_agg(row(e.id, e.channel, e.name, e.data, e.created_at) ORDER BY e.id)
         FROM (
             SELECT * FROM earlier UNION ALL SELECT * FROM order_events
-            UNION ALL SELECT * FROM stock_events
+            UNION ALL SELECT * FROM flash_events UNION ALL SELECT * FROM stock_events
         ) e)
         AS mall_events,
     (SELECT array_agg(t.product_id) FROM restored t) AS mall_product_ids

@@ -121,3 +121,119 @@ BEGIN
     RETURNING o.id, o.channel::text, o.name::text, o.data::text, o.created_at;
 END
 $$;
+
+-- Takes flash-sale stock for an order's activity lines (p_item_ids sorted, one per item):
+-- first the customer's count per item, on its own row (insert or add, never past the
+-- item's per_user_limit, decided on the latest row version under its lock), then the
+-- activity stock by a conditional decrement with the item rows locked in primary-key order
+-- (flash-sale items are always locked before SKUs). Only while the activity is live: in
+-- its window and not ended. Raises flash_sale_limit, flash_sale_over or insufficient_stock
+-- (naming the SKUs short). Nothing happens unless p_ready.
+CREATE OR REPLACE FUNCTION mall_take_flash_stock(
+    p_user_id bigint, p_item_ids bigint[], p_quantities int[], p_ready boolean
+)
+RETURNS TABLE (item_id bigint, flash_sale_id bigint, sku_id bigint, product_id bigint, stock int)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    v_taken int;
+    v_counted int;
+    v_short jsonb;
+BEGIN
+    IF NOT p_ready OR cardinality(p_item_ids) = 0 THEN
+        RETURN;
+    END IF;
+    FOR i IN 1 .. cardinality(p_item_ids) LOOP
+        INSERT INTO flash_sale_buyers AS b (item_id, user_id, quantity)
+        SELECT it.id, p_user_id, p_quantities[i]
+        FROM flash_sale_items it
+        WHERE it.id = p_item_ids[i] AND p_quantities[i] <= it.per_user_limit
+        ON CONFLICT (item_id, user_id) DO UPDATE
+            SET quantity = b.quantity + excluded.quantity
+            WHERE b.quantity + excluded.quantity <= (
+                SELECT it.per_user_limit FROM flash_sale_items it WHERE it.id = b.item_id
+            );
+        GET DIAGNOSTICS v_counted = ROW_COUNT;
+        IF v_counted = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'flash_sale_limit',
+                DETAIL = (SELECT jsonb_build_object(
+                    'sku_id', it.sku_id, 'per_user_limit', it.per_user_limit,
+                    'bought', coalesce((SELECT b.quantity FROM flash_sale_buyers b
+                        WHERE b.item_id = it.id AND b.user_id = p_user_id), 0)
+                )::text FROM flash_sale_items it WHERE it.id = p_item_ids[i]);
+        END IF;
+    END LOOP;
+    PERFORM 1 FROM flash_sale_items it WHERE it.id = ANY(p_item_ids) ORDER BY it.id FOR UPDATE;
+    RETURN QUERY
+    UPDATE flash_sale_items it
+    SET stock = it.stock - w.quantity, sold = it.sold + w.quantity
+    FROM unnest(p_item_ids, p_quantities) AS w(item_id, quantity), flash_sales f
+    WHERE it.id = w.item_id AND f.id = it.flash_sale_id AND it.stock >= w.quantity
+      AND f.ended_at IS NULL AND f.starts_at <= now() AND now() < f.ends_at
+    RETURNING it.id, it.flash_sale_id, it.sku_id, it.product_id, it.stock;
+    GET DIAGNOSTICS v_taken = ROW_COUNT;
+    IF v_taken < cardinality(p_item_ids) THEN
+        IF EXISTS (
+            SELECT 1 FROM flash_sale_items it JOIN flash_sales f ON f.id = it.flash_sale_id
+            WHERE it.id = ANY(p_item_ids)
+              AND NOT (f.ended_at IS NULL AND f.starts_at <= now() AND now() < f.ends_at)
+        ) THEN
+            RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'flash_sale_over';
+        END IF;
+        SELECT jsonb_agg(jsonb_build_object(
+            'sku_id', it.sku_id, 'quantity', w.quantity, 'available', it.stock
+        ) ORDER BY it.sku_id)
+        INTO v_short
+        FROM unnest(p_item_ids, p_quantities) AS w(item_id, quantity)
+        JOIN flash_sale_items it ON it.id = w.item_id
+        WHERE it.stock < w.quantity;
+        RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'insufficient_stock',
+            DETAIL = coalesce(v_short::text, '');
+    END IF;
+END
+$$;
+
+-- Gives back an unpaid order's flash-sale lines when it is cancelled: the customer's count
+-- goes down, and the units go back to the activity while it has not ended (to_activity);
+-- once it has ended, its stock went back to the SKU, and so do these units (the caller
+-- gives them to the SKU). Item rows locked in primary-key order, before any SKU.
+CREATE OR REPLACE FUNCTION mall_give_flash_stock(
+    p_order_id bigint, p_user_id bigint, p_ready boolean
+)
+RETURNS TABLE (
+    order_item_id bigint, item_id bigint, flash_sale_id bigint, sku_id bigint,
+    product_id bigint, stock int, quantity int, to_activity boolean
+)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+BEGIN
+    IF NOT p_ready THEN
+        RETURN;
+    END IF;
+    PERFORM 1 FROM flash_sale_items it
+    WHERE it.id IN (SELECT oi.flash_sale_item_id FROM order_items oi
+                    WHERE oi.order_id = p_order_id AND oi.flash_sale_item_id IS NOT NULL)
+    ORDER BY it.id FOR UPDATE;
+    UPDATE flash_sale_buyers b SET quantity = b.quantity - oi.quantity
+    FROM order_items oi
+    WHERE oi.order_id = p_order_id AND b.item_id = oi.flash_sale_item_id
+      AND b.user_id = p_user_id;
+    RETURN QUERY
+    WITH lines AS (
+        SELECT oi.id, oi.flash_sale_item_id, oi.quantity FROM order_items oi
+        WHERE oi.order_id = p_order_id AND oi.flash_sale_item_id IS NOT NULL
+    ),
+    back AS (
+        UPDATE flash_sale_items it
+        SET stock = it.stock + CASE WHEN f.ended_at IS NULL THEN l.quantity ELSE 0 END,
+            sold = it.sold - l.quantity
+        FROM lines l, flash_sales f
+        WHERE it.id = l.flash_sale_item_id AND f.id = it.flash_sale_id
+        RETURNING it.id, it.flash_sale_id, it.sku_id, it.product_id, it.stock,
+            f.ended_at IS NULL AS live
+    )
+    SELECT l.id, b.id, b.flash_sale_id, b.sku_id, b.product_id, b.stock, l.quantity, b.live
+    FROM lines l JOIN back b ON b.id = l.flash_sale_item_id
+    ORDER BY b.sku_id;
+END
+$$;

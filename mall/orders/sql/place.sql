@@ -1,6 +1,7 @@
 -- Placing an order in one statement (see mall/orders/placing.py for why and how):
 -- key, coupon, order, items, history, cart lines, order.created events, then the stock
--- (mall_take_stock) and its events (mall_stock_events), or nothing (mall_refuse).
+-- (mall_take_flash_stock for flash-sale lines, then mall_take_stock) and its events
+-- (flash_sale.stock, mall_stock_events), or nothing (mall_refuse).
 WITH
 new_order AS MATERIALIZED (SELECT nextval('orders_id_seq') AS id),
 claim AS (
@@ -34,16 +35,16 @@ placed AS (
 items AS (
     INSERT INTO order_items (
         order_id, sku_id, product_id, title, specs, cover_url, price, quantity,
-        freight_share, discount_share, reviewed
+        freight_share, discount_share, reviewed, flash_sale_item_id
     )
     SELECT p.id, i.sku_id, i.product_id, i.title, i.specs, i.cover_url, i.price, i.quantity,
-        i.freight_share, i.discount_share, false
+        i.freight_share, i.discount_share, false, i.flash_item_id
     FROM placed p,
         unnest(:sku_ids::bigint[], :product_ids::bigint[], :titles::text[],
                :specs::jsonb[], :cover_urls::text[], :prices::bigint[], :quantities::int[],
-               :freight_shares::bigint[], :discount_shares::bigint[])
+               :freight_shares::bigint[], :discount_shares::bigint[], :flash_item_ids::bigint[])
             WITH ORDINALITY AS i(sku_id, product_id, title, specs, cover_url, price, quantity,
-                                 freight_share, discount_share, n)
+                                 freight_share, discount_share, flash_item_id, n)
     ORDER BY i.n
     RETURNING id, sku_id
 ),
@@ -75,13 +76,38 @@ written AS MATERIALIZED (
             + (SELECT count(*) FROM history) + (SELECT count(*) FROM cart_cleared)
             + (SELECT count(*) FROM order_events) AS rows
 ),
+flash_taken AS MATERIALIZED (
+    -- Flash-sale lines take the activity's stock, counted against the customer's limit
+    -- (flash-sale items are locked before SKUs, everywhere).
+    SELECT f.*
+    FROM written r,
+        mall_take_flash_stock(
+            :user_id::bigint, :flash_take_item_ids::bigint[], :flash_take_quantities::int[],
+            (r.keys > 0 OR :idempotency_key::text IS NULL)
+                AND (r.coupons > 0 OR :coupon_id::bigint IS NULL)
+        ) AS f
+),
+flash_events AS (
+    INSERT INTO outbox_events (channel, name, data, created_at, claimed_until)
+    SELECT 'product:' || f.product_id, {EventName.FLASH_SALE_STOCK},
+        jsonb_build_object(
+            'flash_sale_id', f.flash_sale_id, 'product_id', f.product_id,
+            'sku_id', f.sku_id, 'stock', f.stock, 'reason', 'order'
+        ),
+        now(), now() + make_interval(secs => :lease_seconds::int)
+    FROM flash_taken f
+    ORDER BY f.sku_id
+    RETURNING id, channel, name, data::text AS data, created_at
+),
 taken AS MATERIALIZED (
+    -- The other lines take the SKUs' stock, after the flash-sale lines.
     SELECT t.sku_id, t.product_id, t.stock, w.quantity, w.title, w.specs
     FROM written r,
         mall_take_stock(
-            :sku_ids::bigint[], :quantities::int[],
+            :stock_sku_ids::bigint[], :stock_quantities::int[],
             (r.keys > 0 OR :idempotency_key::text IS NULL)
                 AND (r.coupons > 0 OR :coupon_id::bigint IS NULL)
+                AND (SELECT count(*) FROM flash_taken) = cardinality(:flash_take_item_ids::bigint[])
         ) AS t
         JOIN unnest(:sku_ids::bigint[], :quantities::int[], :titles::text[], :specs::jsonb[])
             AS w(sku_id, quantity, title, specs)
@@ -113,7 +139,10 @@ SELECT
     (SELECT row(p.id, p.created_at, p.expires_at) FROM placed p) AS made,
     (SELECT array_agg(row(i.id, i.sku_id)) FROM items i) AS items,
     (SELECT array_agg(row(e.id, e.channel, e.name, e.data, e.created_at) ORDER BY e.id)
-        FROM (SELECT * FROM order_events UNION ALL SELECT * FROM stock_events) e) AS events,
+        FROM (
+            SELECT * FROM order_events UNION ALL SELECT * FROM flash_events
+            UNION ALL SELECT * FROM stock_events
+        ) e) AS events,
     (SELECT array_agg(row(t.product_id, t.sku_id, t.stock) ORDER BY t.sku_id) FROM taken t)
         AS stock_left
 FROM written w

@@ -1,0 +1,1 @@
+"""Marketing and retention: favorites, footprints, search history, hot keywords, flash sales."""
