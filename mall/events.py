@@ -107,6 +107,8 @@ class EventName(StrEnum):
     AFTER_SALE_REFUNDED = "after_sale.refunded"
     STOCK_CHANGED = "stock.changed"
     STOCK_LOW = "stock.low"
+    # The daily reconciliation found the trade bill and our records disagree.
+    RECONCILIATION_MISMATCH = "reconciliation.mismatch"
     # A staff change (product, coupon, settings, staff, ...) written to the audit log.
     ADMIN_ACTION = "admin.action"
 

@@ -28,6 +28,7 @@ from models.orders import (
     Shipment,
 )
 from models.payments import Payment
+from models.reconciliation import Reconciliation
 from models.shop import ShopSettings
 from models.wechat import (
     OutboxReader,
@@ -63,6 +64,7 @@ __all__ = [
     "OutboxReader",
     "Payment",
     "Product",
+    "Reconciliation",
     "RefreshToken",
     "RefundRequest",
     "RefundStatus",

@@ -32,6 +32,9 @@ class Permission(StrEnum):
     STATS_READ = "stats.read"
     REVIEWS_READ = "reviews.read"
     REVIEWS_WRITE = "reviews.write"
+    # WeChat Pay's daily bills against our payments: read them, run a day, re-query a trade.
+    RECONCILIATIONS_READ = "reconciliations.read"
+    RECONCILIATIONS_WRITE = "reconciliations.write"
 
 
 ALL_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -59,6 +62,8 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                 Permission.STATS_READ,
                 Permission.REVIEWS_READ,
                 Permission.REVIEWS_WRITE,
+                Permission.RECONCILIATIONS_READ,
+                Permission.RECONCILIATIONS_WRITE,
             }
         ),
     ),

@@ -33,6 +33,7 @@ class TaskName(StrEnum):
     REMIND_CONFIRM_RECEIPT = "mall.remind_confirm_receipt"
     CHECK_REVIEW_MEDIA = "mall.check_review_media"
     WECHAT_SWEEP = "mall.wechat_sweep"
+    RECONCILE_PAYMENTS = "mall.reconcile_payments"
 
 
 class Jobs:

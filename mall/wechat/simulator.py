@@ -39,7 +39,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import BadRequest, MethodNotAllowed, NotFound
 from sanic.response import HTTPResponse, json
 
-from mall.wechat import sim_controls
+from mall.wechat import sim_bill, sim_controls
 from mall.wechat.sim_controls import arm_wxa_fault
 from mall.wechat.sim_push import Pusher, SimPushConfig
 from mall.wechat.sim_wxa import WXA_APIS, WxaState, add_wxa_side
@@ -359,7 +359,9 @@ NOTIFY_TIMEOUT = 5.0  # WeChat gives the merchant 5 s to answer
 NOTIFY_ACCEPTED = frozenset({200, 204})
 REQUEST_MAX_SKEW = 300
 MAX_REPLAYS = 50
-PAY_APIS = frozenset({"prepay", "query", "close", "refund", "query_refund"})
+PAY_APIS = frozenset(
+    {"prepay", "query", "close", "refund", "query_refund", "trade_bill", "download_bill"}
+)
 AUTH_FIELD = re.compile(r'(\w+)="([^"]*)"')
 OUT_TRADE_NO_PATTERN = re.compile(r"[0-9A-Za-z_\-|*]{6,32}")
 OUT_REFUND_NO_PATTERN = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
@@ -753,6 +755,10 @@ class PayState:
     faults: dict[str, Fault] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     http: httpx.AsyncClient | None = None
+    # /sim/bill/fault: out_trade_no or out_refund_no -> {"drop": True} or {"amount": fen}.
+    bill_faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # download token -> the bill file as served (gzip or plain).
+    bills: dict[str, bytes] = field(default_factory=dict)
 
     def authenticate(self, request: Request, api: str) -> None:
         """Check the merchant's WECHATPAY2-SHA256-RSA2048 signature, then any armed fault."""
@@ -1012,6 +1018,8 @@ class PayState:
         self.deliveries.clear()
         self.last_notification.clear()
         self.faults.clear()
+        self.bill_faults.clear()
+        self.bills.clear()
 
     async def shutdown(self) -> None:
         """Stop pending deliveries and close the delivery client."""
@@ -1136,6 +1144,7 @@ def _add_pay_side(app: Sanic, state: PayState) -> None:
     app.add_route(sim_notifications, "/sim/notifications", methods=["GET"])
     app.add_route(sim_notify_replay, "/sim/notify/replay/<subject:str>", methods=["POST"])
     app.add_route(sim_pay_reset, "/sim/pay-reset", methods=["POST"])
+    sim_bill.add_routes(app)
 
     async def stop_deliveries(app: Sanic) -> None:
         await state.shutdown()
