@@ -11,12 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mall.orders.stats import SHOP_TZ
 from mall.payments import reconciliation
 from mall.runtime import Runtime
 from mall.wechat.bill import BillError, Entry, fen, parse_bill, write_bill, yuan
-from models import Order, OutboxEvent, RefundRequest
+from models import Order, OutboxEvent, Reconciliation, RefundRequest
 from tests.factories import (
     admin_login,
     assert_error,
@@ -81,6 +83,39 @@ def test_written_bill_reads_back() -> None:
         ("T000001", 999, "R1", 333),
     ]
     assert bill.summary["应结订单总金额"] == "9.99" and bill.summary["退款总金额"] == "3.33"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=10**10),
+            st.integers(min_value=0, max_value=10**10),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_bill_amounts_round_trip_to_the_fen(lines: list[tuple[int, int, bool]]) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=SHOP_TZ)
+    entries = [
+        Entry(at, "wx1", "190", f"4200{i}", f"T{i:06d}", "o1", total, '衣,服"x"')
+        if not is_refund
+        else Entry(
+            at, "wx1", "190", f"4200{i}", f"T{i:06d}", "o1", total, "衣", "50", f"R{i}", part
+        )
+        for i, (total, part, is_refund) in enumerate(lines)
+    ]
+    bill = parse_bill(gzip.decompress(gzip.compress(write_bill(entries))))
+    assert [(r.out_trade_no, r.total_fen, r.refund_fen) for r in bill.rows] == [
+        (e.out_trade_no, e.total_fen, e.refund_fen) for e in entries
+    ]
+    assert fen(bill.summary["应结订单总金额"]) == sum(
+        e.total_fen for e in entries if not e.out_refund_no
+    )
+    assert fen(bill.summary["退款总金额"]) == sum(e.refund_fen for e in entries if e.out_refund_no)
+    assert all(fen(yuan(n)) == n for n, _, _ in lines)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
@@ -246,3 +281,73 @@ async def test_a_day_without_trades_reconciles_empty_and_the_task_runs(
     done = await reconciliation.run_yesterday(rt)
     assert done is not None and done.state == "done" and done.mismatches == []
     assert done.bill_date == (datetime.now(UTC).astimezone(SHOP_TZ).date() - timedelta(days=1))
+
+
+async def test_a_refund_wechat_finished_unnoticed_is_a_state_mismatch_requery_settles_it(
+    client: httpx.AsyncClient, settings: Any, wechat_sim: str
+) -> None:
+    await make_admin("root")
+    staff = bearer((await admin_login(client))["access_token"])
+    _, (sku,) = await make_product(skus=[({"色": "银"}, 1990, 10)])
+    [(user, headers)] = await make_buyers(settings, 1, prefix=f"recon{time.monotonic_ns()}")
+    body = {"items": [{"sku_id": sku.id, "quantity": 3}], "address_id": await make_address(user.id)}
+    order = (await client.post("/api/v1/orders", json=body, headers=headers)).json()
+    assert (await client.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)).is_success
+    today = datetime.now(SHOP_TZ).date().isoformat()
+    async with httpx.AsyncClient(base_url=wechat_sim) as sim:
+        await sim.post("/sim/pay-reset")
+        # the pay-reset forgot the prepay: pay again under the same out_trade_no
+        await Order.filter(id=order["id"]).update(prepay_id=None)
+        assert (await client.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)).is_success
+        assert (await sim.post(f"/sim/pay/{order['order_no']}")).status_code == 200
+
+        async def paid() -> bool:
+            return (await Order.get(id=order["id"])).status == "paid"
+
+        await eventually(paid)
+        asked = await client.post(
+            f"/api/admin/orders/{order['id']}/refund",
+            json={
+                "items": [{"order_item_id": order["items"][0]["id"], "quantity": 1}],
+                "reason": "破损",
+            },
+            headers=staff,
+        )
+        assert asked.status_code == 201, asked.text
+        refund = await RefundRequest.get(order_id=order["id"])
+        # WeChat finishes the refund, but its notification never comes
+        done = await sim.post(f"/sim/refund/{refund.out_refund_no}", json={"notify": False})
+        assert done.status_code == 200, done.text
+
+        ran = await client.post("/api/admin/reconciliations", json={"date": today}, headers=staff)
+        assert ran.status_code == 200, ran.text
+        [mismatch] = ran.json()["mismatches"]
+        assert mismatch["kind"] == "state_mismatch"
+        assert mismatch["out_refund_no"] == refund.out_refund_no
+        assert mismatch["bill"] == {"amount": refund.amount, "state": "SUCCESS"}
+        assert mismatch["shop"] == {"amount": refund.amount, "state": "refunding"}
+
+        requeried = await client.post(
+            f"/api/admin/reconciliations/{ran.json()['id']}/requery",
+            json={"out_trade_no": order["order_no"]},
+            headers=staff,
+        )
+        assert requeried.status_code == 200, requeried.text
+        assert requeried.json()["refunds"] == [
+            {"out_refund_no": refund.out_refund_no, "status": "refunded"}
+        ]
+        assert (await RefundRequest.get(id=refund.id)).status == "refunded"
+        again = await client.post("/api/admin/reconciliations", json={"date": today}, headers=staff)
+        assert again.json()["mismatches"] == [] and again.json()["matched"] == 2
+
+        # WeChat cannot give the bill: 502, and the day shows the failure
+        armed = await sim.post("/sim/fault", json={"api": "trade_bill", "status": 500})
+        assert armed.status_code == 200, armed.text
+        failed = await client.post(
+            "/api/admin/reconciliations", json={"date": today}, headers=staff
+        )
+        assert_error(failed, 502, "upstream_error")
+    row = await Reconciliation.get()
+    assert row.state == "failed" and row.error and "SYSTEM_ERROR" in row.error
+    listed = (await client.get("/api/admin/reconciliations", headers=staff)).json()["items"]
+    assert [(r["state"], r["mismatch_count"]) for r in listed] == [("failed", 0)]
