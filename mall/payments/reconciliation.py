@@ -29,6 +29,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mall import events
+from mall.admin.audit import Actor, record_if_staff
 from mall.errors import Conflict, NotFound, UpstreamError
 from mall.orders.stats import day_start_utc, shop_today
 from mall.orders.transitions import now
@@ -183,7 +184,7 @@ async def _trade_no_of_refund(refund: RefundRequest) -> str:
     return trades.trade_no(refund.order)
 
 
-async def run(rt: Runtime, *, day: date) -> Reconciliation:
+async def run(rt: Runtime, *, day: date, actor: Actor = "system:schedule") -> Reconciliation:
     """Download the day's bill and compare; the result replaces any earlier one of the day.
     WeChat failing is recorded (state failed) and raised as UpstreamError."""
     if day > shop_today():
@@ -196,12 +197,16 @@ async def run(rt: Runtime, *, day: date) -> Reconciliation:
     except (PayError, BillError) as exc:
         message = f"{getattr(exc, 'code', 'INVALID_BILL')}: {exc}"[:255]
         log.warning("reconciliation of %s failed: %s", day, message)
-        await _save(day, state="failed", outcome=Outcome(), mismatches=[], error=message)
+        await _save(
+            day, state="failed", outcome=Outcome(), mismatches=[], error=message, actor=actor
+        )
         raise UpstreamError(
             "WeChat Pay's bill could not be had; try again", details={"error": message}
         ) from None
     outcome, mismatches = await compare(rows, day=day)
-    saved, recorded = await _save(day, state="done", outcome=outcome, mismatches=mismatches)
+    saved, recorded = await _save(
+        day, state="done", outcome=outcome, mismatches=mismatches, actor=actor
+    )
     if recorded:
         await rt.events.publish(recorded)
     if mismatches:
@@ -216,6 +221,7 @@ async def _save(
     outcome: Outcome,
     mismatches: list[dict[str, Any]],
     error: str | None = None,
+    actor: Actor,
 ) -> tuple[Reconciliation, list[Any]]:
     values = {
         "state": state,
@@ -231,6 +237,13 @@ async def _save(
         try:
             async with in_transaction():
                 saved, _ = await Reconciliation.update_or_create(defaults=values, bill_date=day)
+                await record_if_staff(
+                    actor,
+                    "reconciliation.run",
+                    target_type="reconciliation",
+                    target_id=saved.id,
+                    detail={"date": day.isoformat(), "state": state, "mismatches": len(mismatches)},
+                )
                 recorded = []
                 if mismatches:
                     recorded.append(
@@ -273,7 +286,9 @@ async def page(*, offset: int, limit: int) -> tuple[list[Reconciliation], int]:
     return await query.order_by("-bill_date").offset(offset).limit(limit), total
 
 
-async def requery(rt: Runtime, *, reconciliation_id: int, out_trade_no: str) -> dict[str, Any]:
+async def requery(
+    rt: Runtime, *, reconciliation_id: int, out_trade_no: str, actor: Actor
+) -> dict[str, Any]:
     """Ask WeChat about a mismatched trade now: a payment we never recorded is settled (the
     same path as a lost notification's query), its refunds still in flight are settled."""
     found = await get(reconciliation_id)
@@ -321,7 +336,19 @@ async def requery(rt: Runtime, *, reconciliation_id: int, out_trade_no: str) -> 
         else m
         for m in found.mismatches
     ]
-    await Reconciliation.filter(id=found.id).update(mismatches=updated)
+    async with in_transaction():
+        await Reconciliation.filter(id=found.id).update(mismatches=updated)
+        await record_if_staff(
+            actor,
+            "reconciliation.requery",
+            target_type="reconciliation",
+            target_id=found.id,
+            detail={
+                "out_trade_no": out_trade_no,
+                "trade_state": tx.trade_state,
+                "settled": settled,
+            },
+        )
     return {
         "out_trade_no": out_trade_no,
         "trade_state": tx.trade_state,

@@ -130,7 +130,7 @@ async def list_all(request: Request) -> HTTPResponse:
 @admin_required(Permission.RECONCILIATIONS_WRITE)
 async def run(request: Request) -> HTTPResponse:
     body = parse_body(request, RunIn)
-    done = await reconciliation.run(runtime_of(request), day=body.date)
+    done = await reconciliation.run(runtime_of(request), day=body.date, actor=request.ctx.staff)
     return render(present(done))
 
 
@@ -147,6 +147,9 @@ async def run(request: Request) -> HTTPResponse:
 async def requery(request: Request, reconciliation_id: int) -> HTTPResponse:
     body = parse_body(request, RequeryIn)
     answer = await reconciliation.requery(
-        runtime_of(request), reconciliation_id=reconciliation_id, out_trade_no=body.out_trade_no
+        runtime_of(request),
+        reconciliation_id=reconciliation_id,
+        out_trade_no=body.out_trade_no,
+        actor=request.ctx.staff,
     )
     return render(RequeryOut.model_validate(answer))

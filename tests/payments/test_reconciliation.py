@@ -18,7 +18,7 @@ from mall.orders.stats import SHOP_TZ
 from mall.payments import reconciliation
 from mall.runtime import Runtime
 from mall.wechat.bill import BillError, Entry, fen, parse_bill, write_bill, yuan
-from models import Order, OutboxEvent, Reconciliation, RefundRequest
+from models import AdminLog, Order, OutboxEvent, Reconciliation, RefundRequest
 from tests.factories import (
     admin_login,
     assert_error,
@@ -245,6 +245,12 @@ async def test_reconciliation_finds_a_dropped_an_altered_and_an_unrecorded_payme
         next(m for m in shown["mismatches"] if m["out_trade_no"] == lost["order_no"])["trade_state"]
         == "SUCCESS"
     )
+
+    audited = {(log.action, log.target_id) for log in await AdminLog.all()}
+    assert {
+        ("reconciliation.run", str(result["id"])),
+        ("reconciliation.requery", str(result["id"])),
+    } <= audited
 
     # ids and trades not of this reconciliation are 404; a future day is 409; bad input 422
     assert_error(
