@@ -50,10 +50,15 @@ AGREEING_REFUND_STATES = {
 }
 
 
+# WeChat Pay hands out trade bills of the last three months only.
+BILL_KEPT = timedelta(days=92)
+
+
 class ReconciliationError:
     NOT_FOUND = "reconciliation_not_found"
     MISMATCH_NOT_FOUND = "mismatch_not_found"
     BILL_NOT_READY = "bill_not_ready"
+    BILL_EXPIRED = "bill_expired"
 
 
 @dataclass
@@ -187,9 +192,15 @@ async def _trade_no_of_refund(refund: RefundRequest) -> str:
 async def run(rt: Runtime, *, day: date, actor: Actor = "system:schedule") -> Reconciliation:
     """Download the day's bill and compare; the result replaces any earlier one of the day.
     WeChat failing is recorded (state failed) and raised as UpstreamError."""
-    if day > shop_today():
+    today = shop_today()
+    if day > today:
         raise Conflict(
             "WeChat makes a day's bill after the day", code=ReconciliationError.BILL_NOT_READY
+        )
+    if day < today - BILL_KEPT:
+        raise Conflict(
+            "WeChat Pay keeps bills of the last three months only",
+            code=ReconciliationError.BILL_EXPIRED,
         )
     try:
         raw = await rt.pay_gateway().trade_bill(bill_date=day)

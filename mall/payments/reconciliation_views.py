@@ -119,7 +119,8 @@ async def list_all(request: Request) -> HTTPResponse:
 @bp.post("/reconciliations")
 @doc(
     summary="Reconcile a shop day now (replaces that day's earlier result)",
-    description="409 bill_not_ready for a day after today; 502 when WeChat Pay cannot give "
+    description="409 bill_not_ready for a day after today, bill_expired for one more than "
+    "92 days ago (WeChat keeps three months of bills); 502 when WeChat Pay cannot give "
     "the bill (recorded as a failed reconciliation); 503 when WeChat Pay is not configured.",
     tag="admin-reconciliations",
     body=RunIn,

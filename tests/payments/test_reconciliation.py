@@ -267,12 +267,18 @@ async def test_reconciliation_finds_a_dropped_an_altered_and_an_unrecorded_payme
         404,
         "reconciliation_not_found",
     )
-    tomorrow = (today + timedelta(days=2)).isoformat()
-    assert_error(
-        await client.post("/api/admin/reconciliations", json={"date": tomorrow}, headers=staff),
-        409,
-        "bill_not_ready",
-    )
+    for later in ((today + timedelta(days=2)).isoformat(), "2999-12-31"):
+        assert_error(
+            await client.post("/api/admin/reconciliations", json={"date": later}, headers=staff),
+            409,
+            "bill_not_ready",
+        )
+    for ancient in ((today - timedelta(days=93)).isoformat(), "1900-01-01"):
+        assert_error(
+            await client.post("/api/admin/reconciliations", json={"date": ancient}, headers=staff),
+            409,
+            "bill_expired",
+        )
     assert_error(
         await client.post("/api/admin/reconciliations", json={"date": "yesterday"}, headers=staff),
         422,
