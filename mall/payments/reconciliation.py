@@ -291,8 +291,22 @@ async def get(reconciliation_id: int) -> Reconciliation:
     return found
 
 
-async def page(*, offset: int, limit: int) -> tuple[list[Reconciliation], int]:
+async def page(
+    *,
+    offset: int,
+    limit: int,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mismatched: bool | None = None,
+) -> tuple[list[Reconciliation], int]:
     query = Reconciliation.all()
+    if date_from is not None:
+        query = query.filter(bill_date__gte=date_from)
+    if date_to is not None:
+        query = query.filter(bill_date__lte=date_to)
+    if mismatched is not None:
+        # JSONB: an empty list is '[]'
+        query = query.filter(mismatches__not=[]) if mismatched else query.filter(mismatches=[])
     total = await query.count()
     return await query.order_by("-bill_date").offset(offset).limit(limit), total
 

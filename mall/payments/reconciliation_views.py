@@ -12,6 +12,7 @@ from sanic.response import HTTPResponse
 from mall.admin.permissions import Permission
 from mall.auth.guards import admin_required
 from mall.context import runtime_of
+from mall.errors import ValidationFailed
 from mall.payments import reconciliation
 from mall.web import Date, PageQuery, Schema, doc, parse_body, parse_query, render, render_page
 from models import Reconciliation
@@ -21,6 +22,12 @@ bp = Blueprint("admin_reconciliations")
 MismatchKind = Literal[
     "missing_in_bill", "missing_in_shop", "unpaid_in_shop", "amount_mismatch", "state_mismatch"
 ]
+
+
+class ReconciliationQuery(PageQuery):
+    date_from: Date | None = Field(None, description="shop days on or after")
+    date_to: Date | None = Field(None, description="inclusive (before date_from: 422, type range)")
+    mismatched: bool | None = Field(None, description="true: only days with mismatches")
 
 
 class RunIn(Schema):
@@ -104,15 +111,25 @@ def present(found: Reconciliation) -> ReconciliationOut:
 @doc(
     summary="Daily reconciliations of WeChat Pay's trade bill, newest day first",
     tag="admin-reconciliations",
-    query=PageQuery,
+    query=ReconciliationQuery,
     page_of=ReconciliationOut,
     secured=True,
     errors=(403,),
 )
 @admin_required(Permission.RECONCILIATIONS_READ)
 async def list_all(request: Request) -> HTTPResponse:
-    query = parse_query(request, PageQuery)
-    found, total = await reconciliation.page(offset=query.offset, limit=query.page_size)
+    query = parse_query(request, ReconciliationQuery)
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise ValidationFailed(
+            details=[{"field": "date_from", "message": "after date_to", "type": "range"}]
+        )
+    found, total = await reconciliation.page(
+        offset=query.offset,
+        limit=query.page_size,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        mismatched=query.mismatched,
+    )
     return render_page([present(r) for r in found], total=total, page=query)
 
 

@@ -229,6 +229,20 @@ async def test_reconciliation_finds_a_dropped_an_altered_and_an_unrecorded_payme
     listed = await client.get("/api/admin/reconciliations", headers=staff)
     assert listed.status_code == 200, listed.text
     assert [r["mismatch_count"] for r in listed.json()["items"]] == [3]
+    day = today.isoformat()
+    for params, count in (
+        ({"mismatched": "true"}, 1),
+        ({"mismatched": "false"}, 0),
+        ({"date_from": day, "date_to": day}, 1),
+        ({"date_to": (today - timedelta(days=1)).isoformat()}, 0),
+    ):
+        filtered = await client.get("/api/admin/reconciliations", params=params, headers=staff)
+        assert filtered.status_code == 200, filtered.text
+        assert filtered.json()["total"] == count, params
+    backwards = {"date_from": day, "date_to": (today - timedelta(days=1)).isoformat()}
+    assert_error(
+        await client.get("/api/admin/reconciliations", params=backwards, headers=staff), 422
+    )
 
     # one click: WeChat says the lost order was paid; it is settled now
     path = f"/api/admin/reconciliations/{result['id']}/requery"
