@@ -42,6 +42,7 @@ from mall.notify.views import bp as subscriptions_bp
 from mall.orders.admin_views import bp as admin_orders_bp
 from mall.orders.staff_views import bp as admin_order_ops_bp
 from mall.orders.views import bp as orders_bp
+from mall.payments.reconciliation_views import bp as admin_reconciliations_bp
 from mall.payments.views import bp as payments_bp
 from mall.protocol import ConnectionGate
 from mall.pushes.views import bp as wechat_push_bp
@@ -130,6 +131,7 @@ def create_app(*, settings: Settings | None = None, quiet: bool = False) -> Sani
         admin_marketing_bp,
         admin_flash_sales_bp,
         admin_group_buys_bp,
+        admin_reconciliations_bp,
         url_prefix="/api/admin",
     )
     app.blueprint(api)

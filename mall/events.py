@@ -113,6 +113,8 @@ class EventName(StrEnum):
     GROUP_PROGRESS = "group.progress"
     GROUP_COMPLETED = "group.completed"
     GROUP_FAILED = "group.failed"
+    # The daily reconciliation found the trade bill and our records disagree.
+    RECONCILIATION_MISMATCH = "reconciliation.mismatch"
     # A staff change (product, coupon, settings, staff, ...) written to the audit log.
     ADMIN_ACTION = "admin.action"
 

@@ -38,6 +38,7 @@ from models.orders import (
     Shipment,
 )
 from models.payments import Payment
+from models.reconciliation import Reconciliation
 from models.shop import ShopSettings
 from models.wechat import (
     OutboxReader,
@@ -81,6 +82,7 @@ __all__ = [
     "Payment",
     "PinnedKeyword",
     "Product",
+    "Reconciliation",
     "RefreshToken",
     "RefundRequest",
     "RefundStatus",

@@ -7,6 +7,8 @@ from datetime import timedelta
 from mall import events
 from mall.auth import maintenance
 from mall.jobs import TaskName
+from mall.observability import TASK_OUTCOMES
+from mall.payments import reconciliation
 from mall.runtime import Runtime
 from tasks.spec import Task, WorkerRuntime
 
@@ -25,6 +27,15 @@ async def purge_published_outbox(rt: Runtime = WorkerRuntime) -> int:
     )
 
 
+async def reconcile_payments(rt: Runtime = WorkerRuntime) -> str:
+    """Daily at 10:30 Beijing time (WeChat has the bill by 10:00): yesterday's trade bill
+    against our payments and refunds; mismatches go to staff (reconciliation.mismatch)."""
+    done = await reconciliation.run_yesterday(rt)
+    outcome = "failed" if done is None else ("mismatch" if done.mismatches else "ok")
+    TASK_OUTCOMES.labels(TaskName.RECONCILE_PAYMENTS, outcome).inc()
+    return outcome
+
+
 TASKS = (
     Task(
         TaskName.PURGE_REFRESH_TOKENS,
@@ -32,4 +43,9 @@ TASKS = (
         schedule=({"cron": "17 * * * *"},),
     ),
     Task(TaskName.PURGE_OUTBOX, purge_published_outbox, schedule=({"cron": "47 * * * *"},)),
+    Task(
+        TaskName.RECONCILE_PAYMENTS,
+        reconcile_payments,
+        schedule=({"cron": "30 10 * * *", "cron_offset": "Asia/Shanghai"},),
+    ),
 )

@@ -34,6 +34,9 @@ class Permission(StrEnum):
     REVIEWS_WRITE = "reviews.write"
     MARKETING_READ = "marketing.read"
     MARKETING_WRITE = "marketing.write"
+    # WeChat Pay's daily bills against our payments: read them, run a day, re-query a trade.
+    RECONCILIATIONS_READ = "reconciliations.read"
+    RECONCILIATIONS_WRITE = "reconciliations.write"
 
 
 ALL_PERMISSIONS = frozenset(p.value for p in Permission)
@@ -63,6 +66,8 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                 Permission.REVIEWS_WRITE,
                 Permission.MARKETING_READ,
                 Permission.MARKETING_WRITE,
+                Permission.RECONCILIATIONS_READ,
+                Permission.RECONCILIATIONS_WRITE,
             }
         ),
     ),

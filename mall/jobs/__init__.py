@@ -37,6 +37,7 @@ class TaskName(StrEnum):
     FLASH_SALE_END = "mall.flash_sale_end"
     SWEEP_FLASH_SALES = "mall.sweep_flash_sales"
     GROUP_EXPIRE = "mall.group_expire"
+    RECONCILE_PAYMENTS = "mall.reconcile_payments"
 
 
 class Jobs:

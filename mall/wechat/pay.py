@@ -6,6 +6,8 @@ Services call `WeChatPayGateway`; nothing outside this module touches the SDK. I
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import logging
 import re
@@ -14,7 +16,7 @@ import string
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,8 @@ NOTIFICATION_HEADERS = (
     "Wechatpay-Serial",
     "Wechatpay-Signature-Type",
 )
+# WeChat's answer for a day without trades (no bill is made for it).
+NO_BILL_CODES = frozenset({"NO_STATEMENT_EXIST"})
 NOT_FOUND_CODES = frozenset({"ORDER_NOT_EXIST", "RESOURCE_NOT_EXISTS"})
 RETRYABLE_CODES = frozenset(
     {"SYSTEM_ERROR", "SYSTEMERROR", "BANKERROR", "FREQUENCY_LIMITED", "NETWORK_ERROR"}
@@ -329,6 +333,47 @@ class WeChatPayGateway:
             "query_refund", partial(self._sdk.query_refund, out_refund_no=out_refund_no)
         )
         return refund_from(data)
+
+    async def trade_bill(self, *, bill_date: date) -> bytes | None:
+        """The day's trade bill (bill_type ALL) as plain CSV bytes, its hash checked; None when
+        WeChat has no bill for the day (NO_STATEMENT_EXIST: nothing was traded)."""
+        try:
+            data = await self._call(
+                "trade_bill",
+                partial(self._sdk.trade_bill, bill_date=bill_date.isoformat(), bill_type="ALL"),
+            )
+        except PayError as exc:
+            if exc.code in NO_BILL_CODES:
+                return None
+            raise
+        url, hash_type = data.get("download_url"), str(data.get("hash_type", "SHA1"))
+        if not isinstance(url, str) or not url:
+            raise PayError(200, "INVALID_RESPONSE", "trade_bill answered without download_url")
+        await self._ensure_open()
+        try:
+            status, content = await self._sdk.download_bill(url)
+        except httpx.HTTPError as exc:
+            raise PayError(0, "NETWORK_ERROR", f"download_bill: {exc}") from exc
+        raw = content.encode() if isinstance(content, str) else content
+        if not 200 <= status < 300:
+            answer = _json_object(raw.decode("utf-8", "replace"))
+            raise PayError(
+                status, str(answer.get("code") or "UNKNOWN"), str(answer.get("message") or "")
+            )
+        if raw[:2] == b"\x1f\x8b":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError) as exc:
+                raise PayError(
+                    200, "INVALID_BILL", f"the bill is not readable gzip: {exc}"
+                ) from exc
+        # hash_value is the digest of the bill itself (after gunzip).
+        algorithm = "sha256" if hash_type.upper() == "SHA256" else "sha1"
+        expected = data.get("hash_value")
+        digest = hashlib.new(algorithm, raw).hexdigest().lower()
+        if isinstance(expected, str) and expected and digest != expected.lower():
+            raise PayError(200, "INVALID_BILL", "the bill does not match its hash_value")
+        return raw
 
     def parse_notification(self, *, headers: Mapping[str, str], body: bytes) -> Notification:
         """Verify (signature, serial, fresh timestamp), decrypt and check a callback's body."""

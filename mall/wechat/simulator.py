@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import hashlib
 import json as jsonlib
 import re
@@ -21,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,8 @@ from sanic import Request, Sanic
 from sanic.exceptions import BadRequest, MethodNotAllowed, NotFound
 from sanic.response import HTTPResponse, json
 
-from mall.wechat import sim_controls
+from mall.wechat import sim_bill, sim_controls
+from mall.wechat.bill import write_bill
 from mall.wechat.sim_controls import arm_wxa_fault
 from mall.wechat.sim_push import Pusher, SimPushConfig
 from mall.wechat.sim_wxa import WXA_APIS, WxaState, add_wxa_side
@@ -359,7 +361,9 @@ NOTIFY_TIMEOUT = 5.0  # WeChat gives the merchant 5 s to answer
 NOTIFY_ACCEPTED = frozenset({200, 204})
 REQUEST_MAX_SKEW = 300
 MAX_REPLAYS = 50
-PAY_APIS = frozenset({"prepay", "query", "close", "refund", "query_refund"})
+PAY_APIS = frozenset(
+    {"prepay", "query", "close", "refund", "query_refund", "trade_bill", "download_bill"}
+)
 AUTH_FIELD = re.compile(r'(\w+)="([^"]*)"')
 OUT_TRADE_NO_PATTERN = re.compile(r"[0-9A-Za-z_\-|*]{6,32}")
 OUT_REFUND_NO_PATTERN = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
@@ -753,6 +757,10 @@ class PayState:
     faults: dict[str, Fault] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     http: httpx.AsyncClient | None = None
+    # /sim/bill/fault: out_trade_no or out_refund_no -> {"drop": True} or {"amount": fen}.
+    bill_faults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # download token -> the bill file as served (gzip or plain).
+    bills: dict[str, bytes] = field(default_factory=dict)
 
     def authenticate(self, request: Request, api: str) -> None:
         """Check the merchant's WECHATPAY2-SHA256-RSA2048 signature, then any armed fault."""
@@ -1012,6 +1020,8 @@ class PayState:
         self.deliveries.clear()
         self.last_notification.clear()
         self.faults.clear()
+        self.bill_faults.clear()
+        self.bills.clear()
 
     async def shutdown(self) -> None:
         """Stop pending deliveries and close the delivery client."""
@@ -1136,6 +1146,9 @@ def _add_pay_side(app: Sanic, state: PayState) -> None:
     app.add_route(sim_notifications, "/sim/notifications", methods=["GET"])
     app.add_route(sim_notify_replay, "/sim/notify/replay/<subject:str>", methods=["POST"])
     app.add_route(sim_pay_reset, "/sim/pay-reset", methods=["POST"])
+    app.add_route(pay_trade_bill, "/v3/bill/tradebill", methods=["GET"])
+    app.add_route(pay_download_bill, "/v3/billdownload/file", methods=["GET"])
+    app.add_route(sim_bill_fault, "/sim/bill/fault", methods=["POST"])
 
     async def stop_deliveries(app: Sanic) -> None:
         await state.shutdown()
@@ -1246,6 +1259,73 @@ async def sim_fault(request: Request) -> HTTPResponse:
     )
     _pay(request).arm_fault(str(body.get("api")), fault)
     return json({"armed": body.get("api"), "times": times})
+
+
+async def pay_trade_bill(request: Request) -> HTTPResponse:
+    """GET /v3/bill/tradebill?bill_date=&bill_type=ALL&tar_type=GZIP: where to download it."""
+    state = _pay(request)
+    state.authenticate(request, "trade_bill")
+    try:
+        day = date.fromisoformat(request.args.get("bill_date", ""))
+    except ValueError:
+        raise PayFault(400, "PARAM_ERROR", "bill_date 格式错误") from None
+    if request.args.get("bill_type", "ALL") not in ("ALL", "SUCCESS", "REFUND"):
+        raise PayFault(400, "PARAM_ERROR", "bill_type 错误")
+    entries = sim_bill.entries_of(state, day)
+    bill_type = request.args.get("bill_type", "ALL")
+    if bill_type == "SUCCESS":
+        entries = [e for e in entries if not e.out_refund_no]
+    elif bill_type == "REFUND":
+        entries = [e for e in entries if e.out_refund_no]
+    if not entries:
+        raise PayFault(400, "NO_STATEMENT_EXIST", "当日无交易，账单不存在")
+    plain = write_bill(entries)
+    token = secrets.token_urlsafe(24)
+    gzipped = request.args.get("tar_type") == "GZIP"
+    state.bills[token] = gzip.compress(plain) if gzipped else plain
+    url = f"{request.scheme}://{request.host}/v3/billdownload/file?token={token}"
+    answer = {
+        "hash_type": "SHA1",
+        "hash_value": hashlib.sha1(plain).hexdigest(),  # noqa: S324 - WeChat's digest
+        "download_url": url,
+    }
+    return _signed(state, 200, answer)
+
+
+async def pay_download_bill(request: Request) -> HTTPResponse:
+    """GET /v3/billdownload/file?token=: the bill file (signed request, unsigned answer)."""
+    state = _pay(request)
+    state.authenticate(request, "download_bill")
+    content = state.bills.get(request.args.get("token", ""))
+    if content is None:
+        raise PayFault(400, "PARAM_ERROR", "token 无效或已过期")
+    gzipped = content[:2] == b"\x1f\x8b"
+    return HTTPResponse(
+        body=content,
+        status=200,
+        content_type="application/x-gzip" if gzipped else "text/csv; charset=utf-8",
+    )
+
+
+async def sim_bill_fault(request: Request) -> HTTPResponse:
+    """POST /sim/bill/fault {"out_trade_no" | "out_refund_no", "drop": true | "amount": fen}:
+    leave the entry out of bills, or bill another amount; {"..", "clear": true} undoes it."""
+    body = _optional_body(request)
+    key = body.get("out_refund_no") or body.get("out_trade_no")
+    if not isinstance(key, str) or not key:
+        raise PayFault(400, "PARAM_ERROR", "out_trade_no or out_refund_no is required")
+    state = _pay(request)
+    if body.get("clear") is True:
+        state.bill_faults.pop(key, None)
+        return json({"cleared": key})
+    amount = body.get("amount")
+    if body.get("drop") is True:
+        state.bill_faults[key] = {"drop": True}
+    elif isinstance(amount, int) and not isinstance(amount, bool) and amount >= 0:
+        state.bill_faults[key] = {"amount": amount}
+    else:
+        raise PayFault(400, "PARAM_ERROR", 'give "drop": true or "amount": fen')
+    return json({"armed": key, **state.bill_faults[key]})
 
 
 async def sim_pay_reset(request: Request) -> HTTPResponse:

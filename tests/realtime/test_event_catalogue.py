@@ -20,6 +20,7 @@ import httpx
 
 from mall.events import EventName
 from mall.marketing import group_buys
+from mall.orders.stats import SHOP_TZ
 from mall.runtime import Runtime
 from mall.shipping import sync
 from models import Group, Order, OutboxEvent, Payment
@@ -218,6 +219,13 @@ async def run_every_flow(client: httpx.AsyncClient, sim: httpx.AsyncClient, rt: 
         headers=staff,
     )
     assert moved.status_code == 200, moved.text
+
+    # the day's reconciliation: the bill leaves out the first order's payment
+    await sim.post("/sim/bill/fault", json={"out_trade_no": first["order_no"], "drop": True})
+    today = datetime.now(SHOP_TZ).date().isoformat()
+    ran = await client.post("/api/admin/reconciliations", json={"date": today}, headers=staff)
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["mismatch_count"] >= 1
 
     # staff set the stock
     changed = await client.put(

@@ -95,6 +95,8 @@ export const PERMISSIONS = {
   "stats.read": ["查看数据", "View figures"],
   "reviews.read": ["查看评价", "View reviews"],
   "reviews.write": ["审核评价", "Moderate reviews"],
+  "reconciliations.read": ["查看对账", "View reconciliations"],
+  "reconciliations.write": ["执行对账", "Run reconciliations"],
 };
 
 export const REFUND_STATUSES = {
