@@ -65,6 +65,11 @@ export const ACTIONS = {
   "review.show": ["发布评价", "published a review"],
   "review.hide": ["隐藏评价", "hid a review"],
   "review.reply": ["回复评价", "replied to a review"],
+  "after_sale.request": ["代客申请售后", "requested an after-sale"],
+  "after_sale.refund": ["主动退款", "refunded an order"],
+  "after_sale.approve": ["同意售后", "approved an after-sale"],
+  "after_sale.reject": ["拒绝售后", "rejected an after-sale"],
+  "after_sale.receive": ["确认收到退货", "received returned goods"],
   "order.shipping_sync.retry": ["重试发货同步", "retried the shipping sync"],
 };
 
@@ -95,6 +100,8 @@ export const PERMISSIONS = {
   "stats.read": ["查看数据", "View figures"],
   "reviews.read": ["查看评价", "View reviews"],
   "reviews.write": ["审核评价", "Moderate reviews"],
+  "after_sales.read": ["查看售后", "View after-sales"],
+  "after_sales.write": ["处理售后", "Decide after-sales"],
 };
 
 export const REFUND_STATUSES = {
