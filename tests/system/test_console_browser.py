@@ -1401,3 +1401,85 @@ async def test_a_return_is_approved_received_and_refunded_from_the_console_and_a
     finally:
         for ctx in contexts:
             await ctx.close()
+
+
+async def test_staff_refund_some_units_then_everything_left_from_the_order_drawer(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+) -> None:
+    # Given a shipped order of 3 T-shirts, an operator, and a colleague who may read
+    # orders and after-sales but not refund
+    await make_admin("root")
+    await make_admin("reader", superuser=False, permissions=["orders.read", "after_sales.read"])
+    order, _headers, _sku = await shipped_order(client, sim, settings)
+    item = order["items"][0]
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        page, errors = await open_console(first_ctx, "root", f"/admin/#/orders/{order['id']}")
+        other, other_errors = await open_console(
+            second_ctx, "reader", f"/admin/#/orders/{order['id']}"
+        )
+        drawer = page.locator(f'#drawer[data-order-id="{order["id"]}"]')
+        other_drawer = other.locator(f'#drawer[data-order-id="{order["id"]}"]')
+        await expect(drawer).to_have_attribute("data-status", "shipped")
+        await expect(other_drawer).to_have_attribute("data-status", "shipped")
+        # ... the reader is offered no refund
+        await expect(other_drawer.locator('[data-action="staff-refund"]')).to_have_count(0)
+
+        # When the operator refunds 1 of the 3 units, with a reason
+        await drawer.locator('[data-action="staff-refund"]').click()
+        dialog = page.locator('dialog[data-dialog="staff-refund"]')
+        await dialog.locator('input[name="scope"][value="items"]').check()
+        await dialog.locator(f'[name="qty.{item["id"]}"]').fill("1")
+        await dialog.locator('[name="reason"]').fill("破损补偿")
+        await dialog.locator('[data-role="submit"]').click()
+        await expect(dialog).to_have_count(0)
+        # Then both drawers list the after-sale, refunding 1 unit
+        listed = '[data-section="after-sales"] li'
+        for shown in (drawer, other_drawer):
+            await expect(shown.locator(listed)).to_have_count(1)
+            await expect(shown.locator(listed)).to_have_attribute("data-state", "refunding")
+            await expect(shown.locator(listed)).to_contain_text("× 1")
+            await expect(shown.locator(listed)).to_contain_text("破损补偿")
+        root = await root_headers(client)
+        found = (
+            await client.get(f"/api/admin/after-sales?order_id={order['id']}", headers=root)
+        ).json()
+        [first] = found["items"]
+        assert [(line["order_item_id"], line["quantity"]) for line in first["items"]] == [
+            (item["id"], 1)
+        ]
+        assert first["refund_amount"] == item["paid_amount"] // 3
+
+        # When WeChat Pay confirms, then both drawers show it refunded
+        resp = await sim.post(f"/sim/refund/{first['refund']['out_refund_no']}")
+        assert resp.status_code == 200, resp.text
+        for shown in (drawer, other_drawer):
+            await expect(shown.locator(listed)).to_have_attribute("data-state", "refunded")
+
+        # When the operator refunds everything left
+        await drawer.locator('[data-action="staff-refund"]').click()
+        await dialog.locator('[name="reason"]').fill("缺货全退")
+        await dialog.locator('[data-role="submit"]').click()
+        # Then the second after-sale takes the other 2 units, and no refund is left to offer
+        for shown in (drawer, other_drawer):
+            await expect(shown.locator(listed)).to_have_count(2)
+        found = (
+            await client.get(f"/api/admin/after-sales?order_id={order['id']}", headers=root)
+        ).json()
+        second = next(a for a in found["items"] if a["id"] != first["id"])
+        assert [line["quantity"] for line in second["items"]] == [2]
+        assert first["refund_amount"] + second["refund_amount"] == item["paid_amount"]
+        await expect(drawer.locator('[data-action="staff-refund"]')).to_have_count(0)
+        resp = await sim.post(f"/sim/refund/{second['refund']['out_refund_no']}")
+        assert resp.status_code == 200, resp.text
+        await expect(drawer).to_have_attribute("data-status", "refunded")
+        await expect(other_drawer).to_have_attribute("data-status", "refunded")
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+    finally:
+        for ctx in (first_ctx, second_ctx):
+            await ctx.close()

@@ -221,9 +221,9 @@ export function openAfterSaleDrawer(ctx, id, { onClose } = {}) {
             h(
               "li",
               { dataset: { toState: step.to_state } },
-              h("strong", {}, (AFTER_SALE_STATES[step.to_state] || [step.to_state])[0], " ", (AFTER_SALE_STATES[step.to_state] || ["", step.to_state])[1]),
-              h("span", { class: "muted" }, ` · ${step.actor} · ${fullTime(step.created_at)}`),
-              step.note ? h("span", { class: "sub" }, ` ${step.note}`) : "",
+              h("time", { datetime: step.created_at }, fullTime(step.created_at)),
+              h("span", {}, ...bi(...(AFTER_SALE_STATES[step.to_state] || [step.to_state, ""]).slice(0, 2)), h("span", { class: "muted" }, ` · ${step.actor}`)),
+              step.note ? h("span", { class: "note" }, step.note) : "",
             ),
           ),
         ),
