@@ -1483,3 +1483,50 @@ async def test_staff_refund_some_units_then_everything_left_from_the_order_drawe
     finally:
         for ctx in (first_ctx, second_ctx):
             await ctx.close()
+
+
+async def test_after_sale_days_and_the_return_address_are_set_and_cleared_in_the_settings(
+    context: Any, client: httpx.AsyncClient
+) -> None:
+    # Given an operator on the settings screen of a shop without a return address
+    await make_admin("root")
+    root = await root_headers(client)
+
+    async def saved() -> tuple[int, Any]:
+        doc = (await client.get("/api/admin/settings", headers=root)).json()
+        return doc["after_sale_days"], doc["return_address"]
+
+    page, errors = await open_console(context, "root", "/admin/#/settings")
+    form = page.locator("#settings-form")
+    await expect(form.locator('[name="after_sale_days"]')).to_have_value("7")
+    address = form.locator('[data-role="return-address"]')
+    await expect(address.locator('[name="return_address.name"]')).to_have_value("")
+
+    # When it allows 15 days and sets the return address
+    await form.locator('[name="after_sale_days"]').fill("15")
+    await address.locator('[name="return_address.name"]').fill(RETURN_ADDRESS["name"])
+    await address.locator('[name="return_address.phone"]').fill(RETURN_ADDRESS["phone"])
+    await address.locator('[name="return_address.address"]').fill(RETURN_ADDRESS["address"])
+    assert await save_settings(page) == 200
+    # Then the shop has them, and a reload shows them
+    assert await saved() == (15, RETURN_ADDRESS)
+    await page.reload()
+    await expect(form.locator('[name="after_sale_days"]')).to_have_value("15")
+    await expect(address.locator('[name="return_address.phone"]')).to_have_value(
+        RETURN_ADDRESS["phone"]
+    )
+
+    # When the phone is not a phone number, the server's 422 is shown and nothing changes
+    await address.locator('[name="return_address.phone"]').fill("call me")
+    assert await save_settings(page) == 422
+    refused = form.locator("[data-error]")
+    await expect(refused).to_have_attribute("data-status", "422")
+    await expect(refused).to_contain_text("phone")
+    assert await saved() == (15, RETURN_ADDRESS)
+
+    # When it empties the three fields, the shop has no return address any more
+    for key in ("name", "phone", "address"):
+        await address.locator(f'[name="return_address.{key}"]').fill("")
+    assert await save_settings(page) == 200
+    assert await saved() == (15, None)
+    assert errors.unexpected("422 (Unprocessable") == []
