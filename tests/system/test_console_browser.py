@@ -404,7 +404,8 @@ async def test_stock_adjusted_in_the_console_reaches_the_product_channel(
 async def shop_with_a_bit_of_everything(
     client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any
 ) -> dict[str, Any]:
-    """Orders in several states, low stock, a coupon, a banner, categories, a clerk role."""
+    """Orders in several states, an after-sale, low stock, a coupon, a banner, categories,
+    a clerk role."""
     root = await root_headers(client)
     order, _, sku = await paid_order(client, sim, settings, stock=12)
     _, (mug,) = await make_product(
@@ -421,6 +422,16 @@ async def shop_with_a_bit_of_everything(
         headers=root,
     )
     assert resp.status_code == 200, resp.text
+    resp = await client.post(
+        f"/api/v1/orders/{shipped['id']}/after-sales",
+        json={
+            "type": "refund",
+            "items": [{"order_item_id": shipped["items"][0]["id"], "quantity": 1}],
+            "reason": "不想要了",
+        },
+        headers=other,
+    )
+    assert resp.status_code == 201, resp.text
     resp = await client.post(
         "/api/admin/coupons",
         json={
@@ -469,7 +480,7 @@ SCREENS = {
 LOADED = {
     "overview": "#orders-body tr",
     "orders": "#order-list tr",
-    "after-sales": "#after-sale-list tr, #after-sale-empty",
+    "after-sales": "#after-sale-list tr",
     "products": "#product-list tr",
     "stock": "#low-stock tr",
     "categories": "#category-tree li",
@@ -1396,6 +1407,12 @@ async def test_a_return_is_approved_received_and_refunded_from_the_console_and_a
         await expect(drawer.locator("[data-action]")).to_have_count(0)
         await expect(row.locator("[data-action]")).to_have_count(0)
         assert await other.evaluate("window.sameDocument") is True
+        # ... and the customer's steps are in the recent activity
+        await page.click('.nav-link[data-screen="overview"]')
+        for event in ("after_sale.requested", "after_sale.returned", "after_sale.refunded"):
+            shown = page.locator(f'#activity li[data-event="{event}"]')
+            await expect(shown).to_have_count(1)
+            await expect(shown).to_contain_text(order["order_no"])
         assert errors.unexpected() == [] and reader_errors.unexpected() == []
         assert other_errors.unexpected("409 (Conflict)") == []
     finally:
