@@ -404,7 +404,8 @@ async def test_stock_adjusted_in_the_console_reaches_the_product_channel(
 async def shop_with_a_bit_of_everything(
     client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any
 ) -> dict[str, Any]:
-    """Orders in several states, low stock, a coupon, a banner, categories, a clerk role."""
+    """Orders in several states, an after-sale, low stock, a coupon, a banner, categories,
+    a clerk role."""
     root = await root_headers(client)
     order, _, sku = await paid_order(client, sim, settings, stock=12)
     _, (mug,) = await make_product(
@@ -421,6 +422,16 @@ async def shop_with_a_bit_of_everything(
         headers=root,
     )
     assert resp.status_code == 200, resp.text
+    resp = await client.post(
+        f"/api/v1/orders/{shipped['id']}/after-sales",
+        json={
+            "type": "refund",
+            "items": [{"order_item_id": shipped["items"][0]["id"], "quantity": 1}],
+            "reason": "不想要了",
+        },
+        headers=other,
+    )
+    assert resp.status_code == 201, resp.text
     resp = await client.post(
         "/api/admin/coupons",
         json={
@@ -452,6 +463,7 @@ async def shop_with_a_bit_of_everything(
 SCREENS = {
     "overview": "#/",
     "orders": "#/orders",
+    "after-sales": "#/after-sales",
     "products": "#/products",
     "stock": "#/stock",
     "categories": "#/categories",
@@ -468,6 +480,7 @@ SCREENS = {
 LOADED = {
     "overview": "#orders-body tr",
     "orders": "#order-list tr",
+    "after-sales": "#after-sale-list tr",
     "products": "#product-list tr",
     "stock": "#low-stock tr",
     "categories": "#category-tree li",
@@ -1240,3 +1253,297 @@ async def test_staff_make_a_freight_template_the_shops_default(
     await dialog.locator('[data-role="submit"]').click()
     await expect(dialog).to_contain_text("at most one rule covers every other province")
     assert errors.unexpected("422") == []
+
+
+RETURN_ADDRESS = {"name": "售后部", "phone": "13800000000", "address": "上海市浦东新区世纪大道1号"}
+
+
+async def shipped_order(
+    client: httpx.AsyncClient, sim: httpx.AsyncClient, settings: Any
+) -> tuple[dict[str, Any], dict[str, str], Any]:
+    """A customer's paid order of 3 T-shirts, shipped by staff: (order, headers, sku)."""
+    _, (sku,) = await make_product(title="纯棉T恤", skus=[({"颜色": "白"}, 4900, 50)])
+    [(buyer, headers)] = await make_buyers(settings, 1, prefix="returner")
+    address_id = await make_address(buyer.id)
+    body = {"items": [{"sku_id": sku.id, "quantity": 3}], "address_id": address_id}
+    placed = await client.post(
+        "/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": f"return-{buyer.id}"}
+    )
+    assert placed.status_code == 201, placed.text
+    order: dict[str, Any] = placed.json()
+    await pay(client, sim, headers, order)
+    resp = await client.post(
+        f"/api/admin/orders/{order['id']}/ship",
+        json={"carrier_code": "SF", "tracking_no": "SF1234567890"},
+        headers=await root_headers(client),
+    )
+    assert resp.status_code == 200, resp.text
+    return order, headers, sku
+
+
+async def test_a_return_is_approved_received_and_refunded_from_the_console_and_another_follows(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    from models import Sku
+
+    # Given a shop with a return address, two operators and a colleague who may only read
+    await make_admin("root")
+    await make_admin("ops")
+    await make_admin("reader", superuser=False, permissions=["orders.read", "after_sales.read"])
+    patched = await client.patch(
+        "/api/admin/settings",
+        json={"return_address": RETURN_ADDRESS},
+        headers=await root_headers(client),
+    )
+    assert patched.status_code == 200, patched.text
+    order, headers, sku = await shipped_order(client, sim, settings)
+    contexts = [await new_context(browser, base_url) for _ in range(3)]
+    try:
+        page, errors = await open_console(contexts[0], "root", "/admin/#/after-sales")
+        other, other_errors = await open_console(contexts[1], "ops", "/admin/#/after-sales")
+        reader, reader_errors = await open_console(contexts[2], "reader", "/admin/#/after-sales")
+        await expect(page.locator("#after-sale-empty")).to_be_visible()
+
+        # When the customer asks to return 2 of the 3 through the mini-program API
+        asked = await client.post(
+            f"/api/v1/orders/{order['id']}/after-sales",
+            json={
+                "type": "return_refund",
+                "items": [{"order_item_id": order["items"][0]["id"], "quantity": 2}],
+                "reason": "尺码偏大",
+            },
+            headers=headers,
+        )
+        assert asked.status_code == 201, asked.text
+        after_sale = asked.json()
+        row_of = f'#after-sale-list tr[data-after-sale-id="{after_sale["id"]}"]'
+        row, other_row, reader_row = (c.locator(row_of) for c in (page, other, reader))
+        # Then every console lists it pending, without a reload, with what was asked
+        for shown in (row, other_row, reader_row):
+            await expect(shown).to_have_attribute("data-state", "pending")
+            await expect(shown.locator('[data-role="order"]')).to_have_text(order["order_no"])
+            await expect(shown.locator('[data-role="items"]')).to_contain_text("纯棉T恤")
+            await expect(shown.locator('[data-role="items"]')).to_contain_text("× 2")
+            await expect(shown.locator('[data-role="refund-amount"]')).to_have_text(
+                f"¥{after_sale['refund_amount'] / 100:,.2f}"
+            )
+            await expect(shown.locator('[data-role="reason"]')).to_have_text("尺码偏大")
+        # ... the reader's console offers no action, theirs approve and reject
+        await expect(reader_row.locator("[data-action]")).to_have_count(0)
+        await expect(row.locator('[data-action="approve-after-sale"]')).to_be_visible()
+        await expect(row.locator('[data-action="reject-after-sale"]')).to_be_visible()
+        await expect(row.locator('[data-action="receive-after-sale"]')).to_have_count(0)
+        await other.evaluate("window.sameDocument = true")
+        await page.screenshot(
+            path=str(shots_dir(tmp_path) / "console-after-sales.png"), full_page=True
+        )
+
+        # When the second operator opens it and starts approving it, and the first approves
+        await other_row.locator('[data-role="details"]').click()
+        drawer = other.locator(f'#drawer[data-after-sale-id="{after_sale["id"]}"]')
+        await expect(drawer).to_have_attribute("data-state", "pending")
+        await drawer.locator('[data-action="approve-after-sale"]').click()
+        await row.locator('[data-action="approve-after-sale"]').click()
+        await page.locator('dialog[data-dialog="approve-after-sale"] [data-role="submit"]').click()
+        # Then both consoles show it waiting for the goods, the drawer with its history
+        await expect(row).to_have_attribute("data-state", "approved")
+        await expect(other_row).to_have_attribute("data-state", "approved")
+        await expect(drawer).to_have_attribute("data-state", "approved")
+        await expect(drawer.locator('[data-section="history"] li')).to_have_count(2)
+        await expect(drawer).to_contain_text("售后部")
+        # ... and the second's approve, sent late, is refused as the server says it
+        stale = other.locator('dialog[data-dialog="approve-after-sale"]')
+        await stale.locator('[data-role="submit"]').click()
+        await expect(stale.locator("[data-error]")).to_have_attribute("data-status", "409")
+        await expect(stale.locator("[data-error]")).to_contain_text(
+            "Cannot approve an after-sale that is approved"
+        )
+        await stale.locator("button", has_text="取消").click()
+
+        # When the customer sends the goods back with a tracking number
+        sent = await client.post(
+            f"/api/v1/after-sales/{after_sale['id']}/return",
+            json={"carrier_code": "SF", "tracking_no": "SF9876543210"},
+            headers=headers,
+        )
+        assert sent.status_code == 200, sent.text
+        # Then both consoles show the tracking, and receiving is offered
+        await expect(drawer.locator('[data-field="return_tracking"]')).to_contain_text(
+            "SF9876543210"
+        )
+        await expect(row.locator('[data-role="return-tracking"]')).to_contain_text("SF9876543210")
+        await expect(row).to_have_attribute("data-state", "returning")
+
+        # When the first operator receives them as resellable
+        stock_before = (await Sku.get(id=sku.id)).stock
+        await row.locator('[data-action="receive-after-sale"]').click()
+        receive = page.locator('dialog[data-dialog="receive-after-sale"]')
+        await receive.locator('[name="resellable"]').check()
+        await receive.locator('[data-role="submit"]').click()
+        # Then the units are back in stock and the refund is with WeChat Pay
+        await expect(row).to_have_attribute("data-state", "refunding")
+        await expect(drawer).to_have_attribute("data-state", "refunding")
+        assert (await Sku.get(id=sku.id)).stock == stock_before + 2
+        detail = (
+            await client.get(
+                f"/api/admin/after-sales/{after_sale['id']}", headers=await root_headers(client)
+            )
+        ).json()
+        assert detail["resellable"] is True
+
+        # When WeChat Pay (the simulator) reports the money returned
+        resp = await sim.post(f"/sim/refund/{detail['refund']['out_refund_no']}")
+        assert resp.status_code == 200, resp.text
+        # Then both consoles show it refunded, with nothing left to do
+        await expect(row).to_have_attribute("data-state", "refunded")
+        await expect(other_row).to_have_attribute("data-state", "refunded")
+        await expect(drawer).to_have_attribute("data-state", "refunded")
+        await expect(drawer.locator('[data-refund-status="refunded"]')).to_have_count(1)
+        await expect(drawer.locator("[data-action]")).to_have_count(0)
+        await expect(row.locator("[data-action]")).to_have_count(0)
+        assert await other.evaluate("window.sameDocument") is True
+        # ... and the customer's steps are in the recent activity
+        await page.click('.nav-link[data-screen="overview"]')
+        for event in ("after_sale.requested", "after_sale.returned", "after_sale.refunded"):
+            shown = page.locator(f'#activity li[data-event="{event}"]')
+            await expect(shown).to_have_count(1)
+            await expect(shown).to_contain_text(order["order_no"])
+        assert errors.unexpected() == [] and reader_errors.unexpected() == []
+        assert other_errors.unexpected("409 (Conflict)") == []
+    finally:
+        for ctx in contexts:
+            await ctx.close()
+
+
+async def test_staff_refund_some_units_then_everything_left_from_the_order_drawer(
+    browser: Any,
+    base_url: str,
+    client: httpx.AsyncClient,
+    sim: httpx.AsyncClient,
+    settings: Any,
+) -> None:
+    # Given a shipped order of 3 T-shirts, an operator, and a colleague who may read
+    # orders and after-sales but not refund
+    await make_admin("root")
+    await make_admin("reader", superuser=False, permissions=["orders.read", "after_sales.read"])
+    order, _headers, _sku = await shipped_order(client, sim, settings)
+    item = order["items"][0]
+    first_ctx = await new_context(browser, base_url)
+    second_ctx = await new_context(browser, base_url)
+    try:
+        page, errors = await open_console(first_ctx, "root", f"/admin/#/orders/{order['id']}")
+        other, other_errors = await open_console(
+            second_ctx, "reader", f"/admin/#/orders/{order['id']}"
+        )
+        drawer = page.locator(f'#drawer[data-order-id="{order["id"]}"]')
+        other_drawer = other.locator(f'#drawer[data-order-id="{order["id"]}"]')
+        await expect(drawer).to_have_attribute("data-status", "shipped")
+        await expect(other_drawer).to_have_attribute("data-status", "shipped")
+        # ... the reader is offered no refund
+        await expect(other_drawer.locator('[data-action="staff-refund"]')).to_have_count(0)
+
+        # When the operator refunds 1 of the 3 units, with a reason
+        await drawer.locator('[data-action="staff-refund"]').click()
+        dialog = page.locator('dialog[data-dialog="staff-refund"]')
+        await dialog.locator('input[name="scope"][value="items"]').check()
+        await dialog.locator(f'[name="qty.{item["id"]}"]').fill("1")
+        await dialog.locator('[name="reason"]').fill("破损补偿")
+        await dialog.locator('[data-role="submit"]').click()
+        await expect(dialog).to_have_count(0)
+        # Then both drawers list the after-sale, refunding 1 unit
+        listed = '[data-section="after-sales"] li'
+        for shown in (drawer, other_drawer):
+            await expect(shown.locator(listed)).to_have_count(1)
+            await expect(shown.locator(listed)).to_have_attribute("data-state", "refunding")
+            await expect(shown.locator(listed)).to_contain_text("× 1")
+            await expect(shown.locator(listed)).to_contain_text("破损补偿")
+        root = await root_headers(client)
+        found = (
+            await client.get(f"/api/admin/after-sales?order_id={order['id']}", headers=root)
+        ).json()
+        [first] = found["items"]
+        assert [(line["order_item_id"], line["quantity"]) for line in first["items"]] == [
+            (item["id"], 1)
+        ]
+        assert first["refund_amount"] == item["paid_amount"] // 3
+
+        # When WeChat Pay confirms, then both drawers show it refunded
+        resp = await sim.post(f"/sim/refund/{first['refund']['out_refund_no']}")
+        assert resp.status_code == 200, resp.text
+        for shown in (drawer, other_drawer):
+            await expect(shown.locator(listed)).to_have_attribute("data-state", "refunded")
+
+        # When the operator refunds everything left
+        await drawer.locator('[data-action="staff-refund"]').click()
+        await dialog.locator('[name="reason"]').fill("缺货全退")
+        await dialog.locator('[data-role="submit"]').click()
+        # Then the second after-sale takes the other 2 units, and no refund is left to offer
+        for shown in (drawer, other_drawer):
+            await expect(shown.locator(listed)).to_have_count(2)
+        found = (
+            await client.get(f"/api/admin/after-sales?order_id={order['id']}", headers=root)
+        ).json()
+        second = next(a for a in found["items"] if a["id"] != first["id"])
+        assert [line["quantity"] for line in second["items"]] == [2]
+        assert first["refund_amount"] + second["refund_amount"] == item["paid_amount"]
+        await expect(drawer.locator('[data-action="staff-refund"]')).to_have_count(0)
+        resp = await sim.post(f"/sim/refund/{second['refund']['out_refund_no']}")
+        assert resp.status_code == 200, resp.text
+        await expect(drawer).to_have_attribute("data-status", "refunded")
+        await expect(other_drawer).to_have_attribute("data-status", "refunded")
+        assert errors.unexpected() == [] and other_errors.unexpected() == []
+    finally:
+        for ctx in (first_ctx, second_ctx):
+            await ctx.close()
+
+
+async def test_after_sale_days_and_the_return_address_are_set_and_cleared_in_the_settings(
+    context: Any, client: httpx.AsyncClient
+) -> None:
+    # Given an operator on the settings screen of a shop without a return address
+    await make_admin("root")
+    root = await root_headers(client)
+
+    async def saved() -> tuple[int, Any]:
+        doc = (await client.get("/api/admin/settings", headers=root)).json()
+        return doc["after_sale_days"], doc["return_address"]
+
+    page, errors = await open_console(context, "root", "/admin/#/settings")
+    form = page.locator("#settings-form")
+    await expect(form.locator('[name="after_sale_days"]')).to_have_value("7")
+    address = form.locator('[data-role="return-address"]')
+    await expect(address.locator('[name="return_address.name"]')).to_have_value("")
+
+    # When it allows 15 days and sets the return address
+    await form.locator('[name="after_sale_days"]').fill("15")
+    await address.locator('[name="return_address.name"]').fill(RETURN_ADDRESS["name"])
+    await address.locator('[name="return_address.phone"]').fill(RETURN_ADDRESS["phone"])
+    await address.locator('[name="return_address.address"]').fill(RETURN_ADDRESS["address"])
+    assert await save_settings(page) == 200
+    # Then the shop has them, and a reload shows them
+    assert await saved() == (15, RETURN_ADDRESS)
+    await page.reload()
+    await expect(form.locator('[name="after_sale_days"]')).to_have_value("15")
+    await expect(address.locator('[name="return_address.phone"]')).to_have_value(
+        RETURN_ADDRESS["phone"]
+    )
+
+    # When the phone is not a phone number, the server's 422 is shown and nothing changes
+    await address.locator('[name="return_address.phone"]').fill("call me")
+    assert await save_settings(page) == 422
+    refused = form.locator("[data-error]")
+    await expect(refused).to_have_attribute("data-status", "422")
+    await expect(refused).to_contain_text("phone")
+    assert await saved() == (15, RETURN_ADDRESS)
+
+    # When it empties the three fields, the shop has no return address any more
+    for key in ("name", "phone", "address"):
+        await address.locator(f'[name="return_address.{key}"]').fill("")
+    assert await save_settings(page) == 200
+    assert await saved() == (15, None)
+    assert errors.unexpected("422 (Unprocessable") == []

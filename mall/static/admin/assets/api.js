@@ -240,6 +240,15 @@ export function makeApi(session) {
       retrySync: (id) => post(`/orders/${id}/shipping-sync`),
       approveRefund: (id) => post(`/orders/${id}/refund/approve`),
       rejectRefund: (id, reason) => post(`/orders/${id}/refund/reject`, { reason }),
+      // Staff refund: items [{order_item_id, quantity}], or null for everything left.
+      refund: (id, items, reason) => post(`/orders/${id}/refund`, items ? { items, reason } : { reason }),
+    },
+    afterSales: {
+      list: (params) => get("/after-sales", params),
+      get: (id) => get(`/after-sales/${id}`),
+      approve: (id) => post(`/after-sales/${id}/approve`),
+      reject: (id, reason) => post(`/after-sales/${id}/reject`, { reason }),
+      receive: (id, resellable) => post(`/after-sales/${id}/receive`, { resellable }),
     },
     products: {
       list: (filter) => get("/products", filter),

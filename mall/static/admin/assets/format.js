@@ -22,6 +22,13 @@ export const EVENTS = {
   "order.cancelled": ["已取消", "Cancelled"],
   "order.refund_requested": ["申请退款", "Refund requested"],
   "order.refunded": ["已退款", "Refunded"],
+  "after_sale.requested": ["申请售后", "After-sale requested"],
+  "after_sale.approved": ["售后已同意", "After-sale approved"],
+  "after_sale.rejected": ["售后已拒绝", "After-sale rejected"],
+  "after_sale.cancelled": ["售后已撤销", "After-sale withdrawn"],
+  "after_sale.returned": ["顾客已寄回", "Goods sent back"],
+  "after_sale.received": ["已收到退货", "Returned goods received"],
+  "after_sale.refunded": ["售后已退款", "After-sale refunded"],
   "stock.low": ["库存不足", "Low stock"],
   "shipping_sync.failed": ["微信发货同步失败", "WeChat shipping sync failed"],
   "admin.action": ["后台操作", "Staff action"],
@@ -65,6 +72,11 @@ export const ACTIONS = {
   "review.show": ["发布评价", "published a review"],
   "review.hide": ["隐藏评价", "hid a review"],
   "review.reply": ["回复评价", "replied to a review"],
+  "after_sale.request": ["代客申请售后", "requested an after-sale"],
+  "after_sale.refund": ["主动退款", "refunded an order"],
+  "after_sale.approve": ["同意售后", "approved an after-sale"],
+  "after_sale.reject": ["拒绝售后", "rejected an after-sale"],
+  "after_sale.receive": ["确认收到退货", "received returned goods"],
   "order.shipping_sync.retry": ["重试发货同步", "retried the shipping sync"],
 };
 
@@ -97,6 +109,12 @@ export const PERMISSIONS = {
   "reviews.write": ["审核评价", "Moderate reviews"],
   "reconciliations.read": ["查看对账", "View reconciliations"],
   "reconciliations.write": ["执行对账", "Run reconciliations"],
+  "orders.price": ["订单改价", "Adjust order prices"],
+  "orders.export": ["导出订单", "Export orders"],
+  "marketing.read": ["查看营销", "View marketing"],
+  "marketing.write": ["管理营销", "Run marketing"],
+  "after_sales.read": ["查看售后", "View after-sales"],
+  "after_sales.write": ["处理售后", "Decide after-sales"],
 };
 
 export const REFUND_STATUSES = {

@@ -16,6 +16,9 @@ function detailOf(envelope) {
     const target = data.target_type ? ` · ${data.target_type} #${data.target_id}` : "";
     return `${data.admin_username} ${zh} ${en}${target}`;
   }
+  if (envelope.event.startsWith("after_sale.")) {
+    return [data.order_no, data.refund_amount !== undefined ? `¥${yuan(data.refund_amount)}` : ""].filter(Boolean).join(" · ");
+  }
   if (envelope.event === "shipping_sync.failed") return [data.order_no, data.error].filter(Boolean).join(" · ");
   return [data.order_no, data.pay_amount !== undefined ? `¥${yuan(data.pay_amount)}` : ""].filter(Boolean).join(" · ");
 }
@@ -26,6 +29,7 @@ function linkOf(envelope) {
   if (envelope.event === "admin.action" && data.target_type === "order") return `#/orders/${data.target_id}`;
   if (envelope.event === "admin.action" && data.target_type === "product") return `#/products/${data.target_id}`;
   if (envelope.event === "admin.action" && data.target_type === "review") return "#/reviews";
+  if (envelope.event === "admin.action" && data.target_type === "after_sale") return "#/after-sales";
   if (envelope.event === "stock.low") return "#/stock";
   return null;
 }

@@ -23,6 +23,14 @@ export const SCREENS = [
     load: () => import("./orders.js"),
   },
   {
+    id: "after-sales",
+    nav: ["售后", "After-sales"],
+    icon: "↺",
+    permission: "after_sales.read",
+    routes: ["/after-sales"],
+    load: () => import("./after-sales.js"),
+  },
+  {
     id: "products",
     nav: ["商品", "Products"],
     icon: "▦",

@@ -7,7 +7,7 @@
 // API exists.
 
 import { confirm, dialog, fenOf, field, h, yuanInput } from "../dom.js";
-import { yuan } from "../format.js";
+import { specsText, yuan } from "../format.js";
 
 // WeChat's carrier codes (GET /api/admin/carriers): the shipping upload names one of them.
 let carriersLoaded = null;
@@ -63,6 +63,69 @@ function rejectDialog(ctx, order) {
       );
     },
     submit: (form) => ctx.api.orders.rejectRefund(order.id, form.elements.reason.value.trim()),
+  });
+}
+
+/** Units of an item not yet under an after-sale (nor refunded). */
+export const unitsLeft = (item) => Math.max(0, item.quantity - (item.after_sale_quantity || 0));
+
+/**
+ * Staff refund (POST /api/admin/orders/<id>/refund): some units of some items, or
+ * everything left, with a reason; the server computes the amount and sends it to WeChat Pay.
+ */
+function staffRefundDialog(ctx, order) {
+  const items = (order.items || []).filter((item) => unitsLeft(item) > 0);
+  return dialog({
+    name: "staff-refund",
+    title: ["主动退款", "Refund the customer"],
+    submitLabel: ["退款", "Refund"],
+    danger: true,
+    build(form) {
+      const lines = h(
+        "table",
+        { class: "lines", dataset: { role: "refund-lines" } },
+        h(
+          "tbody",
+          {},
+          items.map((item) =>
+            h(
+              "tr",
+              { dataset: { orderItemId: item.id } },
+              h("td", {}, item.title, h("span", { class: "sub muted" }, ` ${specsText(item.specs)}`)),
+              h("td", { class: "num muted" }, `可退 left ${unitsLeft(item)}`),
+              h("td", { class: "num" }, h("input", { name: `qty.${item.id}`, type: "number", min: 0, max: unitsLeft(item), step: 1, value: 0, "aria-label": `${item.title} 退款件数 units`, class: "qty" })),
+            ),
+          ),
+        ),
+      );
+      const everything = h("input", { type: "radio", name: "scope", value: "all", checked: true });
+      const some = h("input", { type: "radio", name: "scope", value: "items" });
+      const sync = () => (lines.hidden = everything.checked);
+      everything.addEventListener("change", sync);
+      some.addEventListener("change", sync);
+      form.append(
+        h("p", { class: "dialog-text muted" }, `${order.order_no} · 实付 paid ¥${yuan(order.pay_amount)} · 金额由服务器按实付计算 · the server computes the amount from what was paid`),
+        h("label", { class: "check" }, everything, " 剩余全部退款 · Everything not yet refunded"),
+        h("label", { class: "check" }, some, " 选择商品和数量 · Choose items and units"),
+        lines,
+        field(["退款原因", "Reason"], h("input", { name: "reason", maxlength: 255, required: true }), { hint: "顾客可见 · the customer sees it", wide: true }),
+      );
+      sync();
+    },
+    async submit(form) {
+      const reason = form.elements.reason.value.trim();
+      if (!reason) throw new Error("请填写原因 · A reason is required");
+      let chosen = null;
+      if (form.elements.scope.value === "items") {
+        chosen = items
+          .map((item) => ({ order_item_id: item.id, quantity: Number(form.elements[`qty.${item.id}`].value) }))
+          .filter((line) => line.quantity > 0);
+        if (chosen.some((line) => !Number.isInteger(line.quantity))) throw new Error("件数应为整数 · Units must be whole numbers");
+        if (!chosen.length) throw new Error("请选择至少一件 · Choose at least one unit");
+      }
+      await ctx.api.orders.refund(order.id, chosen, reason);
+      return true;
+    },
   });
 }
 
@@ -173,6 +236,14 @@ export const ORDER_ACTIONS = [
     permission: "refunds.write",
     when: (order) => order.status === "refunding" && order.refund && order.refund.status === "requested",
     run: rejectDialog,
+  },
+  {
+    id: "staff-refund",
+    label: ["主动退款", "Refund"],
+    permission: "refunds.write",
+    when: (order) => ["paid", "shipped", "completed"].includes(order.status) && (order.items || []).some((item) => unitsLeft(item) > 0),
+    danger: true,
+    run: staffRefundDialog,
   },
   {
     id: "adjust-price",

@@ -4,6 +4,7 @@
 import { statusBadge, thumb } from "../components/order-row.js";
 import { bi, busy, errorLine, h, openDrawer, showError, toast } from "../dom.js";
 import { REFUND_STATUSES, fullTime, specsText, statusLabel, yuan } from "../format.js";
+import { AFTER_SALE_TYPES, afterSaleActions, itemsText, stateTag } from "./after-sales.js";
 import { actionsFor } from "./order-actions.js";
 
 const CANCEL_REASONS = {
@@ -180,8 +181,46 @@ function historySection(order) {
 export function openOrderDrawer(ctx, id, { onClose } = {}) {
   const { api, store, can } = ctx;
   const drawer = openDrawer({ label: `订单 Order #${id}`, onClose: ({ byUser }) => cleanup(byUser) });
-  const state = { order: null, loading: null, alive: true };
+  const state = { order: null, loading: null, alive: true, afterSales: null };
   drawer.panel.dataset.orderId = String(id);
+  const afterSalesError = errorLine();
+
+  /** The order's after-sales (for staff with after_sales.read), decided from here too. */
+  async function loadAfterSales() {
+    if (!can("after_sales.read")) return;
+    try {
+      const page = await api.afterSales.list({ order_id: id, page_size: 50 });
+      if (!state.alive) return;
+      state.afterSales = page.items;
+      if (state.order) render(state.order);
+    } catch (err) {
+      if (state.alive) showError(err, afterSalesError);
+    }
+  }
+
+  function afterSalesSection() {
+    if (!state.afterSales || !state.afterSales.length) return afterSalesError.hidden ? null : section("after-sales", ["售后", "After-sales"], afterSalesError);
+    return section(
+      "after-sales",
+      ["售后", "After-sales"],
+      afterSalesError,
+      h(
+        "ul",
+        { class: "after-sales" },
+        state.afterSales.map((a) => {
+          const [tzh, ten] = AFTER_SALE_TYPES[a.type] || [a.type, ""];
+          return h(
+            "li",
+            { dataset: { afterSaleId: a.id, state: a.state } },
+            h("div", {}, h("strong", {}, `#${a.id} ${tzh} ${ten} `), stateTag(a), h("span", { class: "num" }, ` ¥${yuan(a.refund_amount)}`)),
+            h("div", { class: "muted" }, `${itemsText(a)} · ${a.reason} · ${fullTime(a.created_at)}`),
+            a.return_tracking_no ? h("div", { class: "mono" }, `${a.return_carrier_code || ""} ${a.return_tracking_no}`) : null,
+            h("div", { class: "order-actions" }, ...afterSaleActions(ctx, a, { onDone: () => loadAfterSales(), onError: () => loadAfterSales() })),
+          );
+        }),
+      ),
+    );
+  }
 
   async function load() {
     const attempt = (state.loading = {});
@@ -279,6 +318,7 @@ export function openOrderDrawer(ctx, id, { onClose } = {}) {
       paymentSection(order),
       shipmentSection(order, retryControl(order)),
       refundSection(order),
+      afterSalesSection(),
       historySection(order),
       ].filter(Boolean),
     );
@@ -294,6 +334,12 @@ export function openOrderDrawer(ctx, id, { onClose } = {}) {
     store.on("admin.action", (e) => {
       if (e.data && e.data.target_type === "order" && Number(e.data.target_id) === id && !e.replayed) load();
     }),
+    store.on("after_sale.*", (e) => {
+      if (e.data && e.data.order_id === id && !e.replayed) {
+        load();
+        loadAfterSales();
+      }
+    }),
   ];
 
   function cleanup(closedByUser) {
@@ -305,6 +351,7 @@ export function openOrderDrawer(ctx, id, { onClose } = {}) {
 
   drawer.body.append(h("p", { class: "empty" }, "加载中… Loading"));
   load();
+  loadAfterSales();
   return {
     id,
     reload: load,

@@ -1,5 +1,5 @@
 // Shop settings (GET/PUT /api/admin/settings): order timeout, auto-confirm, low-stock
-// threshold, freight, and the subscription message templates (per event: the template id
+// threshold, freight, after-sales (days allowed, the return address), and the subscription message templates (per event: the template id
 // of the mini-program admin and what fills each of its fields). Fields this console does not know yet are sent back unchanged; a
 // change another admin makes shows up at once (or is offered, if this form has edits).
 
@@ -12,7 +12,28 @@ const FIELDS = [
   ["low_stock_threshold", ["库存预警阈值 (件)", "Low-stock threshold (units)"], "int", "低于此数即预警 · below this is low"],
   ["freight_flat", ["运费 (元)", "Freight ¥"], "fen"],
   ["free_shipping_threshold", ["包邮门槛 (元)", "Free shipping from ¥"], "fen", "0 = 总是收运费 · 0 = always charge freight"],
+  ["after_sale_days", ["收货后可申请售后 (天)", "After-sales allowed for (days after completion)"], "int"],
 ];
+
+/** The return address (ReturnAddress of mall/shop/schemas.py): all empty is none. */
+const RETURN_ADDRESS = [
+  ["name", ["收件人", "Name"], 64],
+  ["phone", ["电话", "Phone"], 32],
+  ["address", ["地址", "Address"], 255],
+];
+
+function returnAddressFieldset(address) {
+  return h(
+    "fieldset",
+    { class: "template field--wide", dataset: { role: "return-address" } },
+    h("legend", {}, ...bi("退货地址", "Return address"), h("span", { class: "muted" }, " · 同意退货后顾客可见 · customers see it once a return is approved")),
+    h(
+      "div",
+      { class: "form-grid" },
+      ...RETURN_ADDRESS.map(([key, label, max]) => field(label, h("input", { name: `return_address.${key}`, maxlength: max, value: address ? address[key] : "", placeholder: "留空 = 未设置 · empty = none" }), { wide: key === "address" })),
+    ),
+  );
+}
 
 /** Subscription messages (SubscribeTemplates of mall/shop/schemas.py), bilingual. */
 const TEMPLATES = [
@@ -95,6 +116,8 @@ export function mount(el, ctx) {
       ...FIELDS.map((f) => field(f[1], control(f, doc[f[0]]), { hint: f[3] })),
       h("h3", { class: "sub-title field--wide" }, ...bi("订阅消息模板", "Subscription message templates")),
       ...TEMPLATES.map((t) => templateFieldset(t, (doc.subscribe_templates || {})[t[0]])),
+      h("h3", { class: "sub-title field--wide" }, ...bi("售后", "After-sales")),
+      returnAddressFieldset(doc.return_address),
       h("div", { class: "field--wide" }, error, writable ? h("div", { class: "form-actions" }, save) : h("p", { class: "muted" }, "只读 · Read only (settings.write)")),
     );
     if (!writable) for (const input of form.querySelectorAll("input, textarea")) input.disabled = true;
@@ -119,6 +142,10 @@ export function mount(el, ctx) {
       templates[kind] = id || Object.keys(fields).length ? { template_id: id, fields } : null;
     }
     doc.subscribe_templates = templates;
+    // All three empty: no return address (returns cannot be approved). Anything else goes
+    // to the server to judge.
+    const address = Object.fromEntries(RETURN_ADDRESS.map(([key]) => [key, form.elements[`return_address.${key}`].value.trim()]));
+    doc.return_address = Object.values(address).some(Boolean) ? address : null;
     return doc;
   }
 
