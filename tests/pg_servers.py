@@ -228,11 +228,11 @@ class PostgresCluster:
     def pause(self) -> None:
         """SIGSTOP the postmaster (first: it forks nothing new) and every backend."""
         for pid in self.server_processes():
-            os.kill(pid, signal.SIGSTOP)
+            _signal(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
         for pid in reversed(self.server_processes()):
-            os.kill(pid, signal.SIGCONT)
+            _signal(pid, signal.SIGCONT)
 
     async def stop(self) -> None:
         if self.child.running:
@@ -240,3 +240,12 @@ class PostgresCluster:
             self.child.signal(signal.SIGINT)  # fast shutdown: connected clients are cut off
         await asyncio.to_thread(self.child.stop, 10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _signal(pid: int, signum: int) -> None:
+    """Signal a server process that may have ended since it was listed (a backend whose
+    client left): nothing to pause or resume then."""
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
