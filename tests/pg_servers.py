@@ -8,6 +8,7 @@ run as the `postgres` system user (neither server runs as root).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pwd
 import shutil
@@ -245,7 +246,5 @@ class PostgresCluster:
 def _signal(pid: int, signum: int) -> None:
     """Signal a server process that may have ended since it was listed (a backend whose
     client left): nothing to pause or resume then."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
