@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 from mall.orders import transitions
 from mall.payments import service as payments
@@ -413,3 +415,25 @@ async def test_price_adjustment_racing_the_customer_never_leaves_the_old_amount_
             current = final.out_trade_no or final.order_no
             view = (await sim.get(f"/sim/pay/{current}")).json()
             assert view["order"]["amount"]["total"] == final.pay_amount
+
+
+async def test_a_malformed_upload_is_a_422_and_logs_no_error(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await staff(client)
+    bodies = [
+        ("multipart/form-data", b"order_no,carrier_code,tracking_no\r\n"),  # no boundary
+        ("multipart/form-data; boundary=xyz", b"--xyz\r\nno colon here\r\n\r\nx\r\n--xyz--\r\n"),
+        ("multipart/form-data; boundary=xyz", b"\x00\xff garbage"),
+        ("text/csv", b"1,SF,SF1\r\n"),
+    ]
+    with caplog.at_level(logging.ERROR):
+        for content_type, body in bodies:
+            resp = await client.post(
+                "/api/admin/orders/ship-batch",
+                content=body,
+                headers={**admin, "Content-Type": content_type},
+            )
+            error = assert_error(resp, 422)
+            assert error["details"][0]["field"] == "file", error
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
