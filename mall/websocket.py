@@ -184,8 +184,13 @@ class LeanWebsocket(WebsocketImplProtocol):
             self.recv_cancel = None
 
     async def recv_burst(self, max_recv: int = 256) -> Sequence[str | bytes]:
-        raise NotImplementedError("read with recv()")
+        """Sanic's interface: the next message, alone (reading pauses while one waits, so
+        no more are held); ends as recv() does when the client closes."""
+        message = await self.recv()
+        return [] if message is None else [message]
 
     async def recv_streaming(self) -> AsyncIterator[str | bytes]:
-        raise NotImplementedError("read with recv()")
-        yield b""  # an async generator, as Sanic's
+        """Sanic's interface: every message, one by one; ends as recv() does when the
+        client closes."""
+        while (message := await self.recv()) is not None:
+            yield message
